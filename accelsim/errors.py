@@ -1,0 +1,23 @@
+"""User-facing input errors.
+
+Every problem with a user's input (a trace, a preset, a flag, a SCALE-Sim file) is raised as
+:class:`InputError`, which carries the file, the field and what was expected. The CLI turns it into one
+line on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+
+class InputError(ValueError):
+    """Bad user input: names the file (or flag), the field and what was expected."""
+
+    def __init__(self, source: str, field: str, expected: str) -> None:
+        self.source = str(source)
+        self.field = str(field)
+        self.expected = str(expected)
+        super().__init__(self.one_line())
+
+    def one_line(self) -> str:
+        where = f"{self.source}: " if self.source else ""
+        fld = f"{self.field}: " if self.field else ""
+        return f"{where}{fld}{self.expected}"

@@ -1,0 +1,167 @@
+"""Stored bytes, metadata and decode work of every weight format: the one place that computes them.
+
+The simulator (dense versus compressed transfers) and gst_train (the compression ratio it logs) both call
+these functions, so training and simulation agree on what "compressed" costs.
+
+A weight tensor is stored ``[rows, cols] = [out, in]``. Every function here accepts Python ints or NumPy
+integer arrays of equal shape (element-wise), so one code path serves a single tensor and a whole trace.
+
+Formats and what the trace records for them (``stored_values`` = values held in memory, padding included;
+``nnz_units`` = the kept units: elements, groups or blocks):
+
+========  ====================================  ============================================  ==========================
+scheme    stored_values                         metadata bytes                                decoded values
+========  ====================================  ============================================  ==========================
+dense     rows·cols                             0                                             0 (no decode)
+bc(b)     ceil(rows/b)·ceil(cols/b)·b           0 (the index pattern is implied)              ceil(rows/b)·ceil(cols/b)·b²
+group     nnz_groups·gr·gc                      ceil(ceil(rows/gr)·ceil(cols/gc) / 8) bitmap  stored_values
+bitmap    nnz                                   ceil(rows·cols / 8)                           stored_values
+csr       nnz                                   nnz·idx_bytes + (rows+1)·4, idx 2 B if cols   stored_values
+                                                ≤ 65536 else 4 B
+nm(N:M)   rows·ceil(cols/M)·N                   ceil(stored_values·ceil(log2 M) / 8)           stored_values
+========  ====================================  ============================================  ==========================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from accelsim.errors import InputError
+
+#: Scheme names in code order (the code is what the engines see).
+SCHEMES: tuple[str, ...] = ("dense", "bc", "group", "bitmap", "csr", "nm")
+SCHEME_CODE: dict[str, int] = {name: i for i, name in enumerate(SCHEMES)}
+DENSE, BC, GROUP, BITMAP, CSR, NM = range(len(SCHEMES))
+
+#: Value widths of the dtypes a trace may name.
+DTYPE_BITS: dict[str, int] = {"fp32": 32, "bf16": 16, "fp16": 16, "int8": 8}
+
+#: Bytes of one CSR row pointer.
+CSR_ROWPTR_BYTES = 4
+
+
+def _cdiv(a, b):
+    """Ceiling division for ints or integer arrays (b > 0)."""
+    return -(-a // b)
+
+
+def scheme_code(name: str, source: str = "", field: str = "scheme") -> int:
+    """Code of scheme ``name``; an unknown name is an :class:`InputError`."""
+    try:
+        return SCHEME_CODE[name]
+    except KeyError:
+        raise InputError(source, field, f"unknown scheme {name!r}; expected one of {', '.join(SCHEMES)}") from None
+
+
+@dataclass(frozen=True)
+class FormatParams:
+    """Parameters of one encoding (those that do not apply are 0).
+
+    Attributes:
+        block: block-circulant block size b.
+        group_rows, group_cols: group shape gr×gc (1×g groups along the input dimension by default).
+        nm_n, nm_m: N kept of every M consecutive input weights.
+    """
+
+    block: int = 0
+    group_rows: int = 0
+    group_cols: int = 0
+    nm_n: int = 0
+    nm_m: int = 0
+
+
+def expected_stored_values(code, rows, cols, nnz_units, block, group_rows, group_cols, nm_n, nm_m):
+    """Stored value count a format implies for ``nnz_units`` kept units (see the module table)."""
+    b = np.maximum(block, 1)
+    gr = np.maximum(group_rows, 1)
+    gc = np.maximum(group_cols, 1)
+    m = np.maximum(nm_m, 1)
+    dense = rows * cols
+    bc = _cdiv(rows, b) * _cdiv(cols, b) * b
+    group = nnz_units * gr * gc
+    nm = rows * _cdiv(cols, m) * nm_n
+    return np.select(
+        [code == DENSE, code == BC, code == GROUP, code == NM],
+        [dense, bc, group, nm],
+        default=nnz_units,
+    )
+
+
+def metadata_bytes(code, rows, cols, stored_values, group_rows, group_cols, nm_m):
+    """Bytes of index metadata (bitmaps, CSR indices, N:M position codes) for one tensor."""
+    gr = np.maximum(group_rows, 1)
+    gc = np.maximum(group_cols, 1)
+    groups = _cdiv(rows, gr) * _cdiv(cols, gc)
+    idx_bytes = np.where(cols <= 65536, 2, 4)
+    # ceil(log2 M) bits of position per kept value; M = 1 needs none.
+    m = np.maximum(nm_m, 1)
+    pos_bits = np.ceil(np.log2(m)).astype(np.int64)
+    return np.select(
+        [code == GROUP, code == BITMAP, code == CSR, code == NM],
+        [
+            _cdiv(groups, 8),
+            _cdiv(rows * cols, 8),
+            stored_values * idx_bytes + (rows + 1) * CSR_ROWPTR_BYTES,
+            _cdiv(stored_values * pos_bits, 8),
+        ],
+        default=0,
+    )
+
+
+def value_bytes(stored_values, value_bits):
+    """Bytes of stored values (rounded up to whole bytes per tensor)."""
+    return _cdiv(stored_values * value_bits, 8)
+
+
+def stored_bytes(code, rows, cols, stored_values, value_bits, group_rows=0, group_cols=0, nm_m=0):
+    """Total stored bytes (values + metadata) of a tensor in its recorded format."""
+    return value_bytes(stored_values, value_bits) + metadata_bytes(
+        code, rows, cols, stored_values, group_rows, group_cols, nm_m
+    )
+
+
+def dense_bytes(rows, cols, value_bits):
+    """Bytes of the same tensor stored dense in its dtype (BC layers count their expanded values)."""
+    return value_bytes(rows * cols, value_bits)
+
+
+def decoded_values(code, rows, cols, stored_values, block):
+    """Values the decoder produces or scatters to hand a format to the PE array (0 for dense).
+
+    BC expands every stored length-b vector into its b×b circulant block; sparse formats scatter each
+    stored value once.
+    """
+    b = np.maximum(block, 1)
+    bc = _cdiv(rows, b) * _cdiv(cols, b) * b * b
+    return np.select([code == DENSE, code == BC], [0, bc], default=stored_values)
+
+
+def compression_ratio(stored, dense) -> float:
+    """1 − stored/dense bytes (0 for dense, → 1 for tiny storage). ``stored``, ``dense`` summed first."""
+    total_dense = float(np.sum(dense))
+    if total_dense <= 0:
+        return 0.0
+    return 1.0 - float(np.sum(stored)) / total_dense
+
+
+def encode_summary(scheme: str, rows: int, cols: int, dtype: str = "fp32", nnz_units: int | None = None,
+                   params: FormatParams = FormatParams()) -> dict[str, int]:
+    """Scalar convenience: stored values, value/metadata/total/dense bytes of one tensor.
+
+    ``nnz_units`` defaults to "everything kept" (all elements, groups or blocks).
+    """
+    code = scheme_code(scheme)
+    bits = DTYPE_BITS[dtype]
+    if nnz_units is None:
+        if code == GROUP:
+            nnz_units = _cdiv(rows, max(params.group_rows, 1)) * _cdiv(cols, max(params.group_cols, 1))
+        else:
+            nnz_units = rows * cols
+    sv = int(expected_stored_values(code, rows, cols, nnz_units, params.block, params.group_rows,
+                                    params.group_cols, params.nm_n, params.nm_m))
+    vb = int(value_bytes(sv, bits))
+    mb = int(metadata_bytes(code, rows, cols, sv, params.group_rows, params.group_cols, params.nm_m))
+    return {"stored_values": sv, "value_bytes": vb, "meta_bytes": mb, "total_bytes": vb + mb,
+            "dense_bytes": int(dense_bytes(rows, cols, bits))}

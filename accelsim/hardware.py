@@ -1,0 +1,389 @@
+"""The hardware model's configuration: a frozen, validated dataclass tree loaded from TOML presets.
+
+A preset file mirrors the tree: ``[dram] gbps = 12.8`` is the field ``HardwareConfig.dram.gbps`` and the
+CLI override ``--set dram.gbps=12.8``. Units are in the field names: ``gbps`` = 1e9 bytes/s, ``kib`` =
+1024 bytes, ``mhz`` = 1e6 cycles/s, ``ns``, ``pj`` (picojoules), ``mw`` (milliwatts). Every size must be
+positive; any positive value is accepted (a model, not a catalogue of parts).
+
+Presets live in ``models/*.toml`` at the project root; see ``models/README.md`` for their sources.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from accelsim.errors import InputError
+
+DATAFLOWS = ("ws", "os", "is")
+
+
+@dataclass(frozen=True)
+class ClockConfig:
+    """Accelerator clock. ``mhz``: cycles per microsecond of the PE array, decoder and DMA engine."""
+
+    mhz: float = 200.0
+
+
+@dataclass(frozen=True)
+class PEConfig:
+    """Systolic PE array.
+
+    Attributes:
+        rows, cols: array shape R×C (PEs).
+        dataflow: "ws" (weight stationary), "os" (output stationary) or "is" (input stationary).
+        skip_zeros: whether the array skips pruned structured groups (group-sparse, N:M). Off by default:
+            compression then saves bytes, not MACs.
+        mac_pj: energy of one multiply-accumulate.
+        vector_flops_per_cycle: throughput of the vector unit doing Adam and Polyak updates.
+        vector_flop_pj: energy of one vector-unit flop.
+    """
+
+    rows: int = 16
+    cols: int = 16
+    dataflow: str = "ws"
+    skip_zeros: bool = False
+    mac_pj: float = 4.6
+    vector_flops_per_cycle: int = 16
+    vector_flop_pj: float = 2.3
+
+
+@dataclass(frozen=True)
+class SRAMConfig:
+    """On-chip SRAM.
+
+    Attributes:
+        weight_kib: bytes for weights and their training state (grads, Adam moments), any compression.
+            Tensors that fit stay resident across steps; the rest stream through a double-buffered half.
+        act_kib: activation buffer; an activation tensor larger than it goes to DRAM and back.
+        banks: SRAM banks (documented for the energy/area tables; the model assumes conflict-free access).
+        double_buffer: whether loading the next transaction overlaps the current compute.
+        read_pj_per_byte, write_pj_per_byte: access energy.
+        leakage_mw: static power of the arrays.
+    """
+
+    weight_kib: float = 128.0
+    act_kib: float = 64.0
+    banks: int = 4
+    double_buffer: bool = True
+    read_pj_per_byte: float = 1.25
+    write_pj_per_byte: float = 1.25
+    leakage_mw: float = 5.0
+
+
+@dataclass(frozen=True)
+class DRAMConfig:
+    """Off-chip DRAM: one part, ``channels`` channels of ``channel_bits`` each.
+
+    Attributes:
+        part: the part's name (for reports).
+        data_rate_mtps: transfers per second per pin, in 1e6/s (e.g. 3200 for LPDDR4-3200).
+        channels, channel_bits, burst_length: a transfer rounds up to whole bursts of
+            ``channel_bits/8 · burst_length`` bytes.
+        gbps: total peak bandwidth in 1e9 B/s; 0 means derived from the part
+            (channels · channel_bits/8 · data_rate_mtps · 1e6). Setting it overrides the part's peak.
+        row_bytes: bytes of one open row (page) per channel.
+        trcd_ns, trp_ns, tcl_ns: activate-to-read, precharge and CAS latency.
+        trefi_ns, trfc_ns: refresh interval and refresh cycle time.
+        turnaround_ns: bus turnaround charged once per write transfer (read→write→read).
+        io_pj_per_bit: interface + array energy per bit moved.
+        act_pj: energy of one row activation (activate + precharge).
+        static_mw: background power of the part.
+    """
+
+    part: str = "LPDDR4-3200"
+    data_rate_mtps: float = 3200.0
+    channels: int = 1
+    channel_bits: int = 16
+    burst_length: int = 16
+    gbps: float = 0.0
+    row_bytes: int = 2048
+    trcd_ns: float = 18.0
+    trp_ns: float = 18.0
+    tcl_ns: float = 17.5
+    trefi_ns: float = 3904.0
+    trfc_ns: float = 180.0
+    turnaround_ns: float = 10.0
+    io_pj_per_bit: float = 8.0
+    act_pj: float = 1000.0
+    static_mw: float = 20.0
+
+    @property
+    def peak_gbps(self) -> float:
+        """Peak bandwidth in 1e9 B/s: ``gbps`` if set, else derived from the part."""
+        if self.gbps > 0:
+            return self.gbps
+        return self.channels * self.channel_bits / 8 * self.data_rate_mtps * 1e6 / 1e9
+
+    @property
+    def burst_bytes(self) -> int:
+        return self.channel_bits // 8 * self.burst_length
+
+
+@dataclass(frozen=True)
+class DecodeConfig:
+    """Decompression unit between SRAM and the PE array.
+
+    Attributes:
+        values_per_cycle: values produced per cycle expanding BC blocks or scattering sparse values.
+        transpose_values_per_cycle: throughput of the on-chip transposer that builds W^T of sparse
+            weights (BC needs none: the transpose of a circulant block is circulant).
+        pj_per_value: energy per decoded or transposed value.
+    """
+
+    values_per_cycle: int = 16
+    transpose_values_per_cycle: int = 16
+    pj_per_value: float = 0.5
+
+
+@dataclass(frozen=True)
+class PowerConfig:
+    """Static power of the logic (PE array, decoder, control), in mW."""
+
+    static_mw: float = 50.0
+
+
+@dataclass(frozen=True)
+class HardwareConfig:
+    """A whole accelerator. Build with :func:`load_preset`, :func:`load_hardware` or :func:`from_dict`."""
+
+    name: str = "custom"
+    description: str = ""
+    clock: ClockConfig = field(default_factory=ClockConfig)
+    pe: PEConfig = field(default_factory=PEConfig)
+    sram: SRAMConfig = field(default_factory=SRAMConfig)
+    dram: DRAMConfig = field(default_factory=DRAMConfig)
+    decode: DecodeConfig = field(default_factory=DecodeConfig)
+    power: PowerConfig = field(default_factory=PowerConfig)
+
+    def with_overrides(self, overrides: dict[str, Any], source: str = "--set") -> HardwareConfig:
+        """A copy with dotted-key overrides (``{"dram.gbps": 12.8}``), validated."""
+        return apply_overrides(self, overrides, source)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+SECTIONS: dict[str, type] = {
+    "clock": ClockConfig,
+    "pe": PEConfig,
+    "sram": SRAMConfig,
+    "dram": DRAMConfig,
+    "decode": DecodeConfig,
+    "power": PowerConfig,
+}
+
+# Fields that may be zero: derived-if-zero peak bandwidth, energies and static powers.
+_MAY_BE_ZERO = {"gbps"}
+_NON_NEGATIVE_SUFFIXES = ("_pj", "_mw", "_pj_per_bit", "_pj_per_byte", "_pj_per_value", "_ns")
+
+
+def _field_types(cls: type) -> dict[str, type]:
+    hints = typing.get_type_hints(cls)
+    return {f.name: hints[f.name] for f in fields(cls)}
+
+
+def keys() -> list[str]:
+    """Every overridable dotted key, e.g. ``dram.gbps``."""
+    out = []
+    for sec, cls in SECTIONS.items():
+        out.extend(f"{sec}.{name}" for name in _field_types(cls))
+    return out
+
+
+def _coerce(value: Any, typ: type, source: str, key: str) -> Any:
+    """Convert a TOML value or a --set string to the field's type, or raise InputError."""
+    if isinstance(typ, types.UnionType):  # pragma: no cover - no unions in the tree today
+        typ = typing.get_args(typ)[0]
+    if typ is bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "1", "yes", "on"):
+            return True
+        if isinstance(value, str) and value.lower() in ("false", "0", "no", "off"):
+            return False
+        raise InputError(source, key, f"expected true or false, got {value!r}")
+    if typ is int:
+        if isinstance(value, bool):
+            raise InputError(source, key, f"expected an integer, got {value!r}")
+        if isinstance(value, int):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, str):
+            try:
+                return int(value, 0)
+            except ValueError:
+                try:
+                    f = float(value)
+                except ValueError:
+                    f = math.nan
+                if f.is_integer():
+                    return int(f)
+        raise InputError(source, key, f"expected an integer, got {value!r}")
+    if typ is float:
+        if isinstance(value, bool):
+            raise InputError(source, key, f"expected a number, got {value!r}")
+        if isinstance(value, int | float):
+            out = float(value)
+        else:
+            try:
+                out = float(str(value))
+            except ValueError:
+                raise InputError(source, key, f"expected a number, got {value!r}") from None
+        if not math.isfinite(out):
+            raise InputError(source, key, f"expected a finite number, got {value!r}")
+        return out
+    if typ is str:
+        if not isinstance(value, str):
+            raise InputError(source, key, f"expected a string, got {value!r}")
+        return value
+    raise AssertionError(f"unsupported field type {typ}")  # pragma: no cover
+
+
+def _validate_field(sec: str, name: str, value: Any, source: str) -> None:
+    key = f"{sec}.{name}"
+    if isinstance(value, bool) or isinstance(value, str):
+        if key == "pe.dataflow" and value not in DATAFLOWS:
+            raise InputError(source, key, f"expected one of {', '.join(DATAFLOWS)}, got {value!r}")
+        return
+    if name in _MAY_BE_ZERO or name.endswith(_NON_NEGATIVE_SUFFIXES):
+        if value < 0:
+            raise InputError(source, key, f"expected a value >= 0, got {value!r}")
+        return
+    if value <= 0:
+        raise InputError(source, key, f"expected a positive value, got {value!r}")
+
+
+def _validate(cfg: HardwareConfig, source: str) -> HardwareConfig:
+    for sec in SECTIONS:
+        obj = getattr(cfg, sec)
+        for f in fields(obj):
+            _validate_field(sec, f.name, getattr(obj, f.name), source)
+    if cfg.dram.channel_bits % 8:
+        raise InputError(source, "dram.channel_bits", f"expected a multiple of 8, got {cfg.dram.channel_bits}")
+    if cfg.dram.trfc_ns >= cfg.dram.trefi_ns:
+        raise InputError(source, "dram.trfc_ns", "expected trfc_ns < trefi_ns (refresh must leave time to work)")
+    return cfg
+
+
+def from_dict(data: dict[str, Any], source: str = "<dict>") -> HardwareConfig:
+    """Build and validate a config from a nested dict (a parsed TOML preset)."""
+    if not isinstance(data, dict):
+        raise InputError(source, "", "expected a table of sections")
+    top: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in ("name", "description"):
+            top[key] = _coerce(value, str, source, key)
+            continue
+        if key == "sources" or key == "assumptions":
+            continue  # documentation tables, kept in the file for readers
+        if key not in SECTIONS:
+            raise InputError(source, key, f"unknown section; expected one of {', '.join(SECTIONS)}")
+        if not isinstance(value, dict):
+            raise InputError(source, key, "expected a table")
+        cls = SECTIONS[key]
+        ftypes = _field_types(cls)
+        kwargs = {}
+        for name, v in value.items():
+            if name not in ftypes:
+                raise InputError(source, f"{key}.{name}", f"unknown key; expected one of {', '.join(ftypes)}")
+            kwargs[name] = _coerce(v, ftypes[name], source, f"{key}.{name}")
+        top[key] = cls(**kwargs)
+    return _validate(HardwareConfig(**top), source)
+
+
+def apply_overrides(cfg: HardwareConfig, overrides: dict[str, Any], source: str = "--set") -> HardwareConfig:
+    """Apply dotted-key overrides; strings are parsed to the field's type."""
+    sections: dict[str, dict[str, Any]] = {}
+    for key, value in overrides.items():
+        sec, _, name = key.partition(".")
+        if sec not in SECTIONS or not name:
+            raise InputError(source, key, f"unknown key; expected section.field with section one of "
+                                          f"{', '.join(SECTIONS)}")
+        ftypes = _field_types(SECTIONS[sec])
+        if name not in ftypes:
+            raise InputError(source, key, f"unknown key; {sec} has {', '.join(ftypes)}")
+        sections.setdefault(sec, {})[name] = _coerce(value, ftypes[name], source, key)
+    new = cfg
+    for sec, kw in sections.items():
+        new = replace(new, **{sec: replace(getattr(new, sec), **kw)})
+    return _validate(new, source)
+
+
+def parse_set_args(items: list[str] | None) -> dict[str, str]:
+    """``["dram.gbps=12.8", ...]`` → ``{"dram.gbps": "12.8"}``; malformed items are InputErrors."""
+    out: dict[str, str] = {}
+    for item in items or []:
+        key, eq, value = item.partition("=")
+        if not eq or not key.strip() or not value.strip():
+            raise InputError("--set", item, "expected KEY=VALUE, e.g. dram.gbps=12.8")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def models_dir() -> Path:
+    """Folder of the shipped presets (``models/`` beside the package, or installed copy)."""
+    here = Path(__file__).resolve().parent
+    for cand in (here.parent / "models", here / "models"):
+        if cand.is_dir():
+            return cand
+    raise InputError(str(here.parent / "models"), "", "preset folder not found")
+
+
+DEFAULT_PRESET = "edge-lpddr4"
+
+
+def preset_names() -> list[str]:
+    return sorted(p.stem for p in models_dir().glob("*.toml"))
+
+
+def load_toml(path: Path) -> dict[str, Any]:
+    """Parse a TOML file; a missing or malformed file is an InputError."""
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise InputError(str(path), "", "file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(str(path), "", f"malformed TOML ({exc})") from None
+    except OSError as exc:
+        raise InputError(str(path), "", f"cannot read ({exc.strerror})") from None
+
+
+def load_preset(name: str) -> HardwareConfig:
+    """Load a shipped preset by name (see :func:`preset_names`)."""
+    path = models_dir() / f"{name}.toml"
+    if not path.is_file():
+        raise InputError("--hw", name, f"unknown preset; expected one of {', '.join(preset_names())} "
+                                       "or a path to a .toml file")
+    data = load_toml(path)
+    data.setdefault("name", name)
+    return from_dict(data, str(path))
+
+
+def load_hardware(spec: str | None = None, overrides: dict[str, Any] | None = None) -> HardwareConfig:
+    """A preset name or a TOML path (default: the default preset), then ``overrides``."""
+    spec = spec or DEFAULT_PRESET
+    if spec.endswith(".toml") or "/" in spec:
+        path = Path(spec)
+        data = load_toml(path)
+        data.setdefault("name", path.stem)
+        cfg = from_dict(data, str(path))
+    else:
+        cfg = load_preset(spec)
+    if overrides:
+        cfg = apply_overrides(cfg, overrides)
+    return cfg
+
+
+def preset_sources(name: str) -> dict[str, Any]:
+    """The ``[sources]`` and ``[assumptions]`` tables of a preset (documentation only)."""
+    data = load_toml(models_dir() / f"{name}.toml")
+    return {"sources": data.get("sources", {}), "assumptions": data.get("assumptions", {})}

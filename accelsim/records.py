@@ -1,0 +1,126 @@
+"""Named result records of a simulation (no positional lists). All figures are whole-run unless named.
+
+Units: cycles of the accelerator clock, seconds, joules, bytes (on the DRAM bus: burst round-up and
+metadata included), MACs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class EnergyBreakdown:
+    """Energy by component, in joules. ``total`` is their sum."""
+
+    dram: float
+    sram: float
+    mac: float
+    decode: float
+    static: float
+
+    @property
+    def total(self) -> float:
+        return self.dram + self.sram + self.mac + self.decode + self.static
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Figures of a whole run, or of one part of it (a phase, a network, a segment).
+
+    ``cycles = compute_cycles + stall_memory_cycles + stall_decode_cycles``;
+    ``energy_j = sum(energy_breakdown_j)``; ``dram_bytes = dram_read_bytes + dram_write_bytes``.
+    """
+
+    cycles: int
+    compute_cycles: int
+    stall_memory_cycles: int
+    stall_decode_cycles: int
+    seconds: float
+    energy_j: float
+    energy_breakdown_j: EnergyBreakdown
+    dram_bytes: int
+    dram_read_bytes: int
+    dram_write_bytes: int
+    dram_row_activations: int
+    sram_read_bytes: int
+    sram_write_bytes: int
+    macs: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SegmentTotals:
+    """One trace segment: steps [first_step, first_step + steps)."""
+
+    first_step: int
+    steps: int
+    period_steps: int
+    repeats: int
+    totals: Totals
+
+    @property
+    def cycles_per_step(self) -> float:
+        return self.totals.cycles / self.steps
+
+    def to_dict(self) -> dict[str, Any]:
+        d = self.totals.to_dict()
+        d.update(first_step=self.first_step, steps=self.steps, period_steps=self.period_steps,
+                 repeats=self.repeats, cycles_per_step=self.cycles_per_step)
+        return d
+
+
+@dataclass(frozen=True)
+class ViewResult:
+    """The whole run in one view ("dense" or "compressed"), with its breakdowns."""
+
+    view: str
+    totals: Totals
+    by_phase: dict[str, Totals]
+    by_network: dict[str, Totals]
+    by_segment: list[SegmentTotals] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = self.totals.to_dict()
+        d["by_phase"] = {k: v.to_dict() for k, v in self.by_phase.items()}
+        d["by_network"] = {k: v.to_dict() for k, v in self.by_network.items()}
+        d["by_segment"] = [s.to_dict() for s in self.by_segment]
+        return d
+
+
+@dataclass(frozen=True)
+class SimResult:
+    """Compressed versus dense replay of one trace on one hardware point.
+
+    ``speedup = dense.seconds / compressed.seconds``; ``energy_ratio = compressed.energy_j / dense.energy_j``.
+    """
+
+    trace: str
+    hardware: str
+    engine: str
+    steps: int
+    dense: ViewResult
+    compressed: ViewResult
+
+    @property
+    def speedup(self) -> float:
+        return self.dense.totals.seconds / self.compressed.totals.seconds
+
+    @property
+    def energy_ratio(self) -> float:
+        return self.compressed.totals.energy_j / self.dense.totals.energy_j
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "trace": self.trace,
+            "hardware": self.hardware,
+            "engine": self.engine,
+            "steps": self.steps,
+            "speedup": self.speedup,
+            "energy_ratio": self.energy_ratio,
+            "dense": self.dense.to_dict(),
+            "compressed": self.compressed.to_dict(),
+        }

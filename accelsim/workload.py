@@ -1,0 +1,143 @@
+"""Trace → workload: the hardware-independent numbers the engines consume, for one *view* of a trace.
+
+Two views of the same transactions:
+
+* ``compressed``: every weight-side tensor (weight, grad, Adam moments) in its recorded format (values +
+  metadata), decoded on its way to and from the PE array.
+* ``dense``: the same transactions with every weight-side tensor dense in the trace's dtype (BC layers
+  count their expanded values), no decode, no transposer.
+
+Per row (shape (R,) over the period rows of all segments) the workload holds the int64 matrix
+``rows[R, N_ROWCOL]`` (columns ``accelsim.model.R_*``); per segment, the residency keys (one per distinct
+weight-side tensor: network, layer, tensor) with their stored bytes and their priority order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from accelsim import formats, model
+from accelsim.trace import NETWORKS, PHASES, WEIGHT_SIDE, Trace
+
+VIEWS = ("compressed", "dense")
+
+
+@dataclass(frozen=True)
+class Workload:
+    """Engine input for one view of a trace.
+
+    Attributes:
+        view: "compressed" or "dense".
+        seg_first_step, seg_period_steps, seg_repeats: (S,) per segment.
+        seg_row_start: (S+1,) row offsets of each segment's period.
+        rows: (R, N_ROWCOL) int64 per-row inputs; ``R_KEY`` is the segment-local residency key (-1 none).
+        seg_key_start: (S+1,) offsets into ``key_bytes`` / ``key_order``.
+        key_bytes: (K,) stored bytes of each key (a tensor of one segment).
+        key_order: (K,) segment-local key indices in residency priority order, per segment.
+    """
+
+    view: str
+    seg_first_step: np.ndarray
+    seg_period_steps: np.ndarray
+    seg_repeats: np.ndarray
+    seg_row_start: np.ndarray
+    rows: np.ndarray
+    seg_key_start: np.ndarray
+    key_bytes: np.ndarray
+    key_order: np.ndarray
+
+    @property
+    def n_segments(self) -> int:
+        return int(self.seg_first_step.shape[0])
+
+    @property
+    def n_steps(self) -> int:
+        return int(np.sum(self.seg_period_steps * self.seg_repeats))
+
+
+def build_workload(trace: Trace, view: str = "compressed") -> Workload:
+    """Derive the engine input of ``view`` from a trace (see the module docstring)."""
+    if view not in VIEWS:
+        raise ValueError(f"view must be one of {VIEWS}")
+    c = trace.rows
+    n = c["network"].shape[0]
+    code = np.array([formats.SCHEME_CODE[s] for s in c["scheme"]], dtype=np.int64)
+    bits = np.array([formats.DTYPE_BITS[d] for d in c["dtype"]], dtype=np.int64)
+    tensor = c["tensor"]
+    weight_side = np.isin(tensor, WEIGHT_SIDE)
+    rows_, cols_ = c["rows"].astype(np.int64), c["cols"].astype(np.int64)
+    sv = c["stored_values"].astype(np.int64)
+    bias = c["bias_values"].astype(np.int64) * bits // 8
+    dense_view = view == "dense"
+    if dense_view:
+        code = np.where(weight_side, formats.DENSE, code)
+        sv = np.where(weight_side, rows_ * cols_, sv)
+    nbytes = formats.stored_bytes(code, rows_, cols_, sv, bits, c["group_rows"].astype(np.int64),
+                                  c["group_cols"].astype(np.int64), c["nm_m"].astype(np.int64))
+    nbytes = np.where(weight_side, nbytes + bias, formats.dense_bytes(rows_, cols_, bits))
+    gemm = c["gemm_m"] > 0
+    # Format conversion happens for weight-side rows that meet the PE array (GEMM rows).
+    dec = np.where(weight_side & gemm, formats.decoded_values(code, rows_, cols_, sv, c["block_size"].astype(np.int64)), 0)
+    sparse = (code != formats.DENSE) & (code != formats.BC)
+    trans = np.where(weight_side & gemm & c["transposed"] & sparse, sv, 0)
+    structured = weight_side & gemm & ((code == formats.GROUP) | (code == formats.NM))
+    kind = np.where(weight_side, model.KIND_WEIGHT_SIDE,
+                    np.where(tensor == "activation", model.KIND_ACTIVATION, model.KIND_REPLAY))
+
+    net_code = {name: i for i, name in enumerate(NETWORKS)}
+    phase_code = {name: i for i, name in enumerate(PHASES)}
+    R = np.zeros((n, model.N_ROWCOL), dtype=np.int64)
+    R[:, model.R_IS_READ] = c["direction"] == "read"
+    R[:, model.R_KIND] = kind
+    R[:, model.R_M] = c["gemm_m"]
+    R[:, model.R_K] = c["gemm_k"]
+    R[:, model.R_N] = c["gemm_n"]
+    R[:, model.R_BYTES] = nbytes
+    R[:, model.R_DEC_VALUES] = dec
+    R[:, model.R_TRANS_VALUES] = trans
+    R[:, model.R_VFLOPS] = c["vector_flops"]
+    R[:, model.R_STRUCT] = structured
+    R[:, model.R_PHASE] = [phase_code[p] for p in c["phase"]]
+    R[:, model.R_NET] = [net_code[x] for x in c["network"]]
+    R[:, model.R_STEP] = c["step_in_period"]
+    R[:, model.R_DENS_NUM] = np.where(structured, sv, 0)
+    R[:, model.R_DENS_DEN] = np.where(structured, rows_ * cols_, 0)
+
+    # Residency keys per segment: a distinct (network, layer, tensor) among weight-side rows.
+    S = trace.n_segments
+    starts = trace.seg_row_start
+    key_start = np.zeros(S + 1, dtype=np.int64)
+    key_bytes_l, key_order_l = [], []
+    R[:, model.R_KEY] = -1
+    net = c["network"]
+    layer = c["layer"]
+    for s in range(S):
+        a, b = int(starts[s]), int(starts[s + 1])
+        ids: dict[tuple[str, int, str], int] = {}
+        counts: list[int] = []
+        kb: list[int] = []
+        for i in range(a, b):
+            if not weight_side[i]:
+                continue
+            key = (net[i], int(layer[i]), tensor[i])
+            j = ids.get(key)
+            if j is None:
+                j = len(ids)
+                ids[key] = j
+                counts.append(0)
+                kb.append(int(nbytes[i]))
+                R[i, model.R_FIRST] = 1
+            counts[j] += 1
+            R[i, model.R_KEY] = j
+        # Priority: most accesses per period first; ties by first appearance (stable sort).
+        order = np.argsort(-np.asarray(counts, dtype=np.int64), kind="stable") if counts else np.zeros(0, np.int64)
+        key_bytes_l.append(np.asarray(kb, dtype=np.int64))
+        key_order_l.append(order.astype(np.int64))
+        key_start[s + 1] = key_start[s] + len(kb)
+    key_bytes = np.concatenate(key_bytes_l) if key_bytes_l else np.zeros(0, np.int64)
+    key_order = np.concatenate(key_order_l) if key_order_l else np.zeros(0, np.int64)
+    return Workload(view, trace.seg_first_step.astype(np.int64), trace.seg_period_steps.astype(np.int64),
+                    trace.seg_repeats.astype(np.int64), trace.seg_row_start.astype(np.int64), R,
+                    key_start, key_bytes, key_order)
