@@ -13,7 +13,7 @@ Formats and what the trace records for them (``stored_values`` = values held in 
 scheme    stored_values                         metadata bytes                                decoded values
 ========  ====================================  ============================================  ==========================
 dense     rows·cols                             0                                             0 (no decode)
-bc(b)     ceil(rows/b)·ceil(cols/b)·b           0 (the index pattern is implied)              ceil(rows/b)·ceil(cols/b)·b²
+bc(b)     ceil(rows/b)·ceil(cols/b)·b           0 (index pattern implied)                     stored_values·b
 group     nnz_groups·gr·gc                      ceil(ceil(rows/gr)·ceil(cols/gc) / 8) bitmap  stored_values
 bitmap    nnz                                   ceil(rows·cols / 8)                           stored_values
 csr       nnz                                   nnz·idx_bytes + (rows+1)·4, idx 2 B if cols   stored_values

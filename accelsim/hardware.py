@@ -249,7 +249,7 @@ def _coerce(value: Any, typ: type, source: str, key: str) -> Any:
 
 def _validate_field(sec: str, name: str, value: Any, source: str) -> None:
     key = f"{sec}.{name}"
-    if isinstance(value, bool) or isinstance(value, str):
+    if isinstance(value, bool | str):
         if key == "pe.dataflow" and value not in DATAFLOWS:
             raise InputError(source, key, f"expected one of {', '.join(DATAFLOWS)}, got {value!r}")
         return

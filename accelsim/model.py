@@ -84,7 +84,7 @@ def dram_transfer(nbytes: int, is_write: bool, h: np.ndarray) -> tuple[int, int,
     if is_write:
         ns += h[H_TURN]
     ns *= h[H_TREFI] / (h[H_TREFI] - h[H_TRFC])
-    cycles = int(math.ceil(ns * h[H_MHZ] / 1000.0))
+    cycles = math.ceil(ns * h[H_MHZ] / 1000.0)
     return cycles, bus, acts
 
 

@@ -15,7 +15,7 @@ import os
 import numpy as np
 
 from accelsim import engine_fast, engine_reference, model
-from accelsim.engine_fast import ENERGY_PARTS, INT_METRICS, M_CYCLES
+from accelsim.engine_fast import ENERGY_PARTS, INT_METRICS
 from accelsim.errors import InputError
 from accelsim.hardware import HardwareConfig, load_hardware
 from accelsim.records import EnergyBreakdown, SegmentTotals, SimResult, Totals, ViewResult
@@ -42,7 +42,7 @@ def view_results(wl: Workload, out, p: int, mhz: float) -> ViewResult:
     """Records of hardware point ``p`` from an engine's raw arrays."""
     seg_i, seg_f, ph_i, ph_f, net_i, net_f = out
     total = _totals(seg_i[p].sum(axis=0), seg_f[p].sum(axis=0), mhz)
-    by_phase = {name: _totals(ph_i[p, q], ph_f[p, q], mhz) for q, name in enumerate(PHASES) if ph_i[p, q, M_CYCLES] or ph_i[p, q].any()}
+    by_phase = {name: _totals(ph_i[p, q], ph_f[p, q], mhz) for q, name in enumerate(PHASES) if ph_i[p, q].any()}
     by_net = {name: _totals(net_i[p, q], net_f[p, q], mhz) for q, name in enumerate(NETWORKS) if net_i[p, q].any()}
     segs = [SegmentTotals(int(wl.seg_first_step[s]), int(wl.seg_period_steps[s] * wl.seg_repeats[s]),
                           int(wl.seg_period_steps[s]), int(wl.seg_repeats[s]), _totals(seg_i[p, s], seg_f[p, s], mhz))

@@ -91,7 +91,7 @@ def generate(spec: SynthSpec, path: str | os.PathLike) -> Path:
             for net, l in compressible:
                 out_f, in_f = shapes[net][l]
                 n_groups = out_f * (-(-in_f // spec.group_cols))
-                keep = max(1, int(round(n_groups * (1 - sparsity))))
+                keep = max(1, round(n_groups * (1 - sparsity)))
                 if spec.every_step:
                     keep = max(1, keep - int(rng.integers(0, 3)))
                 fmt[(net, l)] = LayerFormat("group", group_rows=1, group_cols=spec.group_cols, nnz_units=keep)

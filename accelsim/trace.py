@@ -431,12 +431,14 @@ def _read_part(path: Path) -> tuple[dict[str, Any], pa.Table]:
             raise InputError(str(path), "metadata.schema_version", f"expected an integer >= 1, got {version!r}")
         if version > SCHEMA_VERSION:
             raise InputError(str(path), "metadata.schema_version",
-                             f"version {version} is newer than this accelsim reads ({SCHEMA_VERSION}); upgrade accelsim")
+                             f"version {version} is newer than this accelsim reads ({SCHEMA_VERSION}); "
+                             "upgrade accelsim")
         table = pf.read()
     except InputError:
         raise
     except (pa.ArrowException, OSError) as exc:
-        raise InputError(str(path), "", f"unreadable Parquet ({type(exc).__name__}: {str(exc).splitlines()[0]})") from None
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        raise InputError(str(path), "", f"unreadable Parquet ({type(exc).__name__}: {first})") from None
     return meta, _upgrade(table, version, path)
 
 
@@ -542,7 +544,8 @@ def _build_segments(cols: dict[str, np.ndarray], meta: dict[str, Any], version: 
     if gaps.size:
         k = int(gaps[0]) + 1
         raise InputError(src, "seg_first_step", f"segment {k} starts at step {int(seg_first[k])}, expected "
-                                                f"{int(ends[k - 1])} (steps must be contiguous; truncated or reordered trace?)")
+                                                f"{int(ends[k - 1])} (steps must be contiguous; truncated or "
+                                                "reordered trace?)")
     sip = cols["step_in_period"]
     for name in ("layer",):
         if np.any(cols[name] < -1):
@@ -596,7 +599,8 @@ def _check_formats(cols: dict[str, np.ndarray], src: str) -> None:
     need_group = weight_side & (code == formats.GROUP) & ((cols["group_rows"] < 1) | (cols["group_cols"] < 1))
     if np.any(need_group):
         raise InputError(src, "group_rows", "expected group_rows, group_cols >= 1 for scheme group")
-    need_nm = weight_side & (code == formats.NM) & ((cols["nm_m"] < 1) | (cols["nm_n"] < 1) | (cols["nm_n"] > cols["nm_m"]))
+    bad_nm = (cols["nm_m"] < 1) | (cols["nm_n"] < 1) | (cols["nm_n"] > cols["nm_m"])
+    need_nm = weight_side & (code == formats.NM) & bad_nm
     if np.any(need_nm):
         raise InputError(src, "nm_n", "expected 1 <= nm_n <= nm_m for scheme nm")
     exp = formats.expected_stored_values(code, cols["rows"], cols["cols"], cols["nnz_units"], cols["block_size"],
@@ -605,6 +609,7 @@ def _check_formats(cols: dict[str, np.ndarray], src: str) -> None:
     if bad.size:
         i = int(bad[0])
         raise InputError(src, "stored_values", f"row {i}: {int(cols['stored_values'][i])} stored values, but scheme "
-                                               f"{cols['scheme'][i]} with {int(cols['nnz_units'][i])} kept units implies {int(exp[i])}")
+                                               f"{cols['scheme'][i]} with {int(cols['nnz_units'][i])} kept units "
+                                               f"implies {int(exp[i])}")
     if np.any(~weight_side & (code != formats.DENSE)):
         raise InputError(src, "scheme", "activation and replay-batch rows must be dense")

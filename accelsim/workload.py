@@ -79,7 +79,8 @@ def build_workload(trace: Trace, view: str = "compressed") -> Workload:
     nbytes = np.where(weight_side, nbytes + bias, formats.dense_bytes(rows_, cols_, bits))
     gemm = c["gemm_m"] > 0
     # Format conversion happens for weight-side rows that meet the PE array (GEMM rows).
-    dec = np.where(weight_side & gemm, formats.decoded_values(code, rows_, cols_, sv, c["block_size"].astype(np.int64)), 0)
+    block = c["block_size"].astype(np.int64)
+    dec = np.where(weight_side & gemm, formats.decoded_values(code, rows_, cols_, sv, block), 0)
     sparse = (code != formats.DENSE) & (code != formats.BC)
     trans = np.where(weight_side & gemm & c["transposed"] & sparse, sv, 0)
     structured = weight_side & gemm & ((code == formats.GROUP) | (code == formats.NM))

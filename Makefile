@@ -1,0 +1,40 @@
+# Two commands do all set-up on a fresh clone: `make demo` and `make test`.
+PYTHON ?= python3.11
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: demo test lint bench scalesim-reference clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# CPU build of torch, pinned: an unpinned torch pulls a multi-GB CUDA build.
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/accelsim run
+
+test: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench_sim.py
+
+# Reference numbers from real SCALE-Sim 3.0.0, in its own venv (it crashes with numpy >= 2.4).
+.venv-scalesim/.stamp:
+	$(PYTHON) -m venv .venv-scalesim
+	.venv-scalesim/bin/pip install --quiet "numpy<2.4" scalesim==3.0.0
+	touch $@
+
+scalesim-reference: .venv-scalesim/.stamp
+	.venv-scalesim/bin/python scripts/make_scalesim_reference.py
+
+clean:
+	rm -rf $(VENV) .venv-scalesim .pytest_cache .ruff_cache
