@@ -213,7 +213,8 @@ class TraceWriter:
 
     Call :meth:`add_mask` for every layer whose mask changes (before the step it first applies to), then
     :meth:`add_step` once per gradient step with that step's ordered rows. A part is written every
-    ``flush_every_s`` seconds (and the first one at the first step), on :meth:`flush` and on :meth:`close`.
+    ``flush_every_s`` seconds (the first one as soon as one whole period is recorded), on :meth:`flush` and
+    on :meth:`close`.
     A flush does not end the open segment: the next part continues it (``seg_continues``), and the reader
     merges the pieces, so where parts fall never changes what a trace says.
 
@@ -271,8 +272,10 @@ class TraceWriter:
         if seg is None:
             self._open = _Segment(first_step=step, period=[key], steps=1)
         self._next_step = step + 1
-        now = time.monotonic()
-        if not self._wrote_any or (self.flush_every_s is not None and now - self._last_flush >= self.flush_every_s):
+        # The first part lands as soon as one whole period exists (the second step for TD3), then on the timer.
+        first_ready = not self._wrote_any and (self._closed or len(self._open.period) == self.period_steps)
+        timer = self.flush_every_s is not None and time.monotonic() - self._last_flush >= self.flush_every_s
+        if first_ready or timer:
             self.flush()
 
     # -- segment bookkeeping

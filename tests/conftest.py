@@ -1,0 +1,56 @@
+"""Shared fixtures: small real traces written through the real writer, and hardware points."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from accelsim.td3_step import LayerFormat, td3_networks, td3_step_rows
+from accelsim.trace import write_trace
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "traces" / "synthetic_gst_halfcheetah.parquet"
+
+
+def random_formats(rng: random.Random, shapes, allow=("dense", "bc", "group", "bitmap", "csr", "nm")):
+    """A random LayerFormat for every online layer."""
+    fmt = {}
+    for net in ("actor", "critic1", "critic2"):
+        for l, (o, i) in enumerate(shapes[net]):
+            s = rng.choice(allow)
+            if s == "bc":
+                fmt[(net, l)] = LayerFormat("bc", block_size=rng.choice([2, 4, 8]))
+            elif s == "group":
+                gr, gc = rng.choice([(1, 4), (1, 2), (2, 2)])
+                n_groups = -(-o // gr) * -(-i // gc)
+                fmt[(net, l)] = LayerFormat("group", group_rows=gr, group_cols=gc, nnz_units=rng.randint(1, n_groups))
+            elif s in ("bitmap", "csr"):
+                fmt[(net, l)] = LayerFormat(s, nnz_units=rng.randint(1, o * i))
+            elif s == "nm":
+                fmt[(net, l)] = LayerFormat("nm", nm_n=rng.choice([1, 2]), nm_m=4)
+            else:
+                fmt[(net, l)] = LayerFormat()
+    return fmt
+
+
+def make_random_trace(path: Path, seed: int, n_segments: int = 3, obs: int = 5, act: int = 2,
+                      hidden=(16, 16), batch: int = 8) -> Path:
+    """A packed trace of random segments (random formats, periods 1-2, repetitions 1-50)."""
+    rng = random.Random(seed)
+    shapes = td3_networks(obs, act, hidden)
+    segs, step = [], 0
+    for _ in range(n_segments):
+        fmt = random_formats(rng, shapes)
+        p = rng.choice([1, 2])
+        reps = rng.randint(1, 50)
+        period = [td3_step_rows(shapes, fmt, batch, obs, act, actor_update=(step + k) % 2 == 0) for k in range(p)]
+        segs.append((step, reps, period))
+        step += p * reps
+    return write_trace(path, {"synthetic": True, "seed": seed, "batch": batch}, segs)
+
+
+@pytest.fixture
+def sample_trace() -> Path:
+    return SAMPLE

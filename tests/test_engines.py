@@ -1,0 +1,161 @@
+"""Two engines, one model; totals equal sums of parts; roofline bounds; the model's basic physics."""
+
+import math
+import random
+
+import numpy as np
+import pytest
+from conftest import make_random_trace
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from accelsim import model, simulate
+from accelsim.hardware import load_hardware, preset_names
+from accelsim.trace import read_trace
+from accelsim.workload import build_workload
+
+PARTS = ("dram", "sram", "mac", "decode", "static")
+
+
+def _random_hw(rng: random.Random):
+    name = rng.choice(preset_names())
+    over = {
+        "dram.gbps": rng.choice([0.5, 1.6, 6.4, 25.6]),
+        "sram.weight_kib": rng.choice([0.25, 2, 16, 64, 4096]),
+        "sram.act_kib": rng.choice([0.1, 1, 64]),
+        "sram.double_buffer": rng.choice(["true", "false"]),
+        "pe.rows": rng.choice([1, 3, 8, 16]),
+        "pe.cols": rng.choice([1, 5, 8, 32]),
+        "pe.dataflow": rng.choice(["ws", "os", "is"]),
+        "pe.skip_zeros": rng.choice(["true", "false"]),
+        "clock.mhz": rng.choice([50.0, 333.3, 1000.0]),
+        "decode.values_per_cycle": rng.choice([1, 4, 64]),
+    }
+    return load_hardware(name, over)
+
+
+def _assert_same(a, b):
+    for view in ("dense", "compressed"):
+        va, vb = getattr(a, view), getattr(b, view)
+        ta, tb = va.totals, vb.totals
+        for f in ("cycles", "compute_cycles", "stall_memory_cycles", "stall_decode_cycles", "dram_bytes", "macs",
+                  "dram_row_activations", "sram_read_bytes", "sram_write_bytes"):
+            assert getattr(ta, f) == getattr(tb, f), (view, f)
+        assert ta.energy_j == pytest.approx(tb.energy_j, rel=1e-9)
+        for p in PARTS:
+            assert getattr(ta.energy_breakdown_j, p) == pytest.approx(getattr(tb.energy_breakdown_j, p), rel=1e-9,
+                                                                      abs=1e-30)
+        for k in va.by_phase:
+            assert va.by_phase[k].cycles == vb.by_phase[k].cycles
+        for sa, sb in zip(va.by_segment, vb.by_segment, strict=True):
+            assert sa.totals.cycles == sb.totals.cycles
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 10_000), hw_seed=st.integers(0, 10_000))
+def test_fast_equals_reference_on_random_traces_and_configs(tmp_path_factory, seed, hw_seed):
+    path = make_random_trace(tmp_path_factory.mktemp("t") / "r.parquet", seed=seed, n_segments=3)
+    tr = read_trace(path)
+    hw = _random_hw(random.Random(hw_seed))
+    _assert_same(simulate(tr, hw, "fast"), simulate(tr, hw, "reference"))
+
+
+@pytest.mark.parametrize("preset", ["edge-lpddr4", "eyeriss-like", "omnidrl-like"])
+def test_fast_equals_reference_on_shipped_sample(sample_trace, preset):
+    tr = read_trace(sample_trace)
+    _assert_same(simulate(tr, preset, "fast"), simulate(tr, preset, "reference"))
+
+
+def _check_sums(v):
+    t = v.totals
+    assert t.cycles == t.compute_cycles + t.stall_memory_cycles + t.stall_decode_cycles
+    assert t.energy_j == pytest.approx(sum(getattr(t.energy_breakdown_j, p) for p in PARTS), rel=1e-12)
+    assert t.dram_bytes == t.dram_read_bytes + t.dram_write_bytes
+    for group in (v.by_phase, v.by_network, {i: s.totals for i, s in enumerate(v.by_segment)}):
+        assert sum(x.cycles for x in group.values()) == t.cycles
+        assert sum(x.dram_bytes for x in group.values()) == t.dram_bytes
+        assert sum(x.macs for x in group.values()) == t.macs
+        assert sum(x.energy_j for x in group.values()) == pytest.approx(t.energy_j, rel=1e-9)
+        for x in group.values():
+            assert x.cycles == x.compute_cycles + x.stall_memory_cycles + x.stall_decode_cycles
+    assert sum(s.steps for s in v.by_segment) > 0
+
+
+def test_totals_equal_sums_of_parts(sample_trace, tmp_path):
+    for tr in (read_trace(sample_trace), read_trace(make_random_trace(tmp_path / "r.parquet", seed=11))):
+        res = simulate(tr, load_hardware(None, {"sram.weight_kib": "8"}))
+        _check_sums(res.dense)
+        _check_sums(res.compressed)
+        assert res.speedup == res.dense.totals.seconds / res.compressed.totals.seconds
+        assert res.energy_ratio == res.compressed.totals.energy_j / res.dense.totals.energy_j
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_roofline_bounds(tmp_path, seed):
+    tr = read_trace(make_random_trace(tmp_path / "r.parquet", seed=seed))
+    hw = _random_hw(random.Random(seed))
+    res = simulate(tr, hw)
+    for v in (res.dense, res.compressed):
+        t = v.totals
+        assert t.seconds >= t.dram_bytes / (hw.dram.peak_gbps * 1e9) * (1 - 1e-12)
+        assert t.seconds >= t.macs / (hw.pe.rows * hw.pe.cols * hw.clock.mhz * 1e6) * (1 - 1e-12)
+
+
+def test_dense_view_has_no_decode_and_moves_more_weight_bytes(sample_trace):
+    res = simulate(sample_trace, load_hardware(None, {"sram.weight_kib": "16"}))
+    assert res.dense.totals.stall_decode_cycles == 0
+    assert res.dense.totals.energy_breakdown_j.decode == 0
+    assert res.compressed.totals.energy_breakdown_j.decode > 0
+    assert res.compressed.totals.dram_bytes < res.dense.totals.dram_bytes
+    assert res.speedup > 1 and res.energy_ratio < 1
+    # Compression never changes the MACs unless the array skips zeros.
+    assert res.compressed.totals.macs == res.dense.totals.macs
+    skip = simulate(sample_trace, load_hardware(None, {"sram.weight_kib": "16", "pe.skip_zeros": "true"}))
+    assert skip.compressed.totals.macs < skip.dense.totals.macs
+
+
+def test_resident_weights_leave_only_replay_and_activation_traffic_when_warm(tmp_path):
+    tr = read_trace(make_random_trace(tmp_path / "r.parquet", seed=5, n_segments=1))
+    huge = simulate(tr, load_hardware(None, {"sram.weight_kib": "65536", "sram.act_kib": "65536"}))
+    small = simulate(tr, load_hardware(None, {"sram.weight_kib": "0.01", "sram.act_kib": "65536"}))
+    wl = build_workload(tr, "compressed")
+    # With everything resident, weights cross the bus once (cold reads), replay every step.
+    rows = wl.rows
+    is_w = rows[:, model.R_KIND] == model.KIND_WEIGHT_SIDE
+    first_reads = rows[is_w & (rows[:, model.R_FIRST] == 1) & (rows[:, model.R_IS_READ] == 1), model.R_BYTES]
+    burst = load_hardware(None).dram.burst_bytes  # 32 B: x16 channel, BL16
+    replay_bytes = rows[rows[:, model.R_KIND] == model.KIND_REPLAY, model.R_BYTES]
+    exp = sum(math.ceil(b / burst) * burst for b in first_reads)
+    exp += tr.n_steps // int(tr.seg_period_steps[0]) * sum(math.ceil(b / burst) * burst for b in replay_bytes)
+    assert huge.compressed.totals.dram_bytes == exp
+    assert small.compressed.totals.dram_bytes > huge.compressed.totals.dram_bytes
+    assert small.compressed.totals.cycles > huge.compressed.totals.cycles
+
+
+def test_more_bandwidth_is_never_slower(sample_trace):
+    tr = read_trace(sample_trace)
+    prev = None
+    for gbps in (0.8, 1.6, 3.2, 6.4, 12.8, 25.6, 51.2):
+        c = simulate(tr, load_hardware(None, {"dram.gbps": str(gbps)})).compressed.totals.cycles
+        if prev is not None:
+            assert c <= prev
+        prev = c
+
+
+def test_dram_transfer_model():
+    h = model.pack_hardware(load_hardware("eyeriss-like", {"dram.trefi_ns": "1e9", "dram.trfc_ns": "1"}))
+    # 129 bytes round up to two 128-byte bursts.
+    cyc, bus, acts = model.dram_transfer(129, False, h)
+    assert bus == 256 and acts == 1
+    ns = 256 / 19.2 + 20.0 + 1 * (18 + 18)
+    assert cyc == math.ceil(ns * (1e9 / (1e9 - 1)) * 200 / 1000)
+    assert model.dram_transfer(0, False, h) == (0, 0, 0)
+    w_cyc, _, _ = model.dram_transfer(129, True, h)
+    assert w_cyc >= cyc
+
+
+def test_same_trace_same_figures(sample_trace):
+    a = simulate(sample_trace).to_dict()
+    b = simulate(sample_trace).to_dict()
+    assert a == b
+    assert np.isfinite(a["speedup"])

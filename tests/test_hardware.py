@@ -1,0 +1,76 @@
+import math
+
+import pytest
+
+from accelsim import hardware
+from accelsim.errors import InputError
+from accelsim.hardware import load_hardware, load_preset, preset_names
+
+REQUIRED = ["dram.gbps", "sram.weight_kib", "pe.rows", "pe.cols", "pe.dataflow", "clock.mhz", "pe.skip_zeros"]
+
+
+def test_presets_load_and_cite_sources():
+    names = preset_names()
+    for expected in ("edge-lpddr4", "eyeriss-like", "nvdla-small", "nvdla-large", "ethos-u65-like",
+                     "orin-nano-class", "omnidrl-like"):
+        assert expected in names
+    for n in names:
+        cfg = load_preset(n)
+        assert cfg.name == n and cfg.description
+        assert hardware.preset_sources(n)["sources"], f"{n} cites no sources"
+        assert cfg.dram.peak_gbps > 0
+
+
+def test_required_keys_exist_everywhere():
+    keys = hardware.keys()
+    for k in REQUIRED:
+        assert k in keys
+
+
+def test_lpddr4_2400_x64_bl16_is_19_2_gbps_with_128_byte_bursts():
+    cfg = load_preset("eyeriss-like")
+    assert cfg.dram.peak_gbps == pytest.approx(19.2)
+    assert cfg.dram.burst_bytes == 128
+
+
+def test_orin_nano_class_bandwidth():
+    assert load_preset("orin-nano-class").dram.peak_gbps == pytest.approx(68.256)
+
+
+def test_overrides_parse_types_and_gbps_overrides_part_peak():
+    cfg = load_hardware(None, {"dram.gbps": "3.2", "pe.rows": "7", "pe.skip_zeros": "true", "pe.dataflow": "os",
+                               "sram.weight_kib": "0.5", "clock.mhz": "123.5"})
+    assert cfg.dram.peak_gbps == 3.2 and cfg.pe.rows == 7 and cfg.pe.skip_zeros is True
+    assert cfg.pe.dataflow == "os" and cfg.sram.weight_kib == 0.5 and math.isclose(cfg.clock.mhz, 123.5)
+
+
+@pytest.mark.parametrize("key,value,msg", [
+    ("pe.rows", "0", "positive"), ("pe.rows", "-4", "positive"), ("sram.weight_kib", "0", "positive"),
+    ("dram.gbps", "-1", ">= 0"), ("clock.mhz", "abc", "number"), ("pe.dataflow", "rs", "ws, os, is"),
+    ("pe.bogus", "1", "unknown key"), ("nosuch.rows", "1", "unknown key"), ("pe.rows", "2.5", "integer"),
+    ("pe.skip_zeros", "maybe", "true or false"),
+])
+def test_bad_overrides(key, value, msg):
+    with pytest.raises(InputError, match=msg) as ei:
+        load_hardware(None, {key: value})
+    assert key in str(ei.value)
+
+
+def test_unknown_preset_and_malformed_toml(tmp_path):
+    with pytest.raises(InputError, match="unknown preset"):
+        load_hardware("no-such-chip")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[pe\nrows = 3")
+    with pytest.raises(InputError, match="malformed TOML") as ei:
+        load_hardware(str(bad))
+    assert str(bad) in str(ei.value)
+    neg = tmp_path / "neg.toml"
+    neg.write_text("[sram]\nweight_kib = -2\n")
+    with pytest.raises(InputError, match=r"sram\.weight_kib"):
+        load_hardware(str(neg))
+
+
+def test_parse_set_args():
+    assert hardware.parse_set_args(["a.b=1", " c.d = x "]) == {"a.b": "1", "c.d": "x"}
+    with pytest.raises(InputError, match="KEY=VALUE"):
+        hardware.parse_set_args(["dram.gbps"])
