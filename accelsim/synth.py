@@ -31,6 +31,7 @@ class SynthSpec:
         change_every: steps between sparsity changes in the group-sparse phase (a mask snapshot each).
         sparsity_start, sparsity_end: group sparsity at the switch and at the end.
         every_step: change some layer's mask every step (stress case: no run-length compression).
+        masks: write mask snapshots (off for large benchmark traces: the engines do not read them).
         seed: RNG seed of the masks.
     """
 
@@ -46,6 +47,7 @@ class SynthSpec:
     sparsity_start: float = 0.5
     sparsity_end: float = 0.9
     every_step: bool = False
+    masks: bool = True
     seed: int = 0
 
 
@@ -95,8 +97,9 @@ def generate(spec: SynthSpec, path: str | os.PathLike) -> Path:
                 if spec.every_step:
                     keep = max(1, keep - int(rng.integers(0, 3)))
                 fmt[(net, l)] = LayerFormat("group", group_rows=1, group_cols=spec.group_cols, nnz_units=keep)
-                masks.append(MaskSnapshot(first, net, l, out_f, in_f, "group",
-                                          np.packbits(_group_mask(rng, out_f, in_f, spec.group_cols, keep)).tobytes()))
+                if spec.masks:
+                    masks.append(MaskSnapshot(first, net, l, out_f, in_f, "group",
+                        np.packbits(_group_mask(rng, out_f, in_f, spec.group_cols, keep)).tobytes()))
         steps = end - first
         # TD3 policy delay 2: steps alternate (actor+critic, critic-only) from the segment's first step.
         period = [td3_step_rows(shapes, fmt, spec.batch, spec.obs_dim, spec.act_dim, actor_update=(first + k) % 2 == 0)
