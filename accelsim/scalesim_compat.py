@@ -14,7 +14,7 @@ from pathlib import Path
 
 from accelsim.errors import InputError
 from accelsim.report import atomic_write_text
-from accelsim.systolic import DATAFLOW_CODE, gemm_cycles, mapping_efficiency, spatio_temporal
+from accelsim.systolic import DATAFLOW_CODE, folds, gemm_cycles, mapping_efficiency, spatio_temporal
 
 HEADER = ("LayerID, Total Cycles (incl. prefetch), Total Cycles, Stall Cycles, Overall Util %, "
           "Mapping Efficiency %, Compute Util %,\n")
@@ -113,12 +113,12 @@ def layer_report(i: int, g: GemmLayer, cfg: ArrayConfig) -> LayerReport:
     cyc = gemm_cycles(g.m, g.k, g.n, cfg.rows, cfg.cols, df)
     eff = mapping_efficiency(g.m, g.k, g.n, cfg.rows, cfg.cols, df)
     sr, sc, t = spatio_temporal(g.m, g.k, g.n, df)
-    folds = -(-sr // cfg.rows) * -(-sc // cfg.cols)
+    nf = folds(g.m, g.k, g.n, cfg.rows, cfg.cols, df)
     # SCALE-Sim's per-fold utilisation counts the fold's demand window: T + 2R + 2C - 3 cycles for ws and is
     # (one more array width than the fold's share of the total), T + R + C - 2 for os.
     r, c = cfg.rows, cfg.cols
     window = t + r + c - 2 if cfg.dataflow == "os" else t + 2 * r + 2 * c - 3
-    compute_util = sr * sc * t / (folds * cfg.rows * cfg.cols * window)
+    compute_util = sr * sc * t / (nf * cfg.rows * cfg.cols * window)
     overall = g.m * g.n * g.k * 100 / (cyc * cfg.rows * cfg.cols)
     return LayerReport(i, cyc, 0, overall, eff * 100, compute_util * 100)
 

@@ -35,15 +35,22 @@ def spatio_temporal(m: int, k: int, n: int, df: int) -> tuple[int, int, int]:
 
 
 @njit(cache=True)
+def folds(m: int, k: int, n: int, rows: int, cols: int, df: int) -> int:
+    """Array folds: ceil(S_R/R)·ceil(S_C/C)."""
+    sr, sc, _ = spatio_temporal(m, k, n, df)
+    return ((sr + rows - 1) // rows) * ((sc + cols - 1) // cols)
+
+
+@njit(cache=True)
 def gemm_cycles(m: int, k: int, n: int, rows: int, cols: int, df: int) -> int:
     """Stall-free cycles of one GEMM (0 if any dimension is 0)."""
     if m <= 0 or k <= 0 or n <= 0:
         return 0
-    sr, sc, t = spatio_temporal(m, k, n, df)
-    folds = ((sr + rows - 1) // rows) * ((sc + cols - 1) // cols)
+    t = spatio_temporal(m, k, n, df)[2]
+    f = folds(m, k, n, rows, cols, df)
     if df == OS:
-        return (rows + cols + t - 2) * folds - 1
-    return (2 * rows + cols + t - 2) * folds - 1
+        return (rows + cols + t - 2) * f - 1
+    return (2 * rows + cols + t - 2) * f - 1
 
 
 @njit(cache=True)
@@ -52,5 +59,4 @@ def mapping_efficiency(m: int, k: int, n: int, rows: int, cols: int, df: int) ->
     if m <= 0 or k <= 0 or n <= 0:
         return 0.0
     sr, sc, _ = spatio_temporal(m, k, n, df)
-    folds = ((sr + rows - 1) // rows) * ((sc + cols - 1) // cols)
-    return (sr * sc) / (folds * rows * cols)
+    return (sr * sc) / (folds(m, k, n, rows, cols, df) * rows * cols)

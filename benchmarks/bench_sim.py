@@ -65,7 +65,8 @@ def main() -> int:
     H1 = model.pack_hardware(hw)[None, :]
     print("== accelsim simulator benchmark ==")
 
-    tr = trace_for(SynthSpec(steps=big_steps, change_every=2000, masks=False), f"synthetic_rle_{big_steps}_c2000.parquet")
+    tr = trace_for(SynthSpec(steps=big_steps, change_every=2000, masks=False),
+                   f"synthetic_rle_{big_steps}_c2000.parquet")
     wl = build_workload(tr, "compressed")
     run_engine(wl, H1)  # compile / load cache
     t = best_of(lambda: run_engine(wl, H1))
