@@ -1,0 +1,58 @@
+"""``gst-train``: train TD3 with GST or a baseline on a Gymnasium MuJoCo env, writing an accelsim trace.
+
+    gst-train --env HalfCheetah-v5 --method gst --total-steps 1000000 --seed 0 --out runs/NAME
+    gst-train --resume runs/NAME
+
+Bad flags or run folders print one line and exit 2.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+from gst_train import checkpoint as ckpt
+from gst_train.config import ConfigError, parse_args, validate
+from gst_train.train import RunError, config_of, run
+
+
+def main(argv: list[str] | None = None) -> int:
+    cfg, resume = parse_args(argv)
+    try:
+        if resume:
+            run_dir = Path(resume)
+            if not run_dir.is_dir():
+                raise RunError(f"--resume {resume}: no such run folder")
+            if (run_dir / "DONE").is_file():
+                print(f"{resume}: run already finished (see {run_dir / 'DONE'})")
+                return 0
+            cfg = config_of(run_dir)
+            if ckpt.find(run_dir) is None:
+                # Killed before its first checkpoint: start over in the same folder.
+                for name in ("trace", "tb", "metrics.csv"):
+                    p = run_dir / name
+                    if p.is_dir():
+                        shutil.rmtree(p)
+                    elif p.exists():
+                        p.unlink()
+                run(cfg, resume=False)
+            else:
+                run(cfg, resume=True)
+            return 0
+        validate(cfg)
+        out = Path(cfg.out)
+        if out.exists() and any(out.iterdir()):
+            raise RunError(f"--out {cfg.out}: folder exists and is not empty (use --resume to continue it)")
+        run(cfg)
+        return 0
+    except (ConfigError, RunError) as exc:
+        sys.stderr.write(f"gst-train: error: {exc}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("gst-train: interrupted; continue with --resume\n")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,263 @@
+"""Compression methods on the actor and both critics: dense, gst, ip, bc, nm, dst (DESIGN §4).
+
+A :class:`Compressor` owns every compressible layer of the online networks and their target copies. It
+decides modes and masks (at init, on a grad-step schedule, or at evaluations for GST), keeps the targets on
+the online structure, and describes the current storage of every layer as an accelsim
+:class:`~accelsim.td3_step.LayerFormat`, so traces and compression ratios use accelsim's formats module.
+
+``version`` increases whenever any layer's format or mask changes; ``drain_changes()`` returns the layers
+whose masks changed since the last call (for mask snapshots in the trace).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import torch
+
+from accelsim import formats
+from accelsim.td3_step import LayerFormat
+from gst_train import masks as M
+from gst_train.config import TrainConfig
+from gst_train.controller import RewardAwareTarget
+from gst_train.layers import CompressedLinear
+
+ONLINE = ("actor", "critic1", "critic2")
+
+
+class Compressor:
+    """Compression state of the six networks (targets follow their online network)."""
+
+    def __init__(self, cfg: TrainConfig, online: dict[str, list[CompressedLinear]],
+                 targets: dict[str, list[CompressedLinear]],
+                 optimizers: Callable[[], list[torch.optim.Optimizer | None]], seed: int) -> None:
+        self.cfg = cfg
+        self.method = cfg.method
+        self.online = online
+        self.targets = targets
+        self.optimizers = optimizers
+        self.rng = np.random.default_rng(seed + 7919)
+        self.version = 0
+        self._changed: list[tuple[str, int]] = []
+        # scheme per (net, layer): "dense", "bc", "group", "bitmap", "nm"
+        self.scheme: dict[tuple[str, int], str] = {k: "dense" for k in self.keys()}
+        self.controller = RewardAwareTarget(cfg.sparsity_min, cfg.sparsity_max, cfg.sparsity_step, cfg.reward_window,
+                                            cfg.reward_tolerance, cfg.reward_tolerance_abs, cfg.hold_evals)
+        self.ip_sparsity = 0.0
+
+    # ------------------------------------------------------------------ layers
+    def keys(self) -> list[tuple[str, int]]:
+        return [(net, l) for net in ONLINE for l in range(len(self.online[net]))]
+
+    def compressible(self, net: str, l: int) -> bool:
+        n = len(self.online[net])
+        if self.cfg.dense_layers == "none":
+            return True
+        if l == n - 1:
+            return False
+        return not (self.cfg.dense_layers == "first,last" and l == 0)
+
+    def _layers(self, net: str, l: int) -> tuple[CompressedLinear, CompressedLinear]:
+        return self.online[net][l], self.targets[net][l]
+
+    def _zero_moments(self, layer: CompressedLinear) -> None:
+        """Pruned weights get zero Adam moments, so Adam never moves them again."""
+        for opt in self.optimizers():
+            st = opt.state.get(layer.weight) if opt is not None else None
+            if st:
+                for k in ("exp_avg", "exp_avg_sq"):
+                    if k in st:
+                        st[k].mul_(layer.mask)
+
+    def _apply_mask(self, net: str, l: int, mask: torch.Tensor, scheme: str) -> None:
+        on, tg = self._layers(net, l)
+        on.set_mask(mask)
+        tg.set_mask(mask)  # online masks re-applied to the target
+        self._zero_moments(on)
+        self.scheme[(net, l)] = scheme
+        self._changed.append((net, l))
+        self.version += 1
+
+    def _to_bc(self, net: str, l: int) -> None:
+        on, tg = self._layers(net, l)
+        on.to_bc(self.cfg.block_size)
+        tg.to_bc(self.cfg.block_size)
+        with torch.no_grad():
+            tg.bc_vec.copy_(on.bc_vec)
+        self.scheme[(net, l)] = "bc"
+        self.version += 1
+
+    def _bc_to_group(self, net: str, l: int, sparsity: float) -> None:
+        on, tg = self._layers(net, l)
+        on.bc_to_masked()
+        tg.bc_to_masked()
+        self._apply_mask(net, l, M.group_mask(on.weight.detach(), self.cfg.group_rows, self.cfg.group_cols, sparsity),
+                         "group")
+
+    # ------------------------------------------------------------------ lifecycle
+    def init(self) -> None:
+        """Initial modes and masks (before any gradient step)."""
+        comp = [k for k in self.keys() if self.compressible(*k)]
+        if self.method in ("bc", "gst"):
+            for k in comp:
+                self._to_bc(*k)
+        elif self.method == "nm":
+            for net, l in comp:
+                self._apply_mask(net, l, M.nm_mask(self.online[net][l].weight.detach(), self.cfg.nm_n, self.cfg.nm_m),
+                                 "nm")
+        elif self.method == "dst":
+            shapes = [tuple(self.online[net][l].weight.shape) for net, l in comp]
+            dens = M.erdos_renyi_densities(shapes, self.cfg.dst_sparsity)
+            for (net, l), d, shp in zip(comp, dens, shapes, strict=True):
+                self._apply_mask(net, l, M.random_mask(self.rng, shp, d), "bitmap")
+
+    def on_grad_step(self, grad_step: int, env_step: int) -> None:
+        """Schedules that run every ``prune_every`` grad steps (ip, nm, dst)."""
+        if grad_step % self.cfg.prune_every or grad_step == 0:
+            return
+        comp = [k for k in self.keys() if self.compressible(*k)]
+        if self.method == "ip":
+            T = self.cfg.total_steps
+            s = M.cubic_sparsity(env_step, self.cfg.ip_begin * T, self.cfg.ip_end * T, 0.0,
+                                 self.cfg.ip_final_sparsity)
+            if s <= 0.0 or s == self.ip_sparsity:
+                return
+            self.ip_sparsity = s
+            for net, l in comp:
+                on = self.online[net][l]
+                self._apply_mask(net, l, M.magnitude_mask(on.dense_weight().detach(), s), "bitmap")
+        elif self.method == "nm":
+            for net, l in comp:
+                on = self.online[net][l]
+                new = M.nm_mask(on.weight.detach(), self.cfg.nm_n, self.cfg.nm_m)
+                if not torch.equal(new, on.mask.bool()):
+                    self._apply_mask(net, l, new, "nm")
+        elif self.method == "dst":
+            for net, l in comp:
+                self._drop_and_regrow(net, l)
+
+    def _drop_and_regrow(self, net: str, l: int) -> None:
+        """Drop the smallest active weights, regrow as many random inactive ones (zero-initialised)."""
+        on = self.online[net][l]
+        mask = on.mask.bool().flatten().clone()
+        active = torch.nonzero(mask).flatten()
+        inactive = torch.nonzero(~mask).flatten()
+        k = min(int(self.cfg.dst_drop_fraction * active.numel()), inactive.numel())
+        if k <= 0:
+            return
+        mags = on.weight.detach().abs().flatten()[active]
+        drop = active[torch.topk(mags, k, largest=False).indices]
+        grow = inactive[torch.from_numpy(self.rng.choice(inactive.numel(), size=k, replace=False))]
+        mask[drop] = False
+        mask[grow] = True
+        self._apply_mask(net, l, mask.reshape(on.mask.shape), "bitmap")
+
+    def on_eval(self, eval_return: float, learning_started: bool) -> None:
+        """GST: update the reward-aware target, switch BC layers that group-sparse would store smaller, prune."""
+        if self.method != "gst" or not learning_started:
+            return
+        target = self.controller.update(eval_return)
+        gr, gc = self.cfg.group_rows, self.cfg.group_cols
+        for net, l in [k for k in self.keys() if self.compressible(*k)]:
+            on = self.online[net][l]
+            rows, cols = on.out_features, on.in_features
+            if self.scheme[(net, l)] == "bc":
+                bc_bytes = self._bytes(LayerFormat("bc", block_size=self.cfg.block_size), rows, cols)
+                n_groups = -(-rows // gr) * -(-cols // gc)
+                grp = LayerFormat("group", group_rows=gr, group_cols=gc, nnz_units=M.n_keep(n_groups, target))
+                if self._bytes(grp, rows, cols) < bc_bytes:
+                    self._bc_to_group(net, l, target)
+            elif self.scheme[(net, l)] == "group":
+                kept_now = self.layer_format(net, l).nnz_units
+                n_groups = -(-rows // gr) * -(-cols // gc)
+                if M.n_keep(n_groups, target) != kept_now:
+                    self._regroup(net, l, target)
+
+    def _regroup(self, net: str, l: int, sparsity: float) -> None:
+        """Group-sparse layer to a new target: prune by group norm, or regrow random pruned groups (zeros)."""
+        on = self.online[net][l]
+        gr, gc = self.cfg.group_rows, self.cfg.group_cols
+        kept = M.group_norms(on.mask, gr, gc) > 0
+        n_groups = kept.numel()
+        want = M.n_keep(n_groups, sparsity)
+        have = int(kept.sum())
+        if want < have:
+            norms = M.group_norms(on.weight.detach() * on.mask, gr, gc).flatten()
+            norms[~kept.flatten()] = -1.0
+            new = torch.zeros(n_groups, dtype=torch.bool)
+            new[torch.topk(norms, want).indices] = True
+        else:
+            new = kept.flatten().clone()
+            off = torch.nonzero(~new).flatten()
+            grow = off[torch.from_numpy(self.rng.choice(off.numel(), size=want - have, replace=False))]
+            new[grow] = True
+        mask = M.expand_groups(new.reshape(kept.shape), gr, gc, on.out_features, on.in_features)
+        self._apply_mask(net, l, mask, "group")
+
+    def drain_changes(self) -> list[tuple[str, int]]:
+        out, self._changed = self._changed, []
+        return out
+
+    # ------------------------------------------------------------------ description
+    def layer_format(self, net: str, l: int) -> LayerFormat:
+        s = self.scheme[(net, l)]
+        on = self.online[net][l]
+        if s == "dense":
+            return LayerFormat()
+        if s == "bc":
+            return LayerFormat("bc", block_size=self.cfg.block_size)
+        if s == "nm":
+            return LayerFormat("nm", nm_n=self.cfg.nm_n, nm_m=self.cfg.nm_m)
+        if s == "group":
+            gr, gc = self.cfg.group_rows, self.cfg.group_cols
+            kept = int((M.group_norms(on.mask, gr, gc) > 0).sum())
+            return LayerFormat("group", group_rows=gr, group_cols=gc, nnz_units=kept)
+        return LayerFormat("bitmap", nnz_units=int(on.mask.sum()))
+
+    def formats(self) -> dict[tuple[str, int], LayerFormat]:
+        return {k: self.layer_format(*k) for k in self.keys()}
+
+    @staticmethod
+    def _bytes(f: LayerFormat, rows: int, cols: int, bits: int = 32) -> int:
+        sv, _ = f.resolve(rows, cols)
+        return int(formats.stored_bytes(formats.scheme_code(f.scheme), rows, cols, sv, bits, f.group_rows,
+                                        f.group_cols, f.nm_m))
+
+    def ratios(self) -> dict[str, float]:
+        """Compression ratio of the six networks' weights now (biases counted dense), by bytes and by params."""
+        stored_b = dense_b = stored_p = dense_p = 0
+        for net, l in self.keys():
+            on = self.online[net][l]
+            rows, cols = on.out_features, on.in_features
+            f = self.layer_format(net, l)
+            sv, _ = f.resolve(rows, cols)
+            # Each online network has a target with the same storage: count both (six networks).
+            stored_b += 2 * (self._bytes(f, rows, cols) + 4 * rows)
+            dense_b += 2 * 4 * (rows * cols + rows)
+            stored_p += 2 * (sv + rows)
+            dense_p += 2 * (rows * cols + rows)
+        return {"ratio_bytes": 1 - stored_b / dense_b, "ratio_params": 1 - stored_p / dense_p}
+
+    def layer_stats(self) -> dict[str, object]:
+        out: dict[str, object] = {}
+        for net, l in self.keys():
+            on = self.online[net][l]
+            f = self.layer_format(net, l)
+            sv, _ = f.resolve(on.out_features, on.in_features)
+            out[f"{net}.{l}.mode"] = self.scheme[(net, l)]
+            out[f"{net}.{l}.sparsity"] = round(1 - sv / (on.out_features * on.in_features), 6)
+        return out
+
+    # ------------------------------------------------------------------ checkpoint
+    def state_dict(self) -> dict:
+        return {"version": self.version, "scheme": dict(self.scheme), "controller": self.controller.state_dict(),
+                "ip_sparsity": self.ip_sparsity, "rng": self.rng.bit_generator.state, "changed": list(self._changed)}
+
+    def load_state_dict(self, d: dict) -> None:
+        self.version = d["version"]
+        self.scheme = dict(d["scheme"])
+        self.controller.load_state_dict(d["controller"])
+        self.ip_sparsity = d["ip_sparsity"]
+        self.rng.bit_generator.state = d["rng"]
+        self._changed = [tuple(k) for k in d["changed"]]

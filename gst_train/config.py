@@ -1,0 +1,164 @@
+"""Every training setting, as one frozen typed dataclass that is also the command line.
+
+Each field becomes a flag (``total_steps`` → ``--total-steps``); its ``help`` metadata is the flag's help.
+Defaults follow Fujimoto's TD3 reference and DESIGN §4 (GST starting defaults to tune and report).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+import typing
+from dataclasses import dataclass, field, fields
+
+METHODS = ("dense", "gst", "ip", "bc", "nm", "dst")
+
+
+def _f(default, help: str, **kw):
+    return field(default=default, metadata={"help": help, **kw})
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """A training run. Units: steps are env steps unless named grad steps; fractions in [0, 1]."""
+
+    env: str = _f("HalfCheetah-v5", "Gymnasium environment id (any Box observation and action space)")
+    method: str = _f("gst", "compression method", choices=METHODS)
+    total_steps: int = _f(1_000_000, "env steps in the run (random start steps included)")
+    seed: int = _f(0, "seed of torch, numpy, the env and the replay sampling")
+    out: str = _f("runs/run", "run folder: config, metrics, TensorBoard, checkpoints, trace/")
+    # TD3 (Fujimoto's reference settings).
+    start_steps: int = _f(25_000, "random-action steps before the first gradient update")
+    eval_every: int = _f(5_000, "env steps between evaluations")
+    eval_episodes: int = _f(10, "episodes per evaluation (separately seeded env)")
+    batch_size: int = _f(256, "replay batch size")
+    hidden: str = _f("256,256", "hidden layer widths, comma separated")
+    lr: float = _f(3e-4, "Adam learning rate (actor and critics)")
+    discount: float = _f(0.99, "discount factor")
+    tau: float = _f(0.005, "Polyak factor of the target networks")
+    policy_noise: float = _f(0.2, "target policy smoothing noise (fraction of max action)")
+    noise_clip: float = _f(0.5, "clip of the smoothing noise (fraction of max action)")
+    policy_delay: int = _f(2, "critic updates per actor and target update")
+    expl_noise: float = _f(0.1, "exploration noise std (fraction of max action)")
+    buffer_size: int = _f(1_000_000, "replay buffer capacity")
+    threads: int = _f(2, "torch intra-op threads")
+    # Compression, common.
+    dense_layers: str = _f("last", "layers kept dense: last (output heads), first,last, or none")
+    block_size: int = _f(8, "block-circulant block size b (bc, gst)")
+    group_rows: int = _f(1, "group shape rows (gst group-sparse mode)")
+    group_cols: int = _f(4, "group shape cols, along the input dimension (gst)")
+    # GST reward-aware target sparsity.
+    sparsity_min: float = _f(0.5, "gst: lower bound (and start) of the target sparsity")
+    sparsity_max: float = _f(0.95, "gst: upper bound of the target sparsity")
+    sparsity_step: float = _f(0.025, "gst: change of the target per evaluation")
+    reward_window: int = _f(3, "gst: evaluations averaged by the reward-aware controller")
+    reward_tolerance: float = _f(0.05, "gst: tolerated drop, relative to |best window mean|")
+    reward_tolerance_abs: float = _f(50.0, "gst: absolute floor of the tolerated drop (return units)")
+    hold_evals: int = _f(2, "gst: evaluations to hold the target after it backs off (hysteresis)")
+    # Iterative (gradual magnitude) pruning, Zhu & Gupta 2017.
+    ip_final_sparsity: float = _f(0.9, "ip: final sparsity s_f (s_i = 0)")
+    ip_begin: float = _f(0.1, "ip: pruning begins at this fraction of the run")
+    ip_end: float = _f(0.8, "ip: pruning ends at this fraction of the run")
+    prune_every: int = _f(1000, "ip, nm, dst: grad steps between mask updates")
+    # N:M.
+    nm_n: int = _f(2, "nm: N kept of every M")
+    nm_m: int = _f(4, "nm: M")
+    # Dynamic sparse training, Sokar et al. 2022.
+    dst_sparsity: float = _f(0.9, "dst: global sparsity of the Erdos-Renyi masks")
+    dst_drop_fraction: float = _f(0.05, "dst: fraction of active weights dropped and regrown per update")
+    # Run plumbing.
+    checkpoint_every: int = _f(20_000, "env steps between checkpoints (taken at the next episode end)")
+    trace: bool = _f(True, "write the weight-transaction trace to OUT/trace")
+    trace_flush_s: float = _f(30.0, "seconds between trace parts")
+    progress: bool = _f(True, "show a progress bar")
+
+    @property
+    def hidden_sizes(self) -> tuple[int, ...]:
+        return tuple(int(x) for x in self.hidden.split(",") if x.strip())
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+class ConfigError(ValueError):
+    """A bad setting: ``flag``, what was expected."""
+
+    def __init__(self, flag: str, expected: str) -> None:
+        super().__init__(f"{flag}: {expected}")
+
+
+def validate(cfg: TrainConfig) -> TrainConfig:
+    """Check ranges; raise ConfigError naming the flag."""
+    pos_int = ("total_steps", "eval_every", "eval_episodes", "batch_size", "policy_delay", "buffer_size", "threads",
+               "block_size", "group_rows", "group_cols", "reward_window", "prune_every", "nm_n", "nm_m",
+               "checkpoint_every")
+    for name in pos_int:
+        if getattr(cfg, name) <= 0:
+            raise ConfigError(f"--{name.replace('_', '-')}", f"expected a positive integer, got {getattr(cfg, name)}")
+    if cfg.start_steps < 0:
+        raise ConfigError("--start-steps", "expected >= 0")
+    if cfg.start_steps >= cfg.total_steps:
+        raise ConfigError("--start-steps", f"expected fewer than --total-steps ({cfg.total_steps})")
+    if cfg.batch_size > cfg.buffer_size:
+        raise ConfigError("--batch-size", "expected <= --buffer-size")
+    for name in ("sparsity_min", "sparsity_max", "ip_final_sparsity", "dst_sparsity", "dst_drop_fraction",
+                 "ip_begin", "ip_end", "tau", "expl_noise", "reward_tolerance"):
+        v = getattr(cfg, name)
+        if not 0.0 <= v <= 1.0 or (name in ("sparsity_max", "ip_final_sparsity", "dst_sparsity") and v >= 1.0):
+            raise ConfigError(f"--{name.replace('_', '-')}", f"expected a fraction in [0, 1), got {v}")
+    if cfg.sparsity_min > cfg.sparsity_max:
+        raise ConfigError("--sparsity-min", "expected <= --sparsity-max")
+    if cfg.ip_begin >= cfg.ip_end:
+        raise ConfigError("--ip-begin", "expected < --ip-end")
+    if cfg.nm_n > cfg.nm_m:
+        raise ConfigError("--nm-n", "expected <= --nm-m")
+    try:
+        sizes = cfg.hidden_sizes
+    except ValueError:
+        sizes = ()
+    if not sizes or min(sizes) <= 0:
+        raise ConfigError("--hidden", f"expected positive comma-separated widths, got {cfg.hidden!r}")
+    if cfg.dense_layers not in ("last", "first,last", "none"):
+        raise ConfigError("--dense-layers", "expected last, first,last or none")
+    if cfg.method not in METHODS:
+        raise ConfigError("--method", f"expected one of {', '.join(METHODS)}")
+    return cfg
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _bool(s: str) -> bool:
+    if s.lower() in ("1", "true", "yes", "on"):
+        return True
+    if s.lower() in ("0", "false", "no", "off"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected true or false, got {s!r}")
+
+
+def build_parser(prog: str = "gst-train") -> argparse.ArgumentParser:
+    p = _Parser(prog=prog, description="TD3 on MuJoCo with GST and baselines; writes an accelsim trace.")
+    hints = typing.get_type_hints(TrainConfig)
+    for f in fields(TrainConfig):
+        typ = hints[f.name]
+        kw: dict = {"default": f.default, "help": f"{f.metadata['help']} (default: {f.default})"}
+        if typ is bool:
+            kw["type"] = _bool
+            kw["metavar"] = "BOOL"
+        else:
+            kw["type"] = typ
+        if "choices" in f.metadata:
+            kw["choices"] = f.metadata["choices"]
+        p.add_argument(f"--{f.name.replace('_', '-')}", **kw)
+    p.add_argument("--resume", metavar="RUN_DIR", help="continue a killed run from its last checkpoint")
+    return p
+
+
+def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, str | None]:
+    args = build_parser().parse_args(argv if argv is not None else sys.argv[1:])
+    resume = args.resume
+    d = {f.name: getattr(args, f.name) for f in fields(TrainConfig)}
+    return TrainConfig(**d), resume

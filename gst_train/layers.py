@@ -1,0 +1,131 @@
+"""A linear layer whose weight is dense, masked (pruned) or block-circulant, switchable during training.
+
+The weight is stored ``[out, in]``. Modes:
+
+* ``dense``: ``weight`` as is.
+* ``masked``: ``weight * mask`` (unstructured, group-sparse or N:M masks). Multiplying in the forward pass
+  makes the gradient of every pruned weight zero; pruning also zeroes the pruned weights and their Adam
+  moments, so masks hold through optimizer steps.
+* ``bc``: block-circulant with block size b: ``bc_vec`` of shape [ceil(out/b), ceil(in/b), b] stores one
+  length-b vector per block, and block (p, q) is the circulant matrix C[i, j] = v[p, q, (i − j) mod b].
+  The dense weight is gathered from the vectors (padding cropped), so autograd gives the exact BC gradient.
+  The transpose of a circulant block is circulant (C^T[i, j] = v[(j − i) mod b]), so W^T needs no copy.
+
+A layer switches one way, ``bc`` → ``masked``, by expanding its blocks into ``weight``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+
+def circulant_index(b: int) -> torch.Tensor:
+    """[b, b] long tensor: (i − j) mod b, the vector index of each element of a circulant block."""
+    i = torch.arange(b).unsqueeze(1)
+    j = torch.arange(b).unsqueeze(0)
+    return (i - j) % b
+
+
+def circulant_basis(b: int) -> torch.Tensor:
+    """[b, b·b] one-hot basis: row k is the flattened b×b matrix with ones where (i − j) mod b = k."""
+    idx = circulant_index(b).flatten()
+    return torch.nn.functional.one_hot(idx, b).T.to(torch.float32).contiguous()
+
+
+def expand_bc(vec: torch.Tensor, out_f: int, in_f: int, basis: torch.Tensor) -> torch.Tensor:
+    """Dense [out_f, in_f] weight from BC vectors ``vec`` [ob, ib, b] (differentiable).
+
+    Expansion is one small matmul with the circulant basis ([ob·ib, b] × [b, b²]), so its backward pass is
+    a matmul too (an indexed gather would back-propagate through a slow scatter-add).
+    """
+    ob, ib, b = vec.shape
+    blocks = (vec.reshape(ob * ib, b) @ basis).reshape(ob, ib, b, b)
+    return blocks.permute(0, 2, 1, 3).reshape(ob * b, ib * b)[:out_f, :in_f]
+
+
+class CompressedLinear(nn.Module):
+    """y = x W^T + bias with W dense, masked or block-circulant (see module docstring)."""
+
+    def __init__(self, in_features: int, out_features: int) -> None:
+        super().__init__()
+        self.in_features = in_features
+        self.out_features = out_features
+        ref = nn.Linear(in_features, out_features)  # PyTorch's default initialisation
+        self.weight = nn.Parameter(ref.weight.detach().clone())
+        self.bias = nn.Parameter(ref.bias.detach().clone())
+        self.register_buffer("mask", torch.ones(out_features, in_features))
+        self.mode = "dense"
+        self.block = 0
+        self.bc_vec: nn.Parameter | None = None
+        self._idx: torch.Tensor | None = None
+        self._wcache: torch.Tensor | None = None
+
+    def invalidate(self) -> None:
+        """Forget the cached expansion: call after the parameters change (optimizer step, Polyak, mode)."""
+        self._wcache = None
+
+    # -- modes
+    def to_bc(self, block: int) -> None:
+        """Enter BC mode; vectors initialised like the dense layer (uniform ±1/sqrt(in))."""
+        ob, ib = math.ceil(self.out_features / block), math.ceil(self.in_features / block)
+        bound = 1.0 / math.sqrt(self.in_features)
+        self.bc_vec = nn.Parameter(torch.empty(ob, ib, block).uniform_(-bound, bound))
+        self.block = block
+        self._idx = circulant_basis(block)
+        self._wcache = None
+        self.mode = "bc"
+
+    def bc_to_masked(self) -> None:
+        """Leave BC mode for good: the expanded blocks become the dense weight (then pruned by a mask)."""
+        assert self.mode == "bc"
+        with torch.no_grad():
+            self.weight.copy_(expand_bc(self.bc_vec, self.out_features, self.in_features, self._idx))
+        self._wcache = None
+        self.mode = "masked"
+        self.mask.fill_(1.0)
+
+    def set_mask(self, mask: torch.Tensor) -> None:
+        """Masked mode with ``mask`` ([out, in], bool or 0/1); pruned weights are zeroed."""
+        if self.mode == "bc":
+            raise ValueError("call bc_to_masked() first")
+        with torch.no_grad():
+            self.mask.copy_(mask.to(self.mask.dtype))
+            self.weight.mul_(self.mask)
+        self.mode = "masked"
+
+    # -- forward
+    def dense_weight(self) -> torch.Tensor:
+        if self.mode == "bc":
+            # Without autograd (targets, acting) the expansion is reused until the vectors change.
+            if torch.is_grad_enabled():
+                return expand_bc(self.bc_vec, self.out_features, self.in_features, self._idx)
+            if self._wcache is None:
+                self._wcache = expand_bc(self.bc_vec, self.out_features, self.in_features, self._idx)
+            return self._wcache
+        if self.mode == "masked":
+            return self.weight * self.mask
+        return self.weight
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.linear(x, self.dense_weight(), self.bias)
+
+    def active_params(self) -> list[nn.Parameter]:
+        """The parameters the forward pass uses now (for Polyak updates and optimizers)."""
+        return [self.bc_vec if self.mode == "bc" else self.weight, self.bias]
+
+    def extra_repr(self) -> str:
+        return f"in={self.in_features}, out={self.out_features}, mode={self.mode}, block={self.block}"
+
+    # -- state for checkpoints (mode and block are plain attributes)
+    def structure(self) -> dict:
+        return {"mode": self.mode, "block": self.block}
+
+    def load_structure(self, s: dict) -> None:
+        self._wcache = None
+        if (s["mode"] == "bc" or s["block"]) and (self.bc_vec is None or self.block != s["block"]):
+            self.to_bc(s["block"])
+        self.mode = s["mode"]

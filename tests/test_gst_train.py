@@ -1,0 +1,169 @@
+"""gst_train end to end on the real HalfCheetah-v5: every method writes a trace accelsim reads and simulates."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from accelsim import simulate
+from accelsim.trace import read_trace
+from gst_train.compression import Compressor
+from gst_train.config import TrainConfig
+from gst_train.replay import ReplayBuffer
+from gst_train.td3 import TD3
+from gst_train.train import run
+
+SMALL = {"total_steps": 600, "start_steps": 200, "eval_every": 300, "eval_episodes": 1, "hidden": "32,32",
+         "batch_size": 32, "prune_every": 50, "checkpoint_every": 100_000, "progress": False, "block_size": 4,
+         "threads": 1}
+
+
+@pytest.mark.parametrize("method", ["dense", "gst", "ip", "bc", "nm", "dst"])
+def test_each_method_writes_a_trace_accelsim_validates_and_simulates(tmp_path, method):
+    extra = {"sparsity_min": 0.9} if method == "gst" else {}  # switch BC layers to group-sparse at once
+    out = run(TrainConfig(method=method, out=str(tmp_path / method), **SMALL, **extra))
+    assert sorted(p.name for p in out.rglob("*.parquet") if p.parent.name != "trace") == []
+    tr = read_trace(out / "trace")
+    assert tr.n_steps == 400 and tr.first_step == 0
+    assert tr.meta["method"] == method and tr.meta["synthetic"] is False
+    r = subprocess.run([sys.executable, "-m", "accelsim.cli", "validate", str(out / "trace")], capture_output=True,
+                       text=True)
+    assert r.returncode == 0, r.stderr
+    res = simulate(tr, None)
+    assert res.compressed.totals.cycles > 0
+    done = json.loads((out / "DONE").read_text())
+    schemes = set(tr.rows["scheme"][tr.rows["tensor"] == "weight"].tolist())
+    if method == "dense":
+        assert schemes == {"dense"} and done["avg_ratio_bytes"] == 0.0
+        assert res.speedup == pytest.approx(1.0)
+    else:
+        assert done["avg_ratio_bytes"] > 0.3
+    expected = {"gst": "group", "ip": "bitmap", "bc": "bc", "nm": "nm", "dst": "bitmap"}.get(method)
+    if expected:
+        assert expected in schemes
+    if method in ("ip", "dst", "gst", "nm"):
+        assert len(tr.masks) > 0
+    if method == "ip":
+        assert tr.n_segments > 2  # the cubic schedule changes masks during the run
+    metrics = (out / "metrics.csv").read_text().splitlines()
+    assert metrics[0].startswith("step,grad_steps,return,ratio_bytes,ratio_params")
+    assert len(metrics) == 3
+
+
+def _agent(method: str, **kw):
+    cfg = TrainConfig(method=method, hidden="16,16", batch_size=16, **kw)
+    ag = TD3(cfg, 5, 2, 1.0)
+    comp = Compressor(cfg, ag.online_layers(), ag.target_layers(), lambda: [ag.actor_opt, ag.critic_opt], 0)
+    comp.init()
+    ag.make_optimizers()
+    buf = ReplayBuffer(5, 2, 500)
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        buf.add(rng.normal(size=5), rng.uniform(-1, 1, size=2), rng.normal(size=5), float(rng.normal()), False)
+    return ag, comp, buf, rng
+
+
+@pytest.mark.parametrize("method", ["ip", "nm", "dst"])
+def test_pruned_weights_stay_zero_through_updates(method):
+    ag, comp, buf, rng = _agent(method, prune_every=10, total_steps=100, start_steps=0, ip_begin=0.0, ip_end=0.5)
+    for g in range(60):
+        comp.on_grad_step(g, g)
+        ag.train(buf, rng)
+    for net in ("actor", "critic1", "critic2"):
+        for l, (on, tg) in enumerate(zip(comp.online[net], comp.targets[net], strict=True)):
+            if comp.scheme[(net, l)] == "dense":
+                continue
+            pruned = on.mask == 0
+            assert pruned.any()
+            assert torch.all(on.weight.detach()[pruned] == 0)
+            assert torch.all(tg.weight.detach()[pruned] == 0)
+            for opt in (ag.actor_opt, ag.critic_opt):
+                st = opt.state.get(on.weight)
+                if st:
+                    assert torch.all(st["exp_avg"][pruned] == 0) and torch.all(st["exp_avg_sq"][pruned] == 0)
+
+
+def test_gst_switches_one_way_to_group_sparse_when_smaller():
+    _ag, comp, _buf, _rng = _agent("gst", block_size=8, sparsity_min=0.5, sparsity_step=0.1, reward_window=1)
+    assert {comp.scheme[("critic1", 0)], comp.scheme[("critic1", 1)]} == {"bc"}
+    comp.on_eval(100.0, True)  # target 0.6: group-sparse (40 % + bitmap) is larger than BC(8) (12.5 %)
+    assert comp.scheme[("critic1", 1)] == "bc"
+    for r in range(4):
+        comp.on_eval(100.0 + r, True)  # 0.7, 0.8, 0.9, 0.95 (max)
+    assert comp.scheme[("critic1", 1)] == "group"
+    kept = comp.layer_format("critic1", 1).nnz_units
+    assert kept == max(1, round(16 * 4 * (1 - 0.95)))
+    comp.on_eval(-1e6, True)  # a crash in reward backs the target off: groups regrow, mode stays group
+    assert comp.scheme[("critic1", 1)] == "group"
+    assert comp.layer_format("critic1", 1).nnz_units > kept
+
+
+def test_same_seed_same_trace(tmp_path):
+    cfg = {**SMALL, "total_steps": 400}
+    a = read_trace(run(TrainConfig(method="gst", out=str(tmp_path / "a"), sparsity_min=0.9, **cfg)) / "trace")
+    b = read_trace(run(TrainConfig(method="gst", out=str(tmp_path / "b"), sparsity_min=0.9, **cfg)) / "trace")
+    for k in a.rows:
+        assert np.array_equal(a.rows[k], b.rows[k])
+    assert [m.bits for m in a.masks] == [m.bits for m in b.masks]
+    ma = (tmp_path / "a" / "metrics.csv").read_text()
+    assert ma == (tmp_path / "b" / "metrics.csv").read_text()
+
+
+def _cli(*args):
+    return [sys.executable, "-m", "gst_train.cli", *map(str, args)]
+
+
+def test_resume_after_kill_equals_uninterrupted_run(tmp_path):
+    flags = ["--env", "HalfCheetah-v5", "--method", "ip", "--total-steps", "3500", "--start-steps", "300",
+             "--eval-every", "500", "--eval-episodes", "1", "--hidden", "32,32", "--batch-size", "32",
+             "--prune-every", "100", "--checkpoint-every", "1000", "--threads", "1", "--progress", "false",
+             "--trace-flush-s", "0.2"]
+    full = tmp_path / "full"
+    assert subprocess.run(_cli(*flags, "--out", full), capture_output=True).returncode == 0
+    killed = tmp_path / "killed"
+    p = subprocess.Popen(_cli(*flags, "--out", killed), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    state = killed / "checkpoint" / "state.pt"
+    deadline = time.time() + 300
+    while time.time() < deadline and p.poll() is None:
+        if state.exists() and torch.load(state, weights_only=False)["loop"]["t"] >= 2000:
+            break
+        time.sleep(0.2)
+    time.sleep(0.7)  # let it run on past the checkpoint and write more parts
+    os.kill(p.pid, signal.SIGKILL)
+    p.wait()
+    assert not (killed / "DONE").exists(), "the run finished before it was killed; test proves nothing"
+    r = subprocess.run(_cli("--resume", killed), capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    a, b = read_trace(full / "trace"), read_trace(killed / "trace")
+    for f in ("seg_first_step", "seg_period_steps", "seg_repeats"):
+        assert np.array_equal(getattr(a, f), getattr(b, f))
+    for k in a.rows:
+        assert np.array_equal(a.rows[k], b.rows[k])
+    assert [m.bits for m in a.masks] == [m.bits for m in b.masks]
+    assert (full / "metrics.csv").read_text() == (killed / "metrics.csv").read_text()
+    # Resuming a finished run is a no-op; a missing folder is one line and exit 2.
+    assert subprocess.run(_cli("--resume", killed), capture_output=True).returncode == 0
+    r = subprocess.run(_cli("--resume", tmp_path / "nope"), capture_output=True, text=True)
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "nope" in r.stderr
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["--method", "magic"], "--method"),
+    (["--total-steps", "0"], "--total-steps"),
+    (["--total-steps", "10", "--start-steps", "20"], "--start-steps"),
+    (["--hidden", "a,b"], "--hidden"),
+    (["--env", "NoSuchEnv-v0", "--total-steps", "100", "--start-steps", "10"], "NoSuchEnv-v0"),
+    (["--sparsity-max", "1.5"], "--sparsity-max"),
+])
+def test_bad_flags_one_line_exit_2(tmp_path, args, needle):
+    r = subprocess.run(_cli(*args, "--out", tmp_path / "o"), capture_output=True, text=True)
+    assert r.returncode == 2
+    assert "Traceback" not in r.stderr
+    lines = [x for x in r.stderr.splitlines() if x.strip() and "WARNING" not in x]
+    assert len(lines) == 1 and needle in lines[0], r.stderr
