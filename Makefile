@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint bench scalesim-reference clean
+.PHONY: demo test lint bench bench-train scalesim-reference clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,16 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/bench_sim.py
 
+# Training-speed comparison with stable-baselines3, in its own venv (SB3 stays out of the test environment).
+.venv-bench/.stamp: pyproject.toml
+	$(PYTHON) -m venv .venv-bench
+	.venv-bench/bin/pip install --quiet torch==2.13.0
+	.venv-bench/bin/pip install --quiet -e ".[bench]"
+	touch $@
+
+bench-train: .venv-bench/.stamp
+	.venv-bench/bin/python benchmarks/bench_train.py
+
 # Reference numbers from real SCALE-Sim 3.0.0, in its own venv (it crashes with numpy >= 2.4).
 .venv-scalesim/.stamp:
 	$(PYTHON) -m venv .venv-scalesim
@@ -37,4 +47,4 @@ scalesim-reference: .venv-scalesim/.stamp
 	.venv-scalesim/bin/python scripts/make_scalesim_reference.py
 
 clean:
-	rm -rf $(VENV) .venv-scalesim .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-scalesim .venv-bench .pytest_cache .ruff_cache

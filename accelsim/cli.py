@@ -1,4 +1,4 @@
-"""``accelsim`` command line: run, validate, presets, scalesim, pack, synth.
+"""``accelsim`` command line: run, validate, presets, scalesim, pack, synth, sweep, compare, plot, report, timeline.
 
 Every input problem prints one line ``accelsim: error: FILE: FIELD: expected ...`` and exits 2.
 """
@@ -102,6 +102,98 @@ def _cmd_synth(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from accelsim.sweep import parse_axes, run_sweep
+
+    traces = args.traces or [str(default_trace())]
+    path = run_sweep(traces, args.hw, parse_axes(args.set), args.out, zipped=args.zip, scheduler=args.scheduler,
+                     chunk=args.chunk, progress=not args.quiet)
+    print(f"wrote {path} and {path.with_suffix('.csv')}")
+    return 0
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from accelsim.analysis import average_compression, reencode
+    from accelsim.hardware import load_hardware, parse_set_args
+    from accelsim.report import atomic_write_text
+    from accelsim.simulate import simulate
+    from accelsim.trace import read_trace
+
+    hw = load_hardware(args.hw, parse_set_args(args.set))
+    rows = []
+    for path in args.traces or [str(default_trace())]:
+        tr = read_trace(path)
+        if args.format:
+            tr = reencode(tr, args.format, *args.group)
+        res = simulate(tr, hw)
+        rb, rp = average_compression(tr)
+        c, d = res.compressed.totals, res.dense.totals
+        rows.append({"trace": str(path), "method": tr.meta.get("method", ""), "format": args.format or "as recorded",
+                     "steps": tr.n_steps, "avg_ratio_bytes": rb, "avg_ratio_params": rp,
+                     "latency_ms_per_step": c.seconds / tr.n_steps * 1e3,
+                     "dense_latency_ms_per_step": d.seconds / tr.n_steps * 1e3, "energy_j": c.energy_j,
+                     "dense_energy_j": d.energy_j, "dram_bytes": c.dram_bytes, "dense_dram_bytes": d.dram_bytes,
+                     "speedup": res.speedup, "energy_ratio": res.energy_ratio})
+    hdr = ["method", "format", "steps", "ratio B", "ratio P", "ms/step", "dense ms/step", "energy J", "DRAM B",
+           "speedup", "E ratio"]
+    lines = [[r["method"] or r["trace"], r["format"], f"{r['steps']:,}", f"{r['avg_ratio_bytes']:.3f}",
+              f"{r['avg_ratio_params']:.3f}", f"{r['latency_ms_per_step']:.4g}",
+              f"{r['dense_latency_ms_per_step']:.4g}",
+              f"{r['energy_j']:.4g}", f"{r['dram_bytes']:.4g}", f"{r['speedup']:.3f}", f"{r['energy_ratio']:.3f}"]
+             for r in rows]
+    from accelsim.report import _table
+
+    print(f"hardware {hw.name}")
+    print(_table(hdr, lines))
+    if args.json:
+        atomic_write_text(args.json, json.dumps(rows, indent=2) + "\n")
+    if args.csv:
+        import csv
+        import io
+
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+        atomic_write_text(args.csv, buf.getvalue())
+    return 0
+
+
+def _cmd_plot(args: argparse.Namespace) -> int:
+    from accelsim.plots import plot_sweep, plot_training
+
+    if args.trace_only:
+        files = plot_training(args.dir, args.o or ".", hw=args.hw)
+        notes: list[str] = []
+    else:
+        files, notes = plot_sweep(args.dir, args.o)
+    for n in notes:
+        print(f"note: {n}")
+    print(f"wrote {len(files)} files" + (f" into {files[0].parent}" if files else ""))
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from accelsim.html_report import write_html
+
+    if not args.html:
+        raise InputError("--html", "", "only the HTML report exists; pass --html")
+    print(f"wrote {write_html(args.dir, args.o)}")
+    return 0
+
+
+def _cmd_timeline(args: argparse.Namespace) -> int:
+    from accelsim.hardware import load_hardware, parse_set_args
+    from accelsim.timeline import write_timeline
+    from accelsim.trace import read_trace
+
+    hw = load_hardware(args.hw, parse_set_args(args.set))
+    tr = read_trace(args.trace or default_trace())
+    step = tr.first_step if args.step is None else args.step
+    print(f"wrote {write_timeline(tr, hw, step, args.o, args.view)} (open in https://ui.perfetto.dev)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="accelsim", description="Replay weight-transaction traces of DRL training on a simulated "
                                              "edge accelerator: compressed versus dense.")
@@ -147,6 +239,50 @@ def build_parser() -> argparse.ArgumentParser:
     sy.add_argument("--batch", type=int, default=256)
     sy.add_argument("--seed", type=int, default=0)
     sy.set_defaults(fn=_cmd_synth)
+    sw = sub.add_parser("sweep", help="evaluate traces over many hardware points (fast engine)")
+    sw.add_argument("traces", nargs="*", help="traces (default: the shipped sample)")
+    sw.add_argument("--hw", default=None, help="base preset or TOML (default: edge-lpddr4)")
+    sw.add_argument("--set", action="append", metavar="KEY=V1,V2,...", help="a swept key and its values")
+    sw.add_argument("--zip", action="store_true", help="pair the value lists instead of their product")
+    sw.add_argument("--out", required=True, metavar="DIR")
+    sw.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run the chunks on a Dask cluster")
+    sw.add_argument("--chunk", type=int, default=512, help="points per task")
+    sw.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    sw.set_defaults(fn=_cmd_sweep)
+
+    cp = sub.add_parser("compare", help="compare traces (schemes) on latency, energy, DRAM bytes, compression")
+    cp.add_argument("traces", nargs="*")
+    cp.add_argument("--hw", default=None)
+    cp.add_argument("--set", action="append", metavar="KEY=VALUE")
+    cp.add_argument("--format", choices=["dense", "bitmap", "csr", "group"],
+                    help="re-encode masked layers from the mask snapshots")
+    cp.add_argument("--group", type=int, nargs=2, default=(1, 4), metavar=("ROWS", "COLS"),
+                    help="group shape for --format group")
+    cp.add_argument("--json", metavar="OUT")
+    cp.add_argument("--csv", metavar="OUT")
+    cp.set_defaults(fn=_cmd_compare)
+
+    pl = sub.add_parser("plot", help="figures of a sweep folder (PNG and SVG)")
+    pl.add_argument("dir", help="sweep folder (or a trace, with --trace-only)")
+    pl.add_argument("-o", metavar="OUTDIR", help="default: DIR/figures")
+    pl.add_argument("--trace-only", action="store_true", help="DIR is a trace: plot it over training")
+    pl.add_argument("--hw", default=None, help="hardware of --trace-only's speedup curve")
+    pl.set_defaults(fn=_cmd_plot)
+
+    rp = sub.add_parser("report", help="one self-contained HTML page of a sweep folder")
+    rp.add_argument("dir")
+    rp.add_argument("--html", action="store_true")
+    rp.add_argument("-o", metavar="OUT.html", help="default: DIR/report.html")
+    rp.set_defaults(fn=_cmd_report)
+
+    tl = sub.add_parser("timeline", help="one simulated step as a Chrome/Perfetto trace")
+    tl.add_argument("trace", nargs="?")
+    tl.add_argument("--step", type=int, default=None, help="gradient step (default: the first)")
+    tl.add_argument("--hw", default=None)
+    tl.add_argument("--set", action="append", metavar="KEY=VALUE")
+    tl.add_argument("--view", choices=["compressed", "dense"], default="compressed")
+    tl.add_argument("-o", required=True, metavar="OUT.json")
+    tl.set_defaults(fn=_cmd_timeline)
     return p
 
 

@@ -51,8 +51,17 @@ def _resident(order: np.ndarray, key_bytes: np.ndarray, capacity: int) -> set[in
     return out
 
 
-def _simulate_period(costs: list[tuple[np.ndarray, np.ndarray]], slots: int):
-    """Run one period as SimPy processes. Returns per-row (compute, idle, dec_stall) and the drain tail."""
+def _simulate_period(costs: list[tuple[np.ndarray, np.ndarray]], slots: int, spans: list | None = None):
+    """Run one period as SimPy processes. Returns per-row (idle, dec_stall) and the drain tail.
+
+    If ``spans`` is a list, (track, row, start, end) of every activity is appended to it (for timelines):
+    tracks "dram", "decoder", "pe" and "sram<k>" (the row buffer a row holds, from its grant to its compute end).
+    """
+    granted_at = [0] * len(costs)
+
+    def span(track: str, j: int, start: int, end: int) -> None:
+        if spans is not None:
+            spans.append((track, j, start, end))
     env = simpy.Environment()
     buffers = simpy.Resource(env, capacity=slots)
     n = len(costs)
@@ -69,6 +78,7 @@ def _simulate_period(costs: list[tuple[np.ndarray, np.ndarray]], slots: int):
             req = buffers.request()
             requests[i] = req
             yield req
+            granted_at[i] = env.now
             granted[i].succeed()
             if costs[i][0][model.I_RD_CYC] == 0:
                 loaded[i].succeed()  # nothing to fetch: the row is ready once it has a buffer
@@ -78,24 +88,32 @@ def _simulate_period(costs: list[tuple[np.ndarray, np.ndarray]], slots: int):
             rd = int(costs[i][0][model.I_RD_CYC])
             if rd > 0:
                 yield granted[i]
+                t0 = env.now
                 yield env.timeout(rd)
+                span("dram", i, t0, env.now)
                 loaded[i].succeed()
             if i > 0:
                 wr = int(costs[i - 1][0][model.I_WR_CYC])
                 if wr > 0:
                     yield computed[i - 1]
+                    t0 = env.now
                     yield env.timeout(wr)
+                    span("dram", i - 1, t0, env.now)
         wr = int(costs[n - 1][0][model.I_WR_CYC])
         if wr > 0:
             yield computed[n - 1]
+            t0 = env.now
             yield env.timeout(wr)
+            span("dram", n - 1, t0, env.now)
 
     def decoder():
         for i in range(n):
             yield loaded[i]
             dec = int(costs[i][0][model.I_DEC_CYC])
             if dec > 0:
+                t0 = env.now
                 yield env.timeout(dec)
+                span("decoder", i, t0, env.now)
             decoded[i].succeed()
 
     def pe():
@@ -106,7 +124,10 @@ def _simulate_period(costs: list[tuple[np.ndarray, np.ndarray]], slots: int):
             dec_stall[i] = min(idle[i], int(costs[i][0][model.I_DEC_CYC]))
             comp = int(costs[i][0][model.I_COMP_CYC])
             if comp > 0:
+                t0 = env.now
                 yield env.timeout(comp)
+                span("pe", i, t0, env.now)
+            span(f"sram{i % slots}", i, granted_at[i], env.now)
             buffers.release(requests[i])
             computed[i].succeed()
         return env.now

@@ -57,11 +57,35 @@ class Workload:
         return int(np.sum(self.seg_period_steps * self.seg_repeats))
 
 
-def build_workload(trace: Trace, view: str = "compressed") -> Workload:
-    """Derive the engine input of ``view`` from a trace (see the module docstring)."""
+def rebatch(trace: Trace, batch: int) -> dict[str, np.ndarray]:
+    """The trace's rows with the training batch B replaced by ``batch`` (the act step keeps its batch).
+
+    Forward and backward-data GEMMs have M = B, backward-weight GEMMs K = B; activations and the replay batch
+    have B rows. The trace's batch comes from its metadata (``batch``).
+    """
+    old = int(trace.meta.get("batch", 0) or 0)
+    if old <= 0:
+        raise ValueError("the trace's metadata has no batch size; cannot re-batch it")
+    c = dict(trace.rows)
+    train = c["phase"] != "act"
+    for col, phases in (("gemm_m", ("forward", "backward_data")), ("gemm_k", ("backward_weight",))):
+        sel = train & np.isin(c["phase"], phases) & (c[col] == old)
+        c[col] = np.where(sel, batch, c[col])
+    sel = train & np.isin(c["tensor"], ("activation", "replay_batch")) & (c["rows"] == old)
+    c["rows"] = np.where(sel, batch, c["rows"])
+    c["stored_values"] = np.where(sel, batch * c["cols"], c["stored_values"])
+    c["nnz_units"] = np.where(sel, batch * c["cols"], c["nnz_units"])
+    return c
+
+
+def build_workload(trace: Trace, view: str = "compressed", batch: int | None = None) -> Workload:
+    """Derive the engine input of ``view`` from a trace (see the module docstring).
+
+    ``batch`` re-sizes the training GEMMs to another replay batch (see :func:`rebatch`).
+    """
     if view not in VIEWS:
         raise ValueError(f"view must be one of {VIEWS}")
-    c = trace.rows
+    c = trace.rows if batch is None else rebatch(trace, batch)
     n = c["network"].shape[0]
     code = np.array([formats.SCHEME_CODE[s] for s in c["scheme"]], dtype=np.int64)
     bits = np.array([formats.DTYPE_BITS[d] for d in c["dtype"]], dtype=np.int64)

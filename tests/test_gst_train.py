@@ -167,3 +167,20 @@ def test_bad_flags_one_line_exit_2(tmp_path, args, needle):
     assert "Traceback" not in r.stderr
     lines = [x for x in r.stderr.splitlines() if x.strip() and "WARNING" not in x]
     assert len(lines) == 1 and needle in lines[0], r.stderr
+
+
+def test_gst_train_many_on_a_local_dask_cluster(tmp_path):
+    tiny = ["--total-steps", "300", "--start-steps", "100", "--eval-every", "300", "--eval-episodes", "1",
+            "--hidden", "16,16", "--batch-size", "16", "--threads", "1"]
+    cmd = [sys.executable, "-m", "gst_train.many", "--methods", "dense,bc", "--seeds", "0", "--jobs", "2",
+           "--out", str(tmp_path), "--", *tiny]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    for m in ("dense", "bc"):
+        d = tmp_path / f"halfcheetah_{m}_s0"
+        assert (d / "DONE").is_file() and read_trace(d / "trace").n_steps == 200
+    r2 = subprocess.run(cmd, capture_output=True, text=True)  # everything finished: skipped, not rerun
+    assert r2.returncode == 0 and sum(x.startswith("done before") for x in r2.stdout.splitlines()) == 2
+    r3 = subprocess.run([sys.executable, "-m", "gst_train.many", "--methods", "magic", "--out", str(tmp_path)],
+                        capture_output=True, text=True)
+    assert r3.returncode == 2 and "magic" in r3.stderr

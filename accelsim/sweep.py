@@ -1,0 +1,244 @@
+"""Design-space sweeps: many hardware points × traces with the fast engine, locally or on a Dask cluster.
+
+    accelsim sweep [TRACE...] [--hw PRESET] --set dram.gbps=1.6,3.2,6.4 --set sram.weight_kib=64,128 --out DIR
+
+Points are the product of the value lists (``--zip`` pairs them instead). ``workload.batch`` re-sizes the
+training GEMMs. Results: ``DIR/sweep.parquet`` and ``DIR/sweep.csv``, one row per trace × point, every swept
+key and every report figure a column, no timing columns. Bookkeeping is a JSON-lines file
+(``DIR/sweep_state.jsonl``) appended after every chunk: an interrupted sweep resumes where it stopped and
+skips finished points. A point that fails (a bad value, say) is recorded with its error and does not stop the
+sweep. Locally, each chunk runs numba-parallel over all cores; with ``--scheduler tcp://HOST:PORT`` chunks
+are Dask tasks on the cluster's workers (which need accelsim installed and the traces at the same paths).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import itertools
+import json
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from accelsim import hardware, model
+from accelsim.engine_fast import ENERGY_PARTS, INT_METRICS
+from accelsim.errors import InputError
+from accelsim.simulate import run_engine
+from accelsim.trace import read_trace
+from accelsim.workload import build_workload
+
+WORKLOAD_KEYS = {"workload.batch": int}
+STATE = "sweep_state.jsonl"
+PJ = 1e-12
+
+
+@dataclass(frozen=True)
+class Axis:
+    key: str
+    values: tuple[Any, ...]
+
+
+def _typed(key: str, raw: str, source: str = "--set") -> Any:
+    if key in WORKLOAD_KEYS:
+        try:
+            v = WORKLOAD_KEYS[key](raw)
+        except ValueError:
+            raise InputError(source, key, f"expected an integer, got {raw!r}") from None
+        return v
+    sec, _, name = key.partition(".")
+    if sec not in hardware.SECTIONS or not name:
+        raise InputError(source, key, "unknown key; expected section.field (see accelsim presets --show NAME) "
+                                      "or workload.batch")
+    ftypes = hardware._field_types(hardware.SECTIONS[sec])
+    if name not in ftypes:
+        raise InputError(source, key, f"unknown key; {sec} has {', '.join(ftypes)}")
+    return hardware._coerce(raw, ftypes[name], source, key)
+
+
+def parse_axes(items: Sequence[str] | None) -> list[Axis]:
+    """``["dram.gbps=1.6,3.2", ...]`` → axes with typed values (validity of each point is checked later)."""
+    axes = []
+    for item in items or []:
+        key, eq, vals = item.partition("=")
+        key = key.strip()
+        if not eq or not key or not vals.strip():
+            raise InputError("--set", item, "expected KEY=V1,V2,..., e.g. dram.gbps=1.6,3.2")
+        axes.append(Axis(key, tuple(_typed(key, v.strip()) for v in vals.split(",") if v.strip())))
+    return axes
+
+
+def make_points(axes: Sequence[Axis], zipped: bool = False) -> list[dict[str, Any]]:
+    if not axes:
+        return [{}]
+    if zipped:
+        n = {len(a.values) for a in axes}
+        if len(n) != 1:
+            raise InputError("--zip", "", "expected value lists of equal length")
+        return [dict(zip([a.key for a in axes], vals, strict=True)) for vals in zip(*[a.values for a in axes],
+                                                                                  strict=True)]
+    keys = [a.key for a in axes]
+    return [dict(zip(keys, vals, strict=True)) for vals in itertools.product(*[a.values for a in axes])]
+
+
+def point_id(trace: str, hw: str | None, point: dict[str, Any]) -> str:
+    blob = json.dumps([str(trace), hw, sorted(point.items())], sort_keys=True, default=str)
+    return hashlib.sha1(blob.encode()).hexdigest()[:16]
+
+
+@functools.lru_cache(maxsize=8)
+def _trace(path: str):
+    return read_trace(path)
+
+
+@functools.lru_cache(maxsize=32)
+def _workloads(path: str, batch: int | None):
+    tr = _trace(path)
+    return build_workload(tr, "compressed", batch), build_workload(tr, "dense", batch)
+
+
+def _figures(seg_i: np.ndarray, seg_f: np.ndarray, mhz: float) -> dict[str, float]:
+    iv, fv = seg_i.sum(axis=0), seg_f.sum(axis=0)
+    d: dict[str, float] = {name: int(iv[q]) for q, name in enumerate(INT_METRICS)}
+    d["dram_bytes"] = d["dram_read_bytes"] + d["dram_write_bytes"]
+    d["seconds"] = d["cycles"] / (mhz * 1e6)
+    for q, part in enumerate(ENERGY_PARTS):
+        d[f"energy_{part}_j"] = float(fv[q]) * PJ
+    d["energy_j"] = sum(d[f"energy_{p}_j"] for p in ENERGY_PARTS)
+    return d
+
+
+FIGURES = ("cycles", "seconds", "energy_j", "dram_bytes", "macs", "compute_cycles", "stall_memory_cycles",
+           "stall_decode_cycles", *(f"energy_{p}_j" for p in ENERGY_PARTS))
+
+
+def evaluate_points(trace: str, hw: str | None, points: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Evaluate ``points`` of one trace; one result row per point (errors recorded, never raised)."""
+    rows: list[dict[str, Any] | None] = [None] * len(points)
+    groups: dict[int | None, list[tuple[int, hardware.HardwareConfig]]] = {}
+    try:
+        tr = _trace(str(trace))
+        method = str(tr.meta.get("method", ""))
+    except InputError as exc:
+        return [_row(trace, hw, p, "", error=exc.one_line()) for p in points]
+    for i, p in enumerate(points):
+        hw_over = {k: v for k, v in p.items() if k not in WORKLOAD_KEYS}
+        try:
+            cfg = hardware.load_hardware(hw, hw_over)
+            batch = p.get("workload.batch")
+            if batch is not None and batch <= 0:
+                raise InputError("--set", "workload.batch", f"expected a positive batch, got {batch}")
+            groups.setdefault(batch, []).append((i, cfg))
+        except InputError as exc:
+            rows[i] = _row(trace, hw, p, method, error=exc.one_line())
+    for batch, items in groups.items():
+        try:
+            wc, wd = _workloads(str(trace), batch)
+        except ValueError as exc:
+            for i, _ in items:
+                rows[i] = _row(trace, hw, points[i], method, error=str(exc))
+            continue
+        H = np.stack([model.pack_hardware(c) for _, c in items])
+        oc, od = run_engine(wc, H), run_engine(wd, H)
+        for j, (i, cfg) in enumerate(items):
+            c = _figures(oc[0][j], oc[1][j], cfg.clock.mhz)
+            d = _figures(od[0][j], od[1][j], cfg.clock.mhz)
+            rows[i] = _row(trace, hw, points[i], method, c, d)
+    return rows  # type: ignore[return-value]
+
+
+def _row(trace, hw, point, method, c=None, d=None, error: str = "") -> dict[str, Any]:
+    row: dict[str, Any] = {"trace": str(trace), "method": method, "hw": hw or hardware.DEFAULT_PRESET}
+    row.update(point)
+    if c is not None and d is not None:
+        row["speedup"] = d["seconds"] / c["seconds"]
+        row["energy_ratio"] = c["energy_j"] / d["energy_j"]
+        for f in FIGURES:
+            row[f"compressed_{f}"] = c[f]
+            row[f"dense_{f}"] = d[f]
+    else:
+        row["speedup"] = row["energy_ratio"] = float("nan")
+        for f in FIGURES:
+            row[f"compressed_{f}"] = row[f"dense_{f}"] = float("nan")
+    row["error"] = error
+    return row
+
+
+def _load_state(path: Path) -> dict[str, dict[str, Any]]:
+    done: dict[str, dict[str, Any]] = {}
+    if path.exists():
+        for line in path.read_text().splitlines():
+            try:
+                rec = json.loads(line)
+                done[rec["id"]] = rec["row"]
+            except (ValueError, KeyError):
+                continue  # a line cut by a kill: that chunk is recomputed
+    return done
+
+
+def _chunks(items: list, size: int) -> Iterable[list]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def run_sweep(traces: Sequence[str], hw: str | None, axes: Sequence[Axis], out: str | os.PathLike,
+              zipped: bool = False, scheduler: str | None = None, chunk: int = 512, progress: bool = True) -> Path:
+    """Run (or resume) a sweep into ``out``; returns the Parquet table's path."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+    from tqdm import tqdm
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    pts = make_points(axes, zipped)
+    for t in traces:
+        read_trace(t)  # fail early, one clear line, before any work
+    if hw is not None:
+        hardware.load_hardware(hw)
+    todo = [(str(t), p, point_id(str(t), hw, p)) for t in traces for p in pts]
+    state_path = out / STATE
+    done = _load_state(state_path)
+    pending = [x for x in todo if x[2] not in done]
+    tasks = []
+    for t in traces:
+        mine = [x for x in pending if x[0] == str(t)]
+        tasks.extend(_chunks(mine, chunk))
+    bar = tqdm(total=len(todo), initial=len(todo) - len(pending), unit="pt", disable=not progress,
+               dynamic_ncols=True)
+    with open(state_path, "a") as fh:
+        if state_path.stat().st_size and not state_path.read_bytes().endswith(b"\n"):
+            fh.write("\n")  # a line cut by a kill stays a line of its own (and is ignored)
+        def record(task, rows):
+            for (_, _, pid), row in zip(task, rows, strict=True):
+                fh.write(json.dumps({"id": pid, "row": row}, default=float) + "\n")
+                done[pid] = row
+            fh.flush()
+            os.fsync(fh.fileno())
+            bar.update(len(task))
+
+        if scheduler:
+            from distributed import Client, as_completed
+
+            with Client(scheduler) as client:
+                futs = {client.submit(evaluate_points, task[0][0], hw, [p for _, p, _ in task], pure=False): k
+                        for k, task in enumerate(tasks)}
+                for fut in as_completed(futs):
+                    record(tasks[futs[fut]], fut.result())
+        else:
+            for task in tasks:
+                record(task, evaluate_points(task[0][0], hw, [p for _, p, _ in task]))
+    bar.close()
+    rows = [done[pid] for _, _, pid in todo]
+    table = pa.Table.from_pylist(rows)
+    tmp = out / ".sweep.parquet.tmp"
+    pq.write_table(table, tmp)
+    os.replace(tmp, out / "sweep.parquet")
+    tmp = out / ".sweep.csv.tmp"
+    pacsv.write_csv(table, tmp)
+    os.replace(tmp, out / "sweep.csv")
+    return out / "sweep.parquet"

@@ -1,0 +1,130 @@
+"""Training speed, side by side in one run: ours (dense and gst), stable-baselines3 TD3, a plain-torch loop.
+
+Same env (HalfCheetah-v5), network (256-256 ReLU), batch (256), threads, random start steps and number of
+updates for all. Prints env-steps/s of each (random start steps included, one update per later env step),
+the ratios, and gst's overhead over dense. Targets: ours >= 1.3x stable-baselines3; gst within 10 % of dense.
+
+Needs stable-baselines3, which stays out of the test environment:
+    make bench-train      # creates .venv-bench with the [bench] extra and runs this
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import shutil
+import tempfile
+import time
+
+import gymnasium as gym
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+
+def ours(method: str, start: int, updates: int, threads: int) -> float:
+    from gst_train.config import TrainConfig
+    from gst_train.train import run
+
+    tmp = tempfile.mkdtemp()
+    try:
+        cfg = TrainConfig(env="HalfCheetah-v5", method=method, total_steps=start + updates, start_steps=start,
+                          eval_every=10**9, threads=threads, progress=False, out=f"{tmp}/run")
+        t0 = time.perf_counter()
+        run(cfg)
+        return (start + updates) / (time.perf_counter() - t0)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def sb3(start: int, updates: int, threads: int) -> float:
+    from stable_baselines3 import TD3
+    from stable_baselines3.common.noise import NormalActionNoise
+
+    torch.set_num_threads(threads)
+    env = gym.make("HalfCheetah-v5")
+    n = env.action_space.shape[0]
+    model = TD3("MlpPolicy", env, learning_starts=start, batch_size=256, buffer_size=start + updates,
+                policy_kwargs={"net_arch": [256, 256]}, train_freq=1, gradient_steps=1, policy_delay=2,
+                action_noise=NormalActionNoise(np.zeros(n), 0.1 * np.ones(n)), device="cpu", seed=0, verbose=0)
+    t0 = time.perf_counter()
+    model.learn(total_timesteps=start + updates)
+    return (start + updates) / (time.perf_counter() - t0)
+
+
+def plain(start: int, updates: int, threads: int) -> float:
+    """The smallest TD3 loop we could write: nn.Sequential, numpy ring buffer, no compression, no trace."""
+    torch.set_num_threads(threads)
+    env = gym.make("HalfCheetah-v5")
+    od, ad = env.observation_space.shape[0], env.action_space.shape[0]
+
+    def mlp(i, o):
+        return nn.Sequential(nn.Linear(i, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, o))
+
+    actor, c1, c2 = mlp(od, ad), mlp(od + ad, 1), mlp(od + ad, 1)
+    at, c1t, c2t = (copy.deepcopy(m) for m in (actor, c1, c2))
+    ao = torch.optim.Adam(actor.parameters(), 3e-4)
+    co = torch.optim.Adam([*c1.parameters(), *c2.parameters()], 3e-4)
+    N = start + updates
+    O, A, O2 = (np.zeros((N, d), np.float32) for d in (od, ad, od))
+    R, D = np.zeros((N, 1), np.float32), np.zeros((N, 1), np.float32)
+    rng = np.random.default_rng(0)
+    obs, _ = env.reset(seed=0)
+    t0 = time.perf_counter()
+    for t in range(N):
+        if t < start:
+            a = rng.uniform(-1, 1, ad).astype(np.float32)
+        else:
+            with torch.no_grad():
+                a = torch.tanh(actor(torch.as_tensor(obs, dtype=torch.float32)[None]))[0].numpy()
+            a = (a + rng.normal(0, 0.1, ad)).clip(-1, 1).astype(np.float32)
+        o2, r, term, trunc, _ = env.step(a)
+        O[t], A[t], O2[t], R[t], D[t] = obs, a, o2, r, float(not term)
+        obs = o2
+        if term or trunc:
+            obs, _ = env.reset()
+        if t >= start:
+            idx = rng.integers(0, t + 1, 256)
+            o, ac, o2b, rw, nd = (torch.from_numpy(x[idx]) for x in (O, A, O2, R, D))
+            with torch.no_grad():
+                na = (torch.tanh(at(o2b)) + (torch.randn_like(ac) * 0.2).clamp(-0.5, 0.5)).clamp(-1, 1)
+                x = torch.cat([o2b, na], 1)
+                tq = rw + nd * 0.99 * torch.min(c1t(x), c2t(x))
+            x = torch.cat([o, ac], 1)
+            loss = F.mse_loss(c1(x), tq) + F.mse_loss(c2(x), tq)
+            co.zero_grad()
+            loss.backward()
+            co.step()
+            if t % 2 == 0:
+                al = -c1(torch.cat([o, torch.tanh(actor(o))], 1)).mean()
+                ao.zero_grad()
+                al.backward()
+                ao.step()
+                with torch.no_grad():
+                    for m, tg in ((actor, at), (c1, c1t), (c2, c2t)):
+                        torch._foreach_lerp_(list(tg.parameters()), list(m.parameters()), 0.005)
+    return N / (time.perf_counter() - t0)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--updates", type=int, default=3000)
+    ap.add_argument("--start", type=int, default=1000)
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    s, u, th = args.start, args.updates, args.threads
+    print(f"== training speed: HalfCheetah-v5, 256-256, batch 256, {th} threads, {s} random + {u} update steps ==")
+    res = {}
+    for name, fn in (("plain torch", lambda: plain(s, u, th)), ("stable-baselines3", lambda: sb3(s, u, th)),
+                     ("ours dense", lambda: ours("dense", s, u, th)), ("ours gst", lambda: ours("gst", s, u, th))):
+        res[name] = fn()
+        print(f"{name:<18} {res[name]:8.1f} env-steps/s", flush=True)
+    print(f"ours dense / stable-baselines3: {res['ours dense'] / res['stable-baselines3']:.2f}x (target >= 1.3x)")
+    print(f"ours dense / plain torch:       {res['ours dense'] / res['plain torch']:.2f}x")
+    print(f"gst overhead over dense:        {(res['ours dense'] / res['ours gst'] - 1) * 100:+.1f} % (target <= 10 %)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

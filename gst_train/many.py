@@ -1,0 +1,102 @@
+"""``gst-train-many``: fan out envs × methods × seeds as gst-train runs, locally or on a Dask cluster.
+
+    gst-train-many --envs HalfCheetah-v5 --methods dense,ip,gst --seeds 0,1 --out runs/study \\
+        [--scheduler tcp://HOST:PORT | --jobs 2] -- --total-steps 200000 --eval-episodes 10
+
+Every run is ``gst-train`` in its own process, in ``OUT/<env>_<method>_s<seed>``: a finished run is skipped,
+an interrupted one continues with ``--resume``. Flags after ``--`` go to every run. Without ``--scheduler``
+a local Dask cluster of ``--jobs`` single-threaded workers runs them; with it, the cluster's workers do
+(they need this package installed and OUT on a shared file system). Prints one line per run and a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+
+def run_one(env: str, method: str, seed: int, out: str, extra: list[str]) -> dict:
+    """Run (or resume, or skip) one gst-train run in a subprocess; returns its summary."""
+    d = Path(out) / f"{env.split('-')[0].lower()}_{method}_s{seed}"
+    if (d / "DONE").is_file():
+        return {"run": str(d), "status": "done before", **json.loads((d / "DONE").read_text())}
+    if (d / "config.json").is_file():
+        cmd = [sys.executable, "-m", "gst_train.cli", "--resume", str(d)]
+    else:
+        d.parent.mkdir(parents=True, exist_ok=True)
+        cmd = [sys.executable, "-m", "gst_train.cli", "--env", env, "--method", method, "--seed", str(seed),
+               "--out", str(d), "--progress", "false", *extra]
+    with open(f"{d}.log", "a") as log:
+        rc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT).returncode
+    if rc != 0 or not (d / "DONE").is_file():
+        return {"run": str(d), "status": f"failed (exit {rc}, see {d}.log)"}
+    return {"run": str(d), "status": "finished", **json.loads((d / "DONE").read_text())}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    extra: list[str] = []
+    if "--" in argv:
+        i = argv.index("--")
+        argv, extra = argv[:i], argv[i + 1:]
+    p = _Parser(prog="gst-train-many", description=__doc__.split("\n\n")[0])
+    p.add_argument("--envs", default="HalfCheetah-v5")
+    p.add_argument("--methods", default="dense,ip,gst")
+    p.add_argument("--seeds", default="0,1")
+    p.add_argument("--out", required=True)
+    p.add_argument("--scheduler", metavar="tcp://HOST:PORT")
+    p.add_argument("--jobs", type=int, default=2, help="local workers (without --scheduler)")
+    a = p.parse_args(argv)
+    try:
+        seeds = [int(s) for s in a.seeds.split(",") if s.strip()]
+    except ValueError:
+        sys.stderr.write(f"gst-train-many: error: --seeds: expected integers, got {a.seeds!r}\n")
+        return 2
+    if a.jobs <= 0:
+        sys.stderr.write("gst-train-many: error: --jobs: expected a positive integer\n")
+        return 2
+    from gst_train.config import METHODS
+
+    methods = [m.strip() for m in a.methods.split(",") if m.strip()]
+    bad = [m for m in methods if m not in METHODS]
+    if bad:
+        sys.stderr.write(f"gst-train-many: error: --methods: unknown {bad[0]!r}; expected {', '.join(METHODS)}\n")
+        return 2
+    jobs = [(e.strip(), m, s) for e in a.envs.split(",") if e.strip() for m in methods for s in seeds]
+    from distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    if a.scheduler:
+        client = Client(a.scheduler)
+    else:
+        cluster = LocalCluster(n_workers=a.jobs, threads_per_worker=1, processes=True, host="127.0.0.1",
+                               dashboard_address=None)
+        client = Client(cluster)
+    results = []
+    try:
+        futs = [client.submit(run_one, e, m, s, a.out, extra, pure=False) for e, m, s in jobs]
+        for fut in as_completed(futs):
+            r = fut.result()
+            results.append(r)
+            print(f"{r['status']:<12} {r['run']}", flush=True)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    print(f"{'run':<40} {'status':<12} {'final return':>12} {'avg ratio (bytes)':>18}")
+    for r in sorted(results, key=lambda r: r["run"]):
+        print(f"{r['run']:<40} {r['status'][:12]:<12} {r.get('final_return', float('nan')):>12.1f} "
+              f"{r.get('avg_ratio_bytes', float('nan')):>18.3f}")
+    return 0 if all("failed" not in r["status"] for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
