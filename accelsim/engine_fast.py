@@ -37,6 +37,8 @@ from accelsim.model import (
     I_WR_CYC,
     N_FRES,
     N_IRES,
+    R_FIRST,
+    R_IS_READ,
     R_KEY,
     R_NET,
     R_PHASE,
@@ -57,23 +59,36 @@ ENERGY_PARTS = ("dram", "sram", "mac", "decode", "static")
 
 
 @njit(cache=True)
-def _period(rows: np.ndarray, a: int, b: int, resident: np.ndarray, cold: bool, h: np.ndarray, slots: int,
+def _costs(rows: np.ndarray, a: int, b: int, resident: np.ndarray, cold: bool, h: np.ndarray, ci: np.ndarray,
+           cf: np.ndarray, only_cold_rows: bool) -> None:
+    """Per-row costs of rows a..b into ``ci`` (nr, N_IRES) and ``cf`` (nr, N_FRES).
+
+    With ``only_cold_rows`` only the rows whose cost differs in a cold period are recomputed (first reads of
+    resident tensors), the rest are kept from the warm costs already in the arrays.
+    """
+    for j in range(b - a):
+        r = rows[a + j]
+        key = r[R_KEY]
+        res = key >= 0 and resident[key] == 1
+        if only_cold_rows and not (res and r[R_FIRST] == 1 and r[R_IS_READ] == 1):
+            continue
+        row_costs(r, res, cold, h, ci[j], cf[j])
+
+
+@njit(cache=True)
+def _period(rows: np.ndarray, a: int, ci: np.ndarray, cf: np.ndarray, h: np.ndarray, slots: int,
             mult: int, seg_i: np.ndarray, seg_f: np.ndarray, ph_i: np.ndarray, ph_f: np.ndarray,
             net_i: np.ndarray, net_f: np.ndarray) -> None:
-    """Schedule one period (rows a..b) and add ``mult`` × its per-row figures to the accumulators."""
-    nr = b - a
+    """Schedule one period (rows a.., costs ``ci``/``cf``) and add ``mult`` × its per-row figures."""
+    nr = ci.shape[0]
     fc = np.zeros(nr, dtype=np.int64)
-    iout = np.zeros(N_IRES, dtype=np.int64)
-    fout = np.zeros(N_FRES, dtype=np.float64)
     dma_free = 0
     prev_dec = 0
     prev_comp = 0
     prev_wr = 0
     for j in range(nr):
-        r = rows[a + j]
-        key = r[R_KEY]
-        res = key >= 0 and resident[key] == 1
-        row_costs(r, res, cold, h, iout, fout)
+        iout = ci[j]
+        fout = cf[j]
         rd = iout[I_RD_CYC]
         dec = iout[I_DEC_CYC]
         comp = iout[I_COMP_CYC]
@@ -103,6 +118,7 @@ def _period(rows: np.ndarray, a: int, b: int, resident: np.ndarray, cold: bool, 
         ivals = (cyc, comp, idle - dec_stall + tail, dec_stall, iout[I_RD_BUS], iout[I_WR_BUS], iout[I_ACTS],
                  iout[I_MACS], iout[I_SRAM_RD], iout[I_SRAM_WR])
         fvals = (fout[F_DRAM_PJ], fout[F_SRAM_PJ], fout[F_MAC_PJ], fout[F_DEC_PJ], static_pj(cyc, h))
+        r = rows[a + j]
         ph = r[R_PHASE]
         nt = r[R_NET]
         for q in range(N_MI):
@@ -144,11 +160,15 @@ def simulate_points(seg_row_start: np.ndarray, seg_repeats: np.ndarray, rows: np
             resident = np.zeros(k1 - k0, dtype=np.int64)
             select_resident(key_order[k0:k1], key_bytes[k0:k1], cap, resident)
             a, b = seg_row_start[s], seg_row_start[s + 1]
-            _period(rows, a, b, resident, True, h, slots, 1, seg_i[p, s], seg_f[p, s], ph_i[p], ph_f[p],
-                    net_i[p], net_f[p])
+            ci = np.zeros((b - a, N_IRES), dtype=np.int64)
+            cf = np.zeros((b - a, N_FRES), dtype=np.float64)
+            # Warm costs first; the cold period differs only in the first reads of resident tensors.
+            _costs(rows, a, b, resident, False, h, ci, cf, False)
             if seg_repeats[s] > 1:
-                _period(rows, a, b, resident, False, h, slots, seg_repeats[s] - 1, seg_i[p, s], seg_f[p, s],
-                        ph_i[p], ph_f[p], net_i[p], net_f[p])
+                _period(rows, a, ci, cf, h, slots, seg_repeats[s] - 1, seg_i[p, s], seg_f[p, s], ph_i[p], ph_f[p],
+                        net_i[p], net_f[p])
+            _costs(rows, a, b, resident, True, h, ci, cf, True)
+            _period(rows, a, ci, cf, h, slots, 1, seg_i[p, s], seg_f[p, s], ph_i[p], ph_f[p], net_i[p], net_f[p])
     return seg_i, seg_f, ph_i, ph_f, net_i, net_f
 
 

@@ -20,7 +20,8 @@ METHODS = ("dense", "ip", "gst", "bc", "nm", "dst")
 
 
 def load(run: Path) -> dict:
-    rows = list(csv.DictReader(open(run / "metrics.csv")))
+    with open(run / "metrics.csv") as fh:
+        rows = list(csv.DictReader(fh))
     done = json.loads((run / "DONE").read_text()) if (run / "DONE").is_file() else None
     steps = [int(r["step"]) for r in rows]
     ret = [float(r["return"]) for r in rows]
