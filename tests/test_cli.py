@@ -71,3 +71,18 @@ def test_failed_run_does_not_clobber_earlier_output(tmp_path):
     j.write_text("earlier result")
     r = run("run", "--json", j, "--set", "sram.weight_kib=-1")
     assert r.returncode == 2 and j.read_text() == "earlier result"
+
+
+def test_malformed_toml_and_cfg_exit_2(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[dram\ngbps = 3")
+    r = run("run", "--hw", bad)
+    assert r.returncode == 2 and str(bad) in r.stderr and "malformed TOML" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    cfg = tmp_path / "bad.cfg"
+    cfg.write_text("no sections here")
+    topo = tmp_path / "t.csv"
+    topo.write_text("Layer, M, N, K,\nfc, 2, 3, 4,\n")
+    r = run("scalesim", "-c", cfg, "-t", topo, "-o", tmp_path / "o")
+    assert r.returncode == 2 and str(cfg) in r.stderr and "Traceback" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1

@@ -184,3 +184,15 @@ def test_gst_train_many_on_a_local_dask_cluster(tmp_path):
     r3 = subprocess.run([sys.executable, "-m", "gst_train.many", "--methods", "magic", "--out", str(tmp_path)],
                         capture_output=True, text=True)
     assert r3.returncode == 2 and "magic" in r3.stderr
+
+
+@pytest.mark.parametrize("env", ["Humanoid-v5", "Pendulum-v1"])
+def test_other_box_envs(tmp_path, env):
+    out = run(TrainConfig(env=env, method="gst", out=str(tmp_path / "r"), **{**SMALL, "total_steps": 300,
+                                                                          "start_steps": 100, "eval_every": 300}))
+    tr = read_trace(out / "trace")
+    assert tr.n_steps == 200
+    obs = {"Humanoid-v5": 348, "Pendulum-v1": 3}[env]
+    assert tr.meta["obs_dim"] == obs
+    first_actor = (tr.rows["network"] == "actor") & (tr.rows["layer"] == 0) & (tr.rows["tensor"] == "weight")
+    assert set(tr.rows["cols"][first_actor]) == {obs}
