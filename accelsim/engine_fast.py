@@ -78,8 +78,11 @@ def _costs(rows: np.ndarray, a: int, b: int, resident: np.ndarray, cold: bool, h
 @njit(cache=True)
 def _period(rows: np.ndarray, a: int, ci: np.ndarray, cf: np.ndarray, h: np.ndarray, slots: int,
             mult: int, seg_i: np.ndarray, seg_f: np.ndarray, ph_i: np.ndarray, ph_f: np.ndarray,
-            net_i: np.ndarray, net_f: np.ndarray) -> None:
-    """Schedule one period (rows a.., costs ``ci``/``cf``) and add ``mult`` × its per-row figures."""
+            net_i: np.ndarray, net_f: np.ndarray, detail: bool) -> None:
+    """Schedule one period (rows a.., costs ``ci``/``cf``) and add ``mult`` × its per-row figures.
+
+    Without ``detail`` only the segment accumulators are filled (sweeps need no phase/network breakdown).
+    """
     nr = ci.shape[0]
     fc = np.zeros(nr, dtype=np.int64)
     dma_free = 0
@@ -118,25 +121,31 @@ def _period(rows: np.ndarray, a: int, ci: np.ndarray, cf: np.ndarray, h: np.ndar
         ivals = (cyc, comp, idle - dec_stall + tail, dec_stall, iout[I_RD_BUS], iout[I_WR_BUS], iout[I_ACTS],
                  iout[I_MACS], iout[I_SRAM_RD], iout[I_SRAM_WR])
         fvals = (fout[F_DRAM_PJ], fout[F_SRAM_PJ], fout[F_MAC_PJ], fout[F_DEC_PJ], static_pj(cyc, h))
-        r = rows[a + j]
-        ph = r[R_PHASE]
-        nt = r[R_NET]
-        for q in range(N_MI):
-            v = ivals[q] * mult
-            seg_i[q] += v
-            ph_i[ph, q] += v
-            net_i[nt, q] += v
-        for q in range(N_MF):
-            v = fvals[q] * mult
-            seg_f[q] += v
-            ph_f[ph, q] += v
-            net_f[nt, q] += v
+        if detail:
+            r = rows[a + j]
+            ph = r[R_PHASE]
+            nt = r[R_NET]
+            for q in range(N_MI):
+                v = ivals[q] * mult
+                seg_i[q] += v
+                ph_i[ph, q] += v
+                net_i[nt, q] += v
+            for q in range(N_MF):
+                v = fvals[q] * mult
+                seg_f[q] += v
+                ph_f[ph, q] += v
+                net_f[nt, q] += v
+        else:
+            for q in range(N_MI):
+                seg_i[q] += ivals[q] * mult
+            for q in range(N_MF):
+                seg_f[q] += fvals[q] * mult
 
 
 @njit(cache=True, parallel=True)
 def simulate_points(seg_row_start: np.ndarray, seg_repeats: np.ndarray, rows: np.ndarray,
-                    seg_key_start: np.ndarray, key_bytes: np.ndarray, key_order: np.ndarray, H: np.ndarray,
-                    n_phase: int, n_net: int):
+                    seg_key_start: np.ndarray, key_bytes: np.ndarray, key_order: np.ndarray, seg_rep: np.ndarray,
+                    H: np.ndarray, n_phase: int, n_net: int, detail: bool = True):
     """Simulate a workload on every hardware point (rows of ``H``, shape (P, N_HW)).
 
     Returns:
@@ -155,26 +164,56 @@ def simulate_points(seg_row_start: np.ndarray, seg_repeats: np.ndarray, rows: np
         h = H[p]
         slots = 2 if h[H_DBUF] > 0.5 else 1
         cap = int(h[H_W_BYTES])
-        for s in range(S):
-            k0, k1 = seg_key_start[s], seg_key_start[s + 1]
-            resident = np.zeros(k1 - k0, dtype=np.int64)
-            select_resident(key_order[k0:k1], key_bytes[k0:k1], cap, resident)
-            a, b = seg_row_start[s], seg_row_start[s + 1]
-            ci = np.zeros((b - a, N_IRES), dtype=np.int64)
-            cf = np.zeros((b - a, N_FRES), dtype=np.float64)
-            # Warm costs first; the cold period differs only in the first reads of resident tensors.
-            _costs(rows, a, b, resident, False, h, ci, cf, False)
-            if seg_repeats[s] > 1:
-                _period(rows, a, ci, cf, h, slots, seg_repeats[s] - 1, seg_i[p, s], seg_f[p, s], ph_i[p], ph_f[p],
-                        net_i[p], net_f[p])
-            _costs(rows, a, b, resident, True, h, ci, cf, True)
-            _period(rows, a, ci, cf, h, slots, 1, seg_i[p, s], seg_f[p, s], ph_i[p], ph_f[p], net_i[p], net_f[p])
+        if detail:
+            for s in range(S):
+                k0, k1 = seg_key_start[s], seg_key_start[s + 1]
+                resident = np.zeros(k1 - k0, dtype=np.int64)
+                select_resident(key_order[k0:k1], key_bytes[k0:k1], cap, resident)
+                a, b = seg_row_start[s], seg_row_start[s + 1]
+                ci = np.zeros((b - a, N_IRES), dtype=np.int64)
+                cf = np.zeros((b - a, N_FRES), dtype=np.float64)
+                # Warm costs first; the cold period differs only in the first reads of resident tensors.
+                _costs(rows, a, b, resident, False, h, ci, cf, False)
+                if seg_repeats[s] > 1:
+                    _period(rows, a, ci, cf, h, slots, seg_repeats[s] - 1, seg_i[p, s], seg_f[p, s], ph_i[p],
+                            ph_f[p], net_i[p], net_f[p], True)
+                _costs(rows, a, b, resident, True, h, ci, cf, True)
+                _period(rows, a, ci, cf, h, slots, 1, seg_i[p, s], seg_f[p, s], ph_i[p], ph_f[p], net_i[p],
+                        net_f[p], True)
+        else:
+            # Totals only: each distinct period is scheduled once (cold and warm), then scaled per segment.
+            warm_i = np.zeros((S, N_MI), dtype=np.int64)
+            warm_f = np.zeros((S, N_MF), dtype=np.float64)
+            cold_i = np.zeros((S, N_MI), dtype=np.int64)
+            cold_f = np.zeros((S, N_MF), dtype=np.float64)
+            for s in range(S):
+                if seg_rep[s] != s:
+                    continue
+                k0, k1 = seg_key_start[s], seg_key_start[s + 1]
+                resident = np.zeros(k1 - k0, dtype=np.int64)
+                select_resident(key_order[k0:k1], key_bytes[k0:k1], cap, resident)
+                a, b = seg_row_start[s], seg_row_start[s + 1]
+                ci = np.zeros((b - a, N_IRES), dtype=np.int64)
+                cf = np.zeros((b - a, N_FRES), dtype=np.float64)
+                _costs(rows, a, b, resident, False, h, ci, cf, False)
+                _period(rows, a, ci, cf, h, slots, 1, warm_i[s], warm_f[s], ph_i[p], ph_f[p], net_i[p], net_f[p],
+                        False)
+                _costs(rows, a, b, resident, True, h, ci, cf, True)
+                _period(rows, a, ci, cf, h, slots, 1, cold_i[s], cold_f[s], ph_i[p], ph_f[p], net_i[p], net_f[p],
+                        False)
+            for s in range(S):
+                r = seg_rep[s]
+                m = seg_repeats[s] - 1
+                for q in range(N_MI):
+                    seg_i[p, s, q] = cold_i[r, q] + m * warm_i[r, q]
+                for q in range(N_MF):
+                    seg_f[p, s, q] = cold_f[r, q] + m * warm_f[r, q]
     return seg_i, seg_f, ph_i, ph_f, net_i, net_f
 
 
-def run(workload, H: np.ndarray, n_phase: int, n_net: int):
+def run(workload, H: np.ndarray, n_phase: int, n_net: int, detail: bool = True):
     """Run :func:`simulate_points` on a :class:`~accelsim.workload.Workload` and (P, N_HW) points."""
     H = np.ascontiguousarray(np.atleast_2d(H), dtype=np.float64)
     assert H.shape[1] == model.N_HW
     return simulate_points(workload.seg_row_start, workload.seg_repeats, workload.rows, workload.seg_key_start,
-                           workload.key_bytes, workload.key_order, H, n_phase, n_net)
+                           workload.key_bytes, workload.key_order, workload.seg_rep, H, n_phase, n_net, detail)

@@ -143,7 +143,7 @@ def _simulate_period(costs: list[tuple[np.ndarray, np.ndarray]], slots: int, spa
     return idle, dec_stall, tail
 
 
-def run(workload, H: np.ndarray, n_phase: int, n_net: int):
+def run(workload, H: np.ndarray, n_phase: int, n_net: int, detail: bool = True):
     """Same signature and outputs as :func:`accelsim.engine_fast.run`."""
     H = np.atleast_2d(np.asarray(H, dtype=np.float64))
     P, S = H.shape[0], workload.n_segments

@@ -50,13 +50,16 @@ def view_results(wl: Workload, out, p: int, mhz: float) -> ViewResult:
     return ViewResult(wl.view, total, by_phase, by_net, segs)
 
 
-def run_engine(wl: Workload, H: np.ndarray, engine: str = "fast"):
-    """Raw engine arrays for workload ``wl`` on packed hardware points ``H`` (P, N_HW)."""
+def run_engine(wl: Workload, H: np.ndarray, engine: str = "fast", detail: bool = True):
+    """Raw engine arrays for workload ``wl`` on packed hardware points ``H`` (P, N_HW).
+
+    ``detail=False`` leaves the phase and network breakdowns empty (faster; sweeps use the totals only).
+    """
     try:
         fn = ENGINES[engine]
     except KeyError:
         raise InputError("--engine", engine, f"unknown engine; expected one of {', '.join(ENGINES)}") from None
-    return fn(wl, H, len(PHASES), len(NETWORKS))
+    return fn(wl, H, len(PHASES), len(NETWORKS), detail)
 
 
 def simulate(trace: Trace | str | os.PathLike, hw: HardwareConfig | str | None = None,

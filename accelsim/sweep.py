@@ -143,12 +143,26 @@ def evaluate_points(trace: str, hw: str | None, points: Sequence[dict[str, Any]]
                 rows[i] = _row(trace, hw, points[i], method, error=str(exc))
             continue
         H = np.stack([model.pack_hardware(c) for _, c in items])
-        oc, od = run_engine(wc, H), run_engine(wd, H)
+        _match_dask_threads()
+        oc, od = run_engine(wc, H, detail=False), run_engine(wd, H, detail=False)
         for j, (i, cfg) in enumerate(items):
             c = _figures(oc[0][j], oc[1][j], cfg.clock.mhz)
             d = _figures(od[0][j], od[1][j], cfg.clock.mhz)
             rows[i] = _row(trace, hw, points[i], method, c, d)
     return rows  # type: ignore[return-value]
+
+
+def _match_dask_threads() -> None:
+    """On a Dask worker, compile-parallel work uses the worker's threads, not every core of the machine."""
+    try:
+        from distributed import get_worker
+
+        n = get_worker().state.nthreads
+    except (ImportError, ValueError, AttributeError):
+        return
+    import numba
+
+    numba.set_num_threads(max(1, min(n, numba.config.NUMBA_NUM_THREADS)))
 
 
 def _row(trace, hw, point, method, c=None, d=None, error: str = "") -> dict[str, Any]:

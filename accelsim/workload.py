@@ -36,6 +36,9 @@ class Workload:
         seg_key_start: (S+1,) offsets into ``key_bytes`` / ``key_order``.
         key_bytes: (K,) stored bytes of each key (a tensor of one segment).
         key_order: (K,) segment-local key indices in residency priority order, per segment.
+        seg_rep: (S,) the first segment whose period (rows, residency keys) is identical to this one's; a
+            segment with ``seg_rep[s] == s`` is its own representative. Identical periods cost the same, so
+            engines may evaluate each representative once (in the dense view every segment of a run is alike).
     """
 
     view: str
@@ -47,6 +50,7 @@ class Workload:
     seg_key_start: np.ndarray
     key_bytes: np.ndarray
     key_order: np.ndarray
+    seg_rep: np.ndarray
 
     @property
     def n_segments(self) -> int:
@@ -163,6 +167,13 @@ def build_workload(trace: Trace, view: str = "compressed", batch: int | None = N
         key_start[s + 1] = key_start[s] + len(kb)
     key_bytes = np.concatenate(key_bytes_l) if key_bytes_l else np.zeros(0, np.int64)
     key_order = np.concatenate(key_order_l) if key_order_l else np.zeros(0, np.int64)
+    rep = np.arange(S, dtype=np.int64)
+    seen: dict[bytes, int] = {}
+    for s in range(S):
+        a, b = int(starts[s]), int(starts[s + 1])
+        k0, k1 = int(key_start[s]), int(key_start[s + 1])
+        sig = R[a:b].tobytes() + b"|" + key_bytes[k0:k1].tobytes() + b"|" + key_order[k0:k1].tobytes()
+        rep[s] = seen.setdefault(sig, s)
     return Workload(view, trace.seg_first_step.astype(np.int64), trace.seg_period_steps.astype(np.int64),
                     trace.seg_repeats.astype(np.int64), trace.seg_row_start.astype(np.int64), R,
-                    key_start, key_bytes, key_order)
+                    key_start, key_bytes, key_order, rep)

@@ -70,7 +70,9 @@ class TD3:
             return False
         actor_loss = -self.critic1(obs, self.actor(obs)).mean()
         self.actor_opt.zero_grad(set_to_none=True)
-        actor_loss.backward()
+        # Only the actor's gradients: back-propagation runs through critic1 (dQ/da, backward-data) but skips
+        # critic1's weight gradients, which the actor update does not use (the trace's step does the same).
+        actor_loss.backward(inputs=[p for layer in self.actor.layers for p in layer.active_params()])
         self.actor_opt.step()
         self.actor.net.invalidate()
         self.polyak()
