@@ -58,6 +58,8 @@ def trace_for(spec: SynthSpec, name: str):
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="smaller traces (CI smoke run)")
+    ap.add_argument("--scalesim-recorded", action="store_true",
+                    help="use SCALE-Sim's recorded wall time instead of running it now")
     args = ap.parse_args()
     big_steps = 100_000 if args.quick else 1_000_000
     var_steps = 2_000 if args.quick else 10_000
@@ -110,7 +112,7 @@ def main() -> int:
         scalesim_compat.run(SS / f"{names[0]}.cfg", topo, tmp)
         ours = sum(best_of(lambda n=n: scalesim_compat.run(SS / f"{n}.cfg", topo, tmp)) for n in names)
     ss_py = ROOT / ".venv-scalesim" / "bin" / "python"
-    if ss_py.exists():
+    if ss_py.exists() and not args.scalesim_recorded:
         code = ("import sys,time,tempfile\nfrom scalesim.scale_sim import scalesim\nt=0\n"
                 "for n in sys.argv[1:]:\n  d=tempfile.mkdtemp()\n  t0=time.perf_counter()\n"
                 f"  s=scalesim(save_disk_space=True,verbose=False,config='{SS}/'+n+'.cfg',topology='{topo}',"
