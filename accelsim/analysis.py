@@ -60,7 +60,7 @@ def reencode(tr: Trace, fmt: str, group_rows: int = 1, group_cols: int = 4) -> T
     if fmt not in REENCODE_FORMATS:
         raise InputError("--format", fmt, f"expected one of {', '.join(REENCODE_FORMATS)}")
     if not tr.masks:
-        raise InputError(tr.source, "mask_bits", "no mask snapshots in this trace; nothing to re-encode")
+        return tr  # nothing is masked: every layer keeps its recorded (dense or block-circulant) format
     c = {k: v.copy() for k, v in tr.rows.items()}
     # Active mask per (network, layer) at each segment start: the latest snapshot at or before it.
     snaps: dict[tuple[str, int], list] = {}

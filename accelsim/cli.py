@@ -13,6 +13,7 @@ from pathlib import Path
 from accelsim.errors import InputError
 
 DEFAULT_TRACE_NAME = "synthetic_gst_halfcheetah.parquet"
+REAL_TRACE_NAME = "halfcheetah_gst_s0.parquet"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -23,10 +24,12 @@ class _Parser(argparse.ArgumentParser):
 
 
 def default_trace() -> Path:
-    """The shipped sample trace (``traces/`` beside the package)."""
+    """The shipped sample trace (``traces/`` beside the package): the real GST run if shipped, else synthetic."""
     root = Path(__file__).resolve().parent.parent / "traces"
-    cands = sorted(p for p in root.glob("*.parquet") if not p.name.startswith("synthetic"))
-    return cands[0] if cands else root / DEFAULT_TRACE_NAME
+    for name in (REAL_TRACE_NAME, DEFAULT_TRACE_NAME):
+        if (root / name).is_file():
+            return root / name
+    return root / DEFAULT_TRACE_NAME
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

@@ -108,8 +108,10 @@ def test_reencode_from_masks(tmp_path):
     assert np.array_equal(group.rows["nnz_units"], tr.rows["nnz_units"])
     assert average_compression(csr)[1] == pytest.approx(average_compression(tr)[1])
     assert average_compression(csr)[0] != pytest.approx(average_compression(tr)[0])
-    with pytest.raises(InputError, match="no mask snapshots"):
-        reencode(read_trace(make_random_trace(tmp_path / "r.parquet", seed=1)), "csr")
+    unmasked = read_trace(make_random_trace(tmp_path / "r.parquet", seed=1))
+    assert reencode(unmasked, "csr") is unmasked  # no masks: every layer keeps its recorded format
+    with pytest.raises(InputError, match="--format"):
+        reencode(tr, "nm")
 
 
 def test_plots_and_html_report(tmp_path):
