@@ -142,6 +142,26 @@ def _period(rows: np.ndarray, a: int, ci: np.ndarray, cf: np.ndarray, h: np.ndar
                 seg_f[q] += fvals[q] * mult
 
 
+@njit(cache=True)
+def _segment(rows: np.ndarray, s: int, seg_row_start: np.ndarray, seg_key_start: np.ndarray, key_bytes: np.ndarray,
+             key_order: np.ndarray, h: np.ndarray, slots: int, warm_mult: int, warm_i: np.ndarray,
+             warm_f: np.ndarray, cold_i: np.ndarray, cold_f: np.ndarray, ph_i: np.ndarray, ph_f: np.ndarray,
+             net_i: np.ndarray, net_f: np.ndarray, detail: bool) -> None:
+    """Segment ``s``: residency, then ``warm_mult`` warm periods into warm_*, one cold period into cold_*."""
+    k0, k1 = seg_key_start[s], seg_key_start[s + 1]
+    resident = np.zeros(k1 - k0, dtype=np.int64)
+    select_resident(key_order[k0:k1], key_bytes[k0:k1], int(h[H_W_BYTES]), resident)
+    a, b = seg_row_start[s], seg_row_start[s + 1]
+    ci = np.zeros((b - a, N_IRES), dtype=np.int64)
+    cf = np.zeros((b - a, N_FRES), dtype=np.float64)
+    # Warm costs first; the cold period differs only in the first reads of resident tensors.
+    _costs(rows, a, b, resident, False, h, ci, cf, False)
+    if warm_mult > 0:
+        _period(rows, a, ci, cf, h, slots, warm_mult, warm_i, warm_f, ph_i, ph_f, net_i, net_f, detail)
+    _costs(rows, a, b, resident, True, h, ci, cf, True)
+    _period(rows, a, ci, cf, h, slots, 1, cold_i, cold_f, ph_i, ph_f, net_i, net_f, detail)
+
+
 @njit(cache=True, parallel=True)
 def simulate_points(seg_row_start: np.ndarray, seg_repeats: np.ndarray, rows: np.ndarray,
                     seg_key_start: np.ndarray, key_bytes: np.ndarray, key_order: np.ndarray, seg_rep: np.ndarray,
@@ -163,23 +183,11 @@ def simulate_points(seg_row_start: np.ndarray, seg_repeats: np.ndarray, rows: np
     for p in prange(P):
         h = H[p]
         slots = 2 if h[H_DBUF] > 0.5 else 1
-        cap = int(h[H_W_BYTES])
         if detail:
             for s in range(S):
-                k0, k1 = seg_key_start[s], seg_key_start[s + 1]
-                resident = np.zeros(k1 - k0, dtype=np.int64)
-                select_resident(key_order[k0:k1], key_bytes[k0:k1], cap, resident)
-                a, b = seg_row_start[s], seg_row_start[s + 1]
-                ci = np.zeros((b - a, N_IRES), dtype=np.int64)
-                cf = np.zeros((b - a, N_FRES), dtype=np.float64)
-                # Warm costs first; the cold period differs only in the first reads of resident tensors.
-                _costs(rows, a, b, resident, False, h, ci, cf, False)
-                if seg_repeats[s] > 1:
-                    _period(rows, a, ci, cf, h, slots, seg_repeats[s] - 1, seg_i[p, s], seg_f[p, s], ph_i[p],
-                            ph_f[p], net_i[p], net_f[p], True)
-                _costs(rows, a, b, resident, True, h, ci, cf, True)
-                _period(rows, a, ci, cf, h, slots, 1, seg_i[p, s], seg_f[p, s], ph_i[p], ph_f[p], net_i[p],
-                        net_f[p], True)
+                _segment(rows, s, seg_row_start, seg_key_start, key_bytes, key_order, h, slots, seg_repeats[s] - 1,
+                         seg_i[p, s], seg_f[p, s], seg_i[p, s], seg_f[p, s], ph_i[p], ph_f[p], net_i[p], net_f[p],
+                         True)
         else:
             # Totals only: each distinct period is scheduled once (cold and warm), then scaled per segment.
             warm_i = np.zeros((S, N_MI), dtype=np.int64)
@@ -187,20 +195,9 @@ def simulate_points(seg_row_start: np.ndarray, seg_repeats: np.ndarray, rows: np
             cold_i = np.zeros((S, N_MI), dtype=np.int64)
             cold_f = np.zeros((S, N_MF), dtype=np.float64)
             for s in range(S):
-                if seg_rep[s] != s:
-                    continue
-                k0, k1 = seg_key_start[s], seg_key_start[s + 1]
-                resident = np.zeros(k1 - k0, dtype=np.int64)
-                select_resident(key_order[k0:k1], key_bytes[k0:k1], cap, resident)
-                a, b = seg_row_start[s], seg_row_start[s + 1]
-                ci = np.zeros((b - a, N_IRES), dtype=np.int64)
-                cf = np.zeros((b - a, N_FRES), dtype=np.float64)
-                _costs(rows, a, b, resident, False, h, ci, cf, False)
-                _period(rows, a, ci, cf, h, slots, 1, warm_i[s], warm_f[s], ph_i[p], ph_f[p], net_i[p], net_f[p],
-                        False)
-                _costs(rows, a, b, resident, True, h, ci, cf, True)
-                _period(rows, a, ci, cf, h, slots, 1, cold_i[s], cold_f[s], ph_i[p], ph_f[p], net_i[p], net_f[p],
-                        False)
+                if seg_rep[s] == s:
+                    _segment(rows, s, seg_row_start, seg_key_start, key_bytes, key_order, h, slots, 1, warm_i[s],
+                             warm_f[s], cold_i[s], cold_f[s], ph_i[p], ph_f[p], net_i[p], net_f[p], False)
             for s in range(S):
                 r = seg_rep[s]
                 m = seg_repeats[s] - 1
