@@ -12,8 +12,7 @@ from pathlib import Path
 
 from accelsim.errors import InputError
 
-DEFAULT_TRACE_NAME = "synthetic_gst_halfcheetah.parquet"
-REAL_TRACE_NAME = "halfcheetah_gst_s0.parquet"
+DEFAULT_TRACE_NAME = "halfcheetah_gst_s0.parquet"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -24,12 +23,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def default_trace() -> Path:
-    """The shipped sample trace (``traces/`` beside the package): the real GST run if shipped, else synthetic."""
-    root = Path(__file__).resolve().parent.parent / "traces"
-    for name in (REAL_TRACE_NAME, DEFAULT_TRACE_NAME):
-        if (root / name).is_file():
-            return root / name
-    return root / DEFAULT_TRACE_NAME
+    """The shipped sample: a real GST training trace in ``traces/`` beside the package."""
+    return Path(__file__).resolve().parent.parent / "traces" / DEFAULT_TRACE_NAME
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

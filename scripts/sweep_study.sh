@@ -22,5 +22,4 @@ for hw in edge-lpddr4 eyeriss-like omnidrl-like; do
   $A compare $TRACES --hw "$hw" --csv "results/sweep/compare_${hw}.csv" > "results/sweep/compare_${hw}.txt"
   $A compare $TRACES --hw "$hw" --format csr --csv "results/sweep/compare_${hw}_csr.csv" > "results/sweep/compare_${hw}_csr.txt"
   $A compare $TRACES --hw "$hw" --format group --csv "results/sweep/compare_${hw}_group.csv" > "results/sweep/compare_${hw}_group.txt"
-  rm -f "$out/sweep_state.jsonl"
 done

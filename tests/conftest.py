@@ -11,7 +11,8 @@ from accelsim.td3_step import LayerFormat, td3_networks, td3_step_rows
 from accelsim.trace import write_trace
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "traces" / "synthetic_gst_halfcheetah.parquet"
+SAMPLE = ROOT / "tests" / "data" / "synthetic_gst_halfcheetah.parquet"
+REAL = ROOT / "traces" / "halfcheetah_gst_s0.parquet"
 
 
 def random_formats(rng: random.Random, shapes, allow=("dense", "bc", "group", "bitmap", "csr", "nm")):

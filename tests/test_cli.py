@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, SAMPLE
 
 CLI = [sys.executable, "-m", "accelsim.cli"]
 
@@ -39,8 +39,11 @@ def test_set_changes_result(tmp_path):
 
 
 def test_validate_and_presets():
-    r = run("validate")
-    assert r.returncode == 0 and "OK" in r.stdout and "SYNTHETIC" in r.stdout
+    r = run("validate")  # the shipped sample: a real GST run, not synthetic
+    assert r.returncode == 0 and "OK" in r.stdout and "SYNTHETIC" not in r.stdout
+    assert "HalfCheetah-v5" in r.stdout and "gst" in r.stdout and "200,000" not in r.stdout
+    r = run("validate", SAMPLE)
+    assert r.returncode == 0 and "SYNTHETIC" in r.stdout
     r = run("presets")
     assert r.returncode == 0 and "edge-lpddr4 (default)" in r.stdout
     r = run("presets", "--show", "eyeriss-like")

@@ -5,7 +5,7 @@ import random
 
 import numpy as np
 import pytest
-from conftest import make_random_trace
+from conftest import ROOT, SAMPLE, make_random_trace
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -61,8 +61,9 @@ def test_fast_equals_reference_on_random_traces_and_configs(tmp_path_factory, se
 
 
 @pytest.mark.parametrize("preset", ["edge-lpddr4", "eyeriss-like", "omnidrl-like"])
-def test_fast_equals_reference_on_shipped_sample(sample_trace, preset):
-    tr = read_trace(sample_trace)
+@pytest.mark.parametrize("trace", [SAMPLE, *sorted((ROOT / "traces").glob("*.parquet"))], ids=lambda p: p.stem)
+def test_fast_equals_reference_on_shipped_samples(trace, preset):
+    tr = read_trace(trace)
     _assert_same(simulate(tr, preset, "fast"), simulate(tr, preset, "reference"))
 
 
