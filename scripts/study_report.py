@@ -59,7 +59,8 @@ def main() -> int:
         lines.append(f"| {r['name']} | {'yes' if r['finished'] else 'no (in progress)'} | {r['reached']:,} | "
                      f"{r['final_return']:.1f} | {r['best_return']:.1f} | {r['avg_ratio_bytes']:.3f} | "
                      f"{r['avg_ratio_params']:.3f} |")
-    lines += ["", "| method | runs (finished) | final return | best return | avg ratio (bytes) | avg ratio (params) |",
+    lines += ["", "Per method (finished runs only; a method with none shows its unfinished runs):", "",
+              "| method | runs (finished) | final return | best return | avg ratio (bytes) | avg ratio (params) |",
               "|---|---|---|---|---|---|"]
     per: dict[str, dict] = {}
     for m in METHODS:
@@ -73,6 +74,7 @@ def main() -> int:
                   "n": len(rs), "finished": len(fin)}
         lines.append(f"| {m} | {len(rs)} ({len(fin)}) | {ms(per[m]['final'])} | {ms(per[m]['best'])} | "
                      f"{ms([x * 100 for x in per[m]['rb']])} % | {ms([x * 100 for x in per[m]['rp']])} % |")
+    per = {m: v for m, v in per.items() if v["finished"]}  # comparisons use finished runs only
     if "gst" in per and "ip" in per:
         d_b = (statistics.mean(per["gst"]["rb"]) - statistics.mean(per["ip"]["rb"])) * 100
         d_p = (statistics.mean(per["gst"]["rp"]) - statistics.mean(per["ip"]["rp"])) * 100
