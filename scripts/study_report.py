@@ -87,6 +87,13 @@ def main() -> int:
         g, dn = statistics.mean(per["ip"]["final"]), statistics.mean(per["dense"]["final"])
         lines.append(f"IP final return relative to dense: {(g - dn) / abs(dn) * 100:+.1f} %.")
     (out / "table.md").write_text("\n".join(lines) + "\n")
+    readme = out / "README.md"
+    if readme.is_file():  # refresh the table between the markers of the hand-written README
+        text = readme.read_text()
+        start, end = "<!-- table -->", "<!-- /table -->"
+        if start in text and end in text:
+            head, rest = text.split(start, 1)
+            readme.write_text(head + start + "\n" + "\n".join(lines) + "\n" + end + rest.split(end, 1)[1])
     (out / "summary.json").write_text(json.dumps({"runs": [{k: v for k, v in r.items() if not isinstance(v, list)}
                                                            for r in runs]}, indent=2) + "\n")
     import matplotlib
