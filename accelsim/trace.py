@@ -179,10 +179,6 @@ class Trace:
         cols = [self.rows[name][a:b] for name in TxnRow._fields]
         return [TxnRow(*(c[i].item() for c in cols)) for i in range(b - a)]
 
-    def step_of_row(self) -> np.ndarray:
-        """Shape (R,): ``step_in_period`` of every period row."""
-        return self.rows["step_in_period"]
-
 
 # ----------------------------------------------------------------------------------------------- writer
 
@@ -299,17 +295,13 @@ class TraceWriter:
     # -- output
     def flush(self) -> None:
         """Write everything recorded so far as one part (nothing if there is nothing new)."""
-        carry: _Segment | None = None
-        if self._open is not None:
-            seg = self._open
-            p = len(seg.period)
-            full = seg.steps // p if len(seg.period) == self.period_steps else 0
-            if full:
-                # Emit the whole periods; keep the partial one open, continuing in the next part.
-                self._closed.append(_Segment(seg.first_step, seg.period, full * p, seg.continues))
-                rem = seg.steps - full * p
-                carry = _Segment(seg.first_step + full * p, seg.period, rem, True)
-                self._open = carry if rem else _Segment(seg.first_step + full * p, seg.period, 0, True)
+        seg = self._open
+        if seg is not None and len(seg.period) == self.period_steps and seg.steps >= self.period_steps:
+            # Emit the whole periods; the rest of the segment stays open and continues in the next part.
+            p = self.period_steps
+            full = seg.steps // p
+            self._closed.append(_Segment(seg.first_step, seg.period, full * p, seg.continues))
+            self._open = _Segment(seg.first_step + full * p, seg.period, seg.steps - full * p, True)
         if not self._closed and not self._masks:
             return
         table = self._to_table(self._closed, self._masks)
