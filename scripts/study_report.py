@@ -86,6 +86,21 @@ def main() -> int:
     if "ip" in per and "dense" in per:
         g, dn = statistics.mean(per["ip"]["final"]), statistics.mean(per["dense"]["final"])
         lines.append(f"IP final return relative to dense: {(g - dn) / abs(dn) * 100:+.1f} %.")
+    sb3 = out / "sb3_td3_s0.csv"
+    sb3_rows = []
+    if sb3.is_file():
+        with open(sb3) as fh:
+            sb3_rows = [(int(r["step"]), float(r["return"])) for r in csv.DictReader(fh)]
+    dense0 = next((r for r in runs if r["method"] == "dense" and r["seed"] == 0), None)
+    if sb3_rows and dense0:
+        step, ret = sb3_rows[-1]
+        ours = dict(zip(dense0["steps"], dense0["returns"], strict=True)).get(step)
+        best_sb3 = max(x for _, x in sb3_rows)
+        if ours is not None:
+            best_ours = max(x for s_, x in zip(dense0["steps"], dense0["returns"], strict=True) if s_ <= step)
+            lines.append(f"stable-baselines3 TD3 (seed 0, same settings) at {step:,} env steps: {ret:.1f} "
+                         f"(best so far {best_sb3:.1f}); our dense seed 0 at the same step: {ours:.1f} "
+                         f"(best so far {best_ours:.1f}).")
     (out / "table.md").write_text("\n".join(lines) + "\n")
     readme = out / "README.md"
     if readme.is_file():  # refresh the table between the markers of the hand-written README
@@ -109,6 +124,8 @@ def main() -> int:
         for r in runs:
             ls = "-" if r["seed"] == 0 else "--"
             ax.plot(r["steps"], r[key], ls, color=colors.get(r["method"], "k"), label=f"{r['method']} s{r['seed']}")
+        if key == "returns" and sb3_rows:
+            ax.plot([x for x, _ in sb3_rows], [y for _, y in sb3_rows], ":", color="k", label="SB3 TD3 s0")
         ax.set_xlabel("env steps")
         ax.set_ylabel(ylabel)
         ax.grid(alpha=0.3)
