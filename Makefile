@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint bench bench-train scalesim-reference clean
+.PHONY: demo test test-fast lint bench bench-train scalesim-reference repin clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,15 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest -q
+
+# The inner loop: the suite without the tests marked slow (training runs, subprocesses), on the existing venv.
+test-fast: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/pytest -q -m "not slow"
+
+# Re-pin the model's figures after an intended change: prints the diff, logs REASON in docs/model.md.
+repin: $(STAMP)
+	$(PY) scripts/repin.py --reason "$(REASON)"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

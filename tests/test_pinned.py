@@ -1,0 +1,36 @@
+"""Pinned figures per preset on the shipped traces (as ZigZag's per-preset tests): a moved number fails here.
+
+Re-pin deliberately with ``make repin REASON=...`` (scripts/repin.py), which prints the diff and logs the
+change in docs/model.md's changelog.
+"""
+
+import pytest
+
+from accelsim import pinned
+from accelsim.hardware import preset_names
+from accelsim.trace import read_trace
+
+
+@pytest.fixture(scope="module")
+def traces():
+    return {p.stem: read_trace(p) for p in pinned.shipped_traces()}
+
+
+@pytest.mark.parametrize("preset", preset_names())
+def test_pinned_figures(preset, traces):
+    path = pinned.pin_path(preset)
+    assert path.exists(), f"{preset} has no pinned figures; run `make repin REASON=...`"
+    old = pinned.load_pins(preset)
+    assert sorted(old) == sorted(traces), "pinned traces differ from the shipped traces"
+    new = {name: pinned.figures(tr, preset) for name, tr in traces.items()}
+    diffs = pinned.differences(old, new)
+    assert not diffs, f"{preset}: {len(diffs)} figures moved\n{pinned.format_diff(diffs)}"
+
+
+def test_differences_sees_a_moved_integer_and_a_moved_float():
+    old = {"t": {"dense": {"cycles": 10, "energy_j": 1.0}}}
+    assert pinned.differences(old, {"t": {"dense": {"cycles": 10, "energy_j": 1.0 + 1e-12}}}) == []
+    assert [d[0] for d in pinned.differences(old, {"t": {"dense": {"cycles": 11, "energy_j": 1.0}}})] == \
+        ["t.dense.cycles"]
+    assert [d[0] for d in pinned.differences(old, {"t": {"dense": {"cycles": 10, "energy_j": 1.001}}})] == \
+        ["t.dense.energy_j"]
