@@ -3,7 +3,9 @@
 A preset file mirrors the tree: ``[dram] gbps = 12.8`` is the field ``HardwareConfig.dram.gbps`` and the
 CLI override ``--set dram.gbps=12.8``. Units are in the field names: ``gbps`` = 1e9 bytes/s, ``kib`` =
 1024 bytes, ``mhz`` = 1e6 cycles/s, ``ns``, ``pj`` (picojoules), ``mw`` (milliwatts). Every size must be
-positive; any positive value is accepted (a model, not a catalogue of parts).
+positive (zero is refused like any other bad size); any positive value is accepted (a model, not a
+catalogue of parts). Energies, latencies and static powers may be zero. A field typed ``float | None``
+(``dram.gbps``) also takes ``auto`` (or is left out): "derive it from the rest of the config".
 
 Presets live in ``models/*.toml`` at the project root; see ``models/README.md`` for their sources.
 """
@@ -86,8 +88,8 @@ class DRAMConfig:
         data_rate_mtps: transfers per second per pin, in 1e6/s (e.g. 3200 for LPDDR4-3200).
         channels, channel_bits, burst_length: a transfer rounds up to whole bursts of
             ``channel_bits/8 · burst_length`` bytes.
-        gbps: total peak bandwidth in 1e9 B/s; 0 means derived from the part
-            (channels · channel_bits/8 · data_rate_mtps · 1e6). Setting it overrides the part's peak.
+        gbps: total peak bandwidth in 1e9 B/s, overriding the part's derived peak; None (the key left out,
+            or ``auto``) uses the derived peak, channels · channel_bits/8 · data_rate_mtps · 1e6.
         row_bytes: bytes of one open row (page) per channel.
         trcd_ns, trp_ns, tcl_ns: activate-to-read, precharge and CAS latency.
         trefi_ns, trfc_ns: refresh interval and refresh cycle time.
@@ -102,7 +104,7 @@ class DRAMConfig:
     channels: int = 1
     channel_bits: int = 16
     burst_length: int = 16
-    gbps: float = 0.0
+    gbps: float | None = None
     row_bytes: int = 2048
     trcd_ns: float = 18.0
     trp_ns: float = 18.0
@@ -117,7 +119,7 @@ class DRAMConfig:
     @property
     def peak_gbps(self) -> float:
         """Peak bandwidth in 1e9 B/s: ``gbps`` if set, else derived from the part."""
-        if self.gbps > 0:
+        if self.gbps is not None:
             return self.gbps
         return self.channels * self.channel_bits / 8 * self.data_rate_mtps * 1e6 / 1e9
 
@@ -179,12 +181,14 @@ SECTIONS: dict[str, type] = {
     "power": PowerConfig,
 }
 
-# Fields that may be zero: derived-if-zero peak bandwidth, energies and static powers.
-_MAY_BE_ZERO = {"gbps"}
+# Fields that may be zero: energies, latencies and static powers. Sizes, rates and counts may not.
 _NON_NEGATIVE_SUFFIXES = ("_pj", "_mw", "_pj_per_bit", "_pj_per_byte", "_pj_per_value", "_ns")
+#: What a ``float | None`` field takes for None ("derive it"), in TOML and on the command line.
+AUTO = "auto"
 
 
-def _field_types(cls: type) -> dict[str, type]:
+def field_types(cls: type) -> dict[str, Any]:
+    """Field name → declared type of a config section class."""
     hints = typing.get_type_hints(cls)
     return {f.name: hints[f.name] for f in fields(cls)}
 
@@ -193,14 +197,34 @@ def keys() -> list[str]:
     """Every overridable dotted key, e.g. ``dram.gbps``."""
     out = []
     for sec, cls in SECTIONS.items():
-        out.extend(f"{sec}.{name}" for name in _field_types(cls))
+        out.extend(f"{sec}.{name}" for name in field_types(cls))
     return out
 
 
-def _coerce(value: Any, typ: type, source: str, key: str) -> Any:
+def parse_value(key: str, value: Any, source: str = "--set") -> Any:
+    """A dotted key's value (a TOML value or a command-line string) as its field's type; the value's range
+    is checked when the config is built. An unknown key is an InputError."""
+    sec, _, name = key.partition(".")
+    if sec not in SECTIONS or not name:
+        raise InputError(source, key, f"unknown key; expected section.field with section one of "
+                                      f"{', '.join(SECTIONS)}")
+    ftypes = field_types(SECTIONS[sec])
+    if name not in ftypes:
+        raise InputError(source, key, f"unknown key; {sec} has {', '.join(ftypes)}")
+    return _coerce(value, ftypes[name], source, key)
+
+
+def _coerce(value: Any, typ: Any, source: str, key: str) -> Any:
     """Convert a TOML value or a --set string to the field's type, or raise InputError."""
-    if isinstance(typ, types.UnionType):  # pragma: no cover - no unions in the tree today
-        typ = typing.get_args(typ)[0]
+    if isinstance(typ, types.UnionType):  # ``float | None``: None is spelled "auto"
+        if value is None or (isinstance(value, str) and value.strip().lower() == AUTO):
+            return None
+        (typ,) = (t for t in typing.get_args(typ) if t is not type(None))
+        if typ is float and isinstance(value, str):
+            try:
+                float(value)
+            except ValueError:
+                raise InputError(source, key, f"expected a number or {AUTO}, got {value!r}") from None
     if typ is bool:
         if isinstance(value, bool):
             return value
@@ -249,16 +273,20 @@ def _coerce(value: Any, typ: type, source: str, key: str) -> Any:
 
 def _validate_field(sec: str, name: str, value: Any, source: str) -> None:
     key = f"{sec}.{name}"
+    if value is None:
+        return  # "auto": derived from the rest of the config
     if isinstance(value, bool | str):
         if key == "pe.dataflow" and value not in DATAFLOWS:
             raise InputError(source, key, f"expected one of {', '.join(DATAFLOWS)}, got {value!r}")
         return
-    if name in _MAY_BE_ZERO or name.endswith(_NON_NEGATIVE_SUFFIXES):
+    if name.endswith(_NON_NEGATIVE_SUFFIXES):
         if value < 0:
             raise InputError(source, key, f"expected a value >= 0, got {value!r}")
         return
     if value <= 0:
-        raise InputError(source, key, f"expected a positive value, got {value!r}")
+        auto = isinstance(field_types(SECTIONS[sec])[name], types.UnionType)
+        hint = f" or {AUTO} (derived from the part)" if auto else ""
+        raise InputError(source, key, f"expected a positive value{hint}, got {value!r}")
 
 
 def _validate(cfg: HardwareConfig, source: str) -> HardwareConfig:
@@ -289,7 +317,7 @@ def from_dict(data: dict[str, Any], source: str = "<dict>") -> HardwareConfig:
         if not isinstance(value, dict):
             raise InputError(source, key, "expected a table")
         cls = SECTIONS[key]
-        ftypes = _field_types(cls)
+        ftypes = field_types(cls)
         kwargs = {}
         for name, v in value.items():
             if name not in ftypes:
@@ -304,13 +332,7 @@ def apply_overrides(cfg: HardwareConfig, overrides: dict[str, Any], source: str 
     sections: dict[str, dict[str, Any]] = {}
     for key, value in overrides.items():
         sec, _, name = key.partition(".")
-        if sec not in SECTIONS or not name:
-            raise InputError(source, key, f"unknown key; expected section.field with section one of "
-                                          f"{', '.join(SECTIONS)}")
-        ftypes = _field_types(SECTIONS[sec])
-        if name not in ftypes:
-            raise InputError(source, key, f"unknown key; {sec} has {', '.join(ftypes)}")
-        sections.setdefault(sec, {})[name] = _coerce(value, ftypes[name], source, key)
+        sections.setdefault(sec, {})[name] = parse_value(key, value, source)
     new = cfg
     for sec, kw in sections.items():
         new = replace(new, **{sec: replace(getattr(new, sec), **kw)})

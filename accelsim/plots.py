@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from accelsim.engine_fast import ENERGY_PARTS
+from accelsim.atomic import atomic_path
+from accelsim.records import ENERGY_NAMES
 
 BW, SRAM = "dram.gbps", "sram.weight_kib"
 
@@ -49,7 +50,8 @@ def _label(r: dict[str, Any]) -> str:
 def _save(fig, out: Path, name: str, written: list[Path]) -> None:
     for ext in ("png", "svg"):
         p = out / f"{name}.{ext}"
-        fig.savefig(p, dpi=130, bbox_inches="tight")
+        with atomic_path(p) as tmp:
+            fig.savefig(tmp, format=ext, dpi=130, bbox_inches="tight")
         written.append(p)
 
 
@@ -131,11 +133,11 @@ def plot_sweep(d: str | os.PathLike, out: str | os.PathLike | None = None) -> tu
         fig, ax = plt.subplots(figsize=(1.6 + 1.3 * len(ref_rows), 3.6))
         x = 0
         ticks, names = [], []
-        colors = dict(zip(ENERGY_PARTS, ("#4c72b0", "#55a868", "#c44e52", "#8172b2", "#ccb974"), strict=True))
+        colors = dict(zip(ENERGY_NAMES, ("#4c72b0", "#55a868", "#c44e52", "#8172b2", "#ccb974"), strict=True))
         for lab, r in ref_rows.items():
             for view in ("dense", "compressed"):
                 bottom = 0.0
-                for part in ENERGY_PARTS:
+                for part in ENERGY_NAMES:
                     v = r[f"{view}_energy_{part}_j"]
                     ax.bar(x, v, bottom=bottom, color=colors[part], label=part if x == 0 else None,
                            hatch="//" if view == "dense" else None, edgecolor="k", linewidth=0.3)

@@ -3,7 +3,7 @@
 A :class:`Compressor` owns every compressible layer of the online networks and their target copies. It
 decides modes and masks (at init, on a grad-step schedule, or at evaluations for GST), keeps the targets on
 the online structure, and describes the current storage of every layer as an accelsim
-:class:`~accelsim.td3_step.LayerFormat`, so traces and compression ratios use accelsim's formats module.
+:class:`~accelsim.formats.Format`, so traces and compression ratios use accelsim's formats module.
 
 ``version`` increases whenever any layer's format or mask changes; ``drain_changes()`` returns the layers
 whose masks changed since the last call (for mask snapshots in the trace).
@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from accelsim import formats
-from accelsim.td3_step import LayerFormat
+from accelsim.formats import Format
 from gst_train import masks as M
 from gst_train.config import TrainConfig
 from gst_train.controller import RewardAwareTarget
@@ -163,9 +163,9 @@ class Compressor:
             on = self.online[net][l]
             rows, cols = on.out_features, on.in_features
             if self.scheme[(net, l)] == "bc":
-                bc_bytes = self._bytes(LayerFormat("bc", block_size=self.cfg.block_size), rows, cols)
+                bc_bytes = self._bytes(Format("bc", block_size=self.cfg.block_size), rows, cols)
                 n_groups = -(-rows // gr) * -(-cols // gc)
-                grp = LayerFormat("group", group_rows=gr, group_cols=gc, nnz_units=M.n_keep(n_groups, target))
+                grp = Format("group", group_rows=gr, group_cols=gc, nnz_units=M.n_keep(n_groups, target))
                 if self._bytes(grp, rows, cols) < bc_bytes:
                     self._bc_to_group(net, l, target)
             elif self.scheme[(net, l)] == "group":
@@ -200,44 +200,47 @@ class Compressor:
         return out
 
     # ------------------------------------------------------------------ description
-    def layer_format(self, net: str, l: int) -> LayerFormat:
+    def layer_format(self, net: str, l: int) -> Format:
         s = self.scheme[(net, l)]
         on = self.online[net][l]
         if s == "dense":
-            return LayerFormat()
+            return Format()
         if s == "bc":
-            return LayerFormat("bc", block_size=self.cfg.block_size)
+            return Format("bc", block_size=self.cfg.block_size)
         if s == "nm":
-            return LayerFormat("nm", nm_n=self.cfg.nm_n, nm_m=self.cfg.nm_m)
+            return Format("nm", nm_n=self.cfg.nm_n, nm_m=self.cfg.nm_m)
         if s == "group":
             gr, gc = self.cfg.group_rows, self.cfg.group_cols
             kept = int((M.group_norms(on.mask, gr, gc) > 0).sum())
-            return LayerFormat("group", group_rows=gr, group_cols=gc, nnz_units=kept)
-        return LayerFormat("bitmap", nnz_units=int(on.mask.sum()))
+            return Format("group", group_rows=gr, group_cols=gc, nnz_units=kept)
+        return Format("bitmap", nnz_units=int(on.mask.sum()))
 
-    def formats(self) -> dict[tuple[str, int], LayerFormat]:
+    def formats(self) -> dict[tuple[str, int], Format]:
         return {k: self.layer_format(*k) for k in self.keys()}
 
     @staticmethod
-    def _bytes(f: LayerFormat, rows: int, cols: int, bits: int = 32) -> int:
+    def _bytes(f: Format, rows: int, cols: int, bits: int = 32) -> int:
         sv, _ = f.resolve(rows, cols)
         return int(formats.stored_bytes(formats.scheme_code(f.scheme), rows, cols, sv, bits, f.group_rows,
                                         f.group_cols, f.nm_m))
 
     def ratios(self) -> dict[str, float]:
-        """Compression ratio of the six networks' weights now (biases counted dense), by bytes and by params."""
-        stored_b = dense_b = stored_p = dense_p = 0
+        """Compression ratio of the six networks' weights now, by bytes and by params: accelsim's one
+        definition (:func:`accelsim.formats.weight_compression`), each target counted with its online
+        network's storage, so the logged ratio equals the one accelsim computes from the trace."""
+        cols: dict[str, list[int]] = {k: [] for k in ("code", "rows", "cols", "sv", "gr", "gc", "nm_m")}
         for net, l in self.keys():
             on = self.online[net][l]
-            rows, cols = on.out_features, on.in_features
             f = self.layer_format(net, l)
-            sv, _ = f.resolve(rows, cols)
-            # Each online network has a target with the same storage: count both (six networks).
-            stored_b += 2 * (self._bytes(f, rows, cols) + 4 * rows)
-            dense_b += 2 * 4 * (rows * cols + rows)
-            stored_p += 2 * (sv + rows)
-            dense_p += 2 * (rows * cols + rows)
-        return {"ratio_bytes": 1 - stored_b / dense_b, "ratio_params": 1 - stored_p / dense_p}
+            sv, _ = f.resolve(on.out_features, on.in_features)
+            for k, v in (("code", formats.scheme_code(f.scheme)), ("rows", on.out_features),
+                         ("cols", on.in_features), ("sv", sv), ("gr", f.group_rows), ("gc", f.group_cols),
+                         ("nm_m", f.nm_m)):
+                cols[k] += [v, v]  # the online network and its target
+        a = {k: np.asarray(v, dtype=np.int64) for k, v in cols.items()}
+        r = formats.weight_compression(a["code"], a["rows"], a["cols"], a["sv"], 32, a["gr"], a["gc"], a["nm_m"],
+                                       a["rows"])
+        return {"ratio_bytes": r.bytes, "ratio_params": r.params}
 
     def layer_stats(self) -> dict[str, object]:
         out: dict[str, object] = {}

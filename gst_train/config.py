@@ -12,6 +12,8 @@ import sys
 import typing
 from dataclasses import dataclass, field, fields
 
+from accelsim.argparser import OneLineParser
+
 METHODS = ("dense", "gst", "ip", "bc", "nm", "dst")
 
 
@@ -126,11 +128,6 @@ def validate(cfg: TrainConfig) -> TrainConfig:
     return cfg
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
-
-
 def _bool(s: str) -> bool:
     if s.lower() in ("1", "true", "yes", "on"):
         return True
@@ -140,7 +137,7 @@ def _bool(s: str) -> bool:
 
 
 def build_parser(prog: str = "gst-train") -> argparse.ArgumentParser:
-    p = _Parser(prog=prog, description="TD3 on MuJoCo with GST and baselines; writes an accelsim trace.")
+    p = OneLineParser(prog=prog, description="TD3 on MuJoCo with GST and baselines; writes an accelsim trace.")
     hints = typing.get_type_hints(TrainConfig)
     for f in fields(TrainConfig):
         typ = hints[f.name]

@@ -11,11 +11,12 @@ a local Dask cluster of ``--jobs`` single-threaded workers runs them; with it, t
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import sys
 from pathlib import Path
+
+from accelsim.argparser import OneLineParser
 
 
 def run_one(env: str, method: str, seed: int, out: str, extra: list[str]) -> dict:
@@ -36,18 +37,13 @@ def run_one(env: str, method: str, seed: int, out: str, extra: list[str]) -> dic
     return {"run": str(d), "status": "finished", **json.loads((d / "DONE").read_text())}
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     extra: list[str] = []
     if "--" in argv:
         i = argv.index("--")
         argv, extra = argv[:i], argv[i + 1:]
-    p = _Parser(prog="gst-train-many", description=__doc__.split("\n\n")[0])
+    p = OneLineParser(prog="gst-train-many", description=__doc__.split("\n\n")[0])
     p.add_argument("--envs", default="HalfCheetah-v5")
     p.add_argument("--methods", default="dense,ip,gst")
     p.add_argument("--seeds", default="0,1")

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from accelsim.td3_step import LayerFormat, td3_networks, td3_step_rows
+from accelsim.formats import Format
+from accelsim.td3_step import td3_networks, td3_step_rows
 from accelsim.trace import write_trace
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -16,23 +17,23 @@ REAL = ROOT / "traces" / "halfcheetah_gst_s0.parquet"
 
 
 def random_formats(rng: random.Random, shapes, allow=("dense", "bc", "group", "bitmap", "csr", "nm")):
-    """A random LayerFormat for every online layer."""
+    """A random Format for every online layer."""
     fmt = {}
     for net in ("actor", "critic1", "critic2"):
         for l, (o, i) in enumerate(shapes[net]):
             s = rng.choice(allow)
             if s == "bc":
-                fmt[(net, l)] = LayerFormat("bc", block_size=rng.choice([2, 4, 8]))
+                fmt[(net, l)] = Format("bc", block_size=rng.choice([2, 4, 8]))
             elif s == "group":
                 gr, gc = rng.choice([(1, 4), (1, 2), (2, 2)])
                 n_groups = -(-o // gr) * -(-i // gc)
-                fmt[(net, l)] = LayerFormat("group", group_rows=gr, group_cols=gc, nnz_units=rng.randint(1, n_groups))
+                fmt[(net, l)] = Format("group", group_rows=gr, group_cols=gc, nnz_units=rng.randint(1, n_groups))
             elif s in ("bitmap", "csr"):
-                fmt[(net, l)] = LayerFormat(s, nnz_units=rng.randint(1, o * i))
+                fmt[(net, l)] = Format(s, nnz_units=rng.randint(1, o * i))
             elif s == "nm":
-                fmt[(net, l)] = LayerFormat("nm", nm_n=rng.choice([1, 2]), nm_m=4)
+                fmt[(net, l)] = Format("nm", nm_n=rng.choice([1, 2]), nm_m=4)
             else:
-                fmt[(net, l)] = LayerFormat()
+                fmt[(net, l)] = Format()
     return fmt
 
 

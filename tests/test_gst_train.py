@@ -6,12 +6,14 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
 from accelsim import simulate
+from accelsim.analysis import average_compression, segment_compression
 from accelsim.trace import read_trace
 from gst_train.compression import Compressor
 from gst_train.config import TrainConfig
@@ -24,10 +26,28 @@ SMALL = {"total_steps": 600, "start_steps": 200, "eval_every": 300, "eval_episod
          "threads": 1}
 
 
-@pytest.mark.parametrize("method", ["dense", "gst", "ip", "bc", "nm", "dst"])
-def test_each_method_writes_a_trace_accelsim_validates_and_simulates(tmp_path, method):
-    extra = {"sparsity_min": 0.9} if method == "gst" else {}  # switch BC layers to group-sparse at once
-    out = run(TrainConfig(method=method, out=str(tmp_path / method), **SMALL, **extra))
+METHODS = ["dense", "gst", "ip", "bc", "nm", "dst"]
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """``trained(method)``: the run folder of a short HalfCheetah run of ``method`` (each trained once)."""
+    done: dict[str, Path] = {}
+
+    def get(method: str) -> Path:
+        if method not in done:
+            extra = {"sparsity_min": 0.9} if method == "gst" else {}  # switch BC layers to group-sparse at once
+            out = tmp_path_factory.mktemp(method) / "run"
+            done[method] = run(TrainConfig(method=method, out=str(out), **SMALL, **extra))
+        return done[method]
+
+    return get
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("method", METHODS)
+def test_each_method_writes_a_trace_accelsim_validates_and_simulates(trained, method):
+    out = trained(method)
     assert sorted(p.name for p in out.rglob("*.parquet") if p.parent.name != "trace") == []
     tr = read_trace(out / "trace")
     assert tr.n_steps == 400 and tr.first_step == 0
@@ -54,6 +74,24 @@ def test_each_method_writes_a_trace_accelsim_validates_and_simulates(tmp_path, m
     metrics = (out / "metrics.csv").read_text().splitlines()
     assert metrics[0].startswith("step,grad_steps,return,ratio_bytes,ratio_params")
     assert len(metrics) == 3
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("method", METHODS)
+def test_logged_average_ratio_equals_the_ratio_of_its_trace(trained, method):
+    """Training logs the compression ratio by accelsim's one definition: replayed from the trace it wrote
+    (accelsim.analysis.average_compression, as `accelsim compare` and `validate` report it), it is the same."""
+    out = trained(method)
+    tr = read_trace(out / "trace")
+    by_bytes, by_params = average_compression(tr)
+    done = json.loads((out / "DONE").read_text())
+    assert done["avg_ratio_bytes"] == pytest.approx(by_bytes, rel=1e-12, abs=1e-15)
+    assert done["avg_ratio_params"] == pytest.approx(by_params, rel=1e-12, abs=1e-15)
+    if method in ("gst", "ip"):
+        assert tr.n_segments > 1 and len(set(segment_compression(tr)[0].round(12))) > 1  # the ratio moved
+    last = (out / "metrics.csv").read_text().splitlines()
+    header, row = last[0].split(","), last[-1].split(",")
+    assert float(row[header.index("avg_ratio_bytes")]) == pytest.approx(by_bytes, rel=1e-12, abs=1e-15)
 
 
 def _agent(method: str, **kw):
@@ -104,10 +142,24 @@ def test_gst_switches_one_way_to_group_sparse_when_smaller():
     assert comp.layer_format("critic1", 1).nnz_units > kept
 
 
-def test_same_seed_same_trace(tmp_path):
-    cfg = {**SMALL, "total_steps": 400}
-    a = read_trace(run(TrainConfig(method="gst", out=str(tmp_path / "a"), sparsity_min=0.9, **cfg)) / "trace")
-    b = read_trace(run(TrainConfig(method="gst", out=str(tmp_path / "b"), sparsity_min=0.9, **cfg)) / "trace")
+def _cli(*args):
+    return [sys.executable, "-m", "gst_train.cli", *map(str, args)]
+
+
+@pytest.mark.slow
+def test_same_seed_same_trace_in_two_processes(tmp_path):
+    """Two separate processes (different hash seeds) with the same seed write the same trace and metrics."""
+    flags = ["--method", "gst", "--sparsity-min", "0.9", "--total-steps", "400", "--start-steps", "200",
+             "--eval-every", "300", "--eval-episodes", "1", "--hidden", "32,32", "--batch-size", "32",
+             "--block-size", "4", "--threads", "1", "--progress", "false"]
+    procs = [subprocess.Popen(_cli(*flags, "--out", tmp_path / name), stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, env={**os.environ, "PYTHONHASHSEED": seed})
+             for name, seed in (("a", "1"), ("b", "2"))]
+    for p in procs:
+        assert p.wait() == 0, p.stderr.read()
+        p.stderr.close()
+    a, b = read_trace(tmp_path / "a" / "trace"), read_trace(tmp_path / "b" / "trace")
+    assert a.n_steps == 200 and "group" in set(a.rows["scheme"])  # the run changed formats on the way
     for k in a.rows:
         assert np.array_equal(a.rows[k], b.rows[k])
     assert [m.bits for m in a.masks] == [m.bits for m in b.masks]
@@ -115,10 +167,7 @@ def test_same_seed_same_trace(tmp_path):
     assert ma == (tmp_path / "b" / "metrics.csv").read_text()
 
 
-def _cli(*args):
-    return [sys.executable, "-m", "gst_train.cli", *map(str, args)]
-
-
+@pytest.mark.slow
 def test_resume_after_kill_equals_uninterrupted_run(tmp_path):
     flags = ["--env", "HalfCheetah-v5", "--method", "ip", "--total-steps", "3500", "--start-steps", "300",
              "--eval-every", "500", "--eval-episodes", "1", "--hidden", "32,32", "--batch-size", "32",
@@ -153,6 +202,7 @@ def test_resume_after_kill_equals_uninterrupted_run(tmp_path):
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "nope" in r.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args,needle", [
     (["--method", "magic"], "--method"),
     (["--total-steps", "0"], "--total-steps"),
@@ -169,6 +219,7 @@ def test_bad_flags_one_line_exit_2(tmp_path, args, needle):
     assert len(lines) == 1 and needle in lines[0], r.stderr
 
 
+@pytest.mark.slow
 def test_gst_train_many_on_a_local_dask_cluster(tmp_path):
     tiny = ["--total-steps", "300", "--start-steps", "100", "--eval-every", "300", "--eval-episodes", "1",
             "--hidden", "16,16", "--batch-size", "16", "--threads", "1"]
@@ -186,6 +237,7 @@ def test_gst_train_many_on_a_local_dask_cluster(tmp_path):
     assert r3.returncode == 2 and "magic" in r3.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("env", ["Humanoid-v5", "Pendulum-v1"])
 def test_other_box_envs(tmp_path, env):
     out = run(TrainConfig(env=env, method="gst", out=str(tmp_path / "r"), **{**SMALL, "total_steps": 300,
