@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -56,3 +57,36 @@ def make_random_trace(path: Path, seed: int, n_segments: int = 3, obs: int = 5, 
 @pytest.fixture
 def sample_trace() -> Path:
     return SAMPLE
+
+
+CONTRACTS = ROOT / "docs" / "contracts.md"
+
+
+def contract_sections(path: Path = CONTRACTS) -> dict[str, tuple[int | None, list[list[str]]]]:
+    """docs/contracts.md by ``##``/``###`` heading: (version or None, the names in the first column of each
+    of its tables, in order). Backticks mark names; a cell with several names gives them all."""
+    out: dict[str, tuple[int | None, list[list[str]]]] = {}
+    title, version, tables, in_table = None, None, [], False
+    for line in path.read_text().splitlines():
+        head = re.match(r"^#{2,3} (.+?)(?: \(version (\d+)\))?$", line)
+        if head:
+            if title is not None:
+                out[title] = (version, tables)
+            title = head.group(1).strip("`")
+            version = int(head.group(2)) if head.group(2) else None
+            tables, in_table = [], False
+            continue
+        if line.startswith("|"):
+            cell = line.split("|")[1]
+            if re.fullmatch(r"[\s:-]+", cell):
+                continue
+            if not in_table:
+                tables.append([])
+                in_table = True
+                continue  # the header row
+            tables[-1].extend(re.findall(r"`([^`]+)`", cell))
+        else:
+            in_table = False
+    if title is not None:
+        out[title] = (version, tables)
+    return out

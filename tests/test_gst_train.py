@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from conftest import contract_sections
 
 from accelsim import simulate
 from accelsim.analysis import average_compression, segment_compression
@@ -92,6 +94,22 @@ def test_logged_average_ratio_equals_the_ratio_of_its_trace(trained, method):
     last = (out / "metrics.csv").read_text().splitlines()
     header, row = last[0].split(","), last[-1].split(",")
     assert float(row[header.index("avg_ratio_bytes")]) == pytest.approx(by_bytes, rel=1e-12, abs=1e-15)
+
+
+@pytest.mark.slow
+def test_run_folder_is_the_documented_layout(trained):
+    """A finished run folder holds what docs/contracts.md "Run folder" says, with the documented columns."""
+    entries, metric_cols, done_keys = contract_sections()["Run folder"][1]
+    out = trained("gst")
+    present = {p.name for p in out.iterdir()}
+    assert present <= set(entries) and {"config.json", "metrics.csv", "tb", "trace", "DONE"} <= present
+    assert set(json.loads((out / "DONE").read_text())) == set(done_keys)
+    assert set(json.loads((out / "config.json").read_text())) == set(TrainConfig().to_dict())
+    header = (out / "metrics.csv").read_text().splitlines()[0].split(",")
+    fixed = [c for c in metric_cols if "<" not in c]
+    assert header[: len(fixed)] == fixed
+    for c in header[len(fixed):]:
+        assert re.fullmatch(r"(actor|critic1|critic2)\.\d+\.(mode|sparsity)", c), c
 
 
 def _agent(method: str, **kw):
