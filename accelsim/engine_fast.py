@@ -145,58 +145,83 @@ def _segment(rows: np.ndarray, s: int, seg_row_start: np.ndarray, seg_key_start:
     _period(rows, a, cost, energy, h, slots, 1, cold_c, cold_e, ph_c, ph_e, net_c, net_e, detail)
 
 
+@kernel
+def _point(p: int, seg_row_start: np.ndarray, seg_repeats: np.ndarray, rows: np.ndarray, seg_key_start: np.ndarray,
+           key_bytes: np.ndarray, key_order: np.ndarray, seg_rep: np.ndarray, H: np.ndarray, detail: bool,
+           seg_c: np.ndarray, seg_e: np.ndarray, ph_c: np.ndarray, ph_e: np.ndarray, net_c: np.ndarray,
+           net_e: np.ndarray) -> None:
+    """Hardware point ``p`` (row of ``H``) into its slices of the output arrays (see :func:`simulate_points`)."""
+    S = seg_repeats.shape[0]
+    h = H[p]
+    slots = buffer_slots(h)
+    if detail:
+        for s in range(S):
+            _segment(rows, s, seg_row_start, seg_key_start, key_bytes, key_order, h, slots, seg_repeats[s] - 1,
+                     seg_c[p, s], seg_e[p, s], seg_c[p, s], seg_e[p, s], ph_c[p], ph_e[p], net_c[p], net_e[p], True)
+        return
+    # Totals only: each distinct period is scheduled once (cold and warm), then scaled per segment.
+    warm_c = np.zeros((S, N_COUNT), dtype=np.int64)
+    warm_e = np.zeros((S, N_ENERGY), dtype=np.float64)
+    cold_c = np.zeros((S, N_COUNT), dtype=np.int64)
+    cold_e = np.zeros((S, N_ENERGY), dtype=np.float64)
+    for s in range(S):
+        if seg_rep[s] == s:
+            _segment(rows, s, seg_row_start, seg_key_start, key_bytes, key_order, h, slots, 1, warm_c[s],
+                     warm_e[s], cold_c[s], cold_e[s], ph_c[p], ph_e[p], net_c[p], net_e[p], False)
+    for s in range(S):
+        r = seg_rep[s]
+        m = seg_repeats[s] - 1
+        for q in range(N_COUNT):
+            seg_c[p, s, q] = cold_c[r, q] + m * warm_c[r, q]
+        for q in range(N_ENERGY):
+            seg_e[p, s, q] = cold_e[r, q] + m * warm_e[r, q]
+
+
+@kernel
+def _zeros(P: int, S: int, n_phase: int, n_net: int):
+    """The output arrays of :func:`simulate_points`, zeroed."""
+    return (np.zeros((P, S, N_COUNT), dtype=np.int64), np.zeros((P, S, N_ENERGY), dtype=np.float64),
+            np.zeros((P, n_phase, N_COUNT), dtype=np.int64), np.zeros((P, n_phase, N_ENERGY), dtype=np.float64),
+            np.zeros((P, n_net, N_COUNT), dtype=np.int64), np.zeros((P, n_net, N_ENERGY), dtype=np.float64))
+
+
 @kernel(parallel=True)
 def simulate_points(seg_row_start: np.ndarray, seg_repeats: np.ndarray, rows: np.ndarray,
                     seg_key_start: np.ndarray, key_bytes: np.ndarray, key_order: np.ndarray, seg_rep: np.ndarray,
                     H: np.ndarray, n_phase: int, n_net: int, detail: bool = True):
-    """Simulate a workload on every hardware point (rows of ``H``, shape (P, N_HW)).
+    """Simulate a workload on every hardware point (rows of ``H``, shape (P, N_HW)), points in parallel.
 
     Returns the arrays of an :class:`~accelsim.engine_output.EngineOutput`, in its field order:
         seg_c (P, S, N_COUNT) int64, seg_e (P, S, N_ENERGY) float64 [pJ], ph_c (P, n_phase, N_COUNT),
         ph_e (P, n_phase, N_ENERGY), net_c (P, n_net, N_COUNT), net_e (P, n_net, N_ENERGY).
     """
-    P = H.shape[0]
-    S = seg_repeats.shape[0]
-    seg_c = np.zeros((P, S, N_COUNT), dtype=np.int64)
-    seg_e = np.zeros((P, S, N_ENERGY), dtype=np.float64)
-    ph_c = np.zeros((P, n_phase, N_COUNT), dtype=np.int64)
-    ph_e = np.zeros((P, n_phase, N_ENERGY), dtype=np.float64)
-    net_c = np.zeros((P, n_net, N_COUNT), dtype=np.int64)
-    net_e = np.zeros((P, n_net, N_ENERGY), dtype=np.float64)
-    for p in prange(P):
-        h = H[p]
-        slots = buffer_slots(h)
-        if detail:
-            for s in range(S):
-                _segment(rows, s, seg_row_start, seg_key_start, key_bytes, key_order, h, slots, seg_repeats[s] - 1,
-                         seg_c[p, s], seg_e[p, s], seg_c[p, s], seg_e[p, s], ph_c[p], ph_e[p], net_c[p], net_e[p],
-                         True)
-        else:
-            # Totals only: each distinct period is scheduled once (cold and warm), then scaled per segment.
-            warm_c = np.zeros((S, N_COUNT), dtype=np.int64)
-            warm_e = np.zeros((S, N_ENERGY), dtype=np.float64)
-            cold_c = np.zeros((S, N_COUNT), dtype=np.int64)
-            cold_e = np.zeros((S, N_ENERGY), dtype=np.float64)
-            for s in range(S):
-                if seg_rep[s] == s:
-                    _segment(rows, s, seg_row_start, seg_key_start, key_bytes, key_order, h, slots, 1, warm_c[s],
-                             warm_e[s], cold_c[s], cold_e[s], ph_c[p], ph_e[p], net_c[p], net_e[p], False)
-            for s in range(S):
-                r = seg_rep[s]
-                m = seg_repeats[s] - 1
-                for q in range(N_COUNT):
-                    seg_c[p, s, q] = cold_c[r, q] + m * warm_c[r, q]
-                for q in range(N_ENERGY):
-                    seg_e[p, s, q] = cold_e[r, q] + m * warm_e[r, q]
+    seg_c, seg_e, ph_c, ph_e, net_c, net_e = _zeros(H.shape[0], seg_repeats.shape[0], n_phase, n_net)
+    for p in prange(H.shape[0]):
+        _point(p, seg_row_start, seg_repeats, rows, seg_key_start, key_bytes, key_order, seg_rep, H, detail,
+               seg_c, seg_e, ph_c, ph_e, net_c, net_e)
+    return seg_c, seg_e, ph_c, ph_e, net_c, net_e
+
+
+@kernel
+def simulate_points_serial(seg_row_start: np.ndarray, seg_repeats: np.ndarray, rows: np.ndarray,
+                           seg_key_start: np.ndarray, key_bytes: np.ndarray, key_order: np.ndarray,
+                           seg_rep: np.ndarray, H: np.ndarray, n_phase: int, n_net: int, detail: bool = True):
+    """:func:`simulate_points` on one thread. One point takes a tenth of a millisecond: handing it to the thread
+    pool costs more, and on a loaded machine tens of milliseconds (waiting for a worker thread's time slice)."""
+    seg_c, seg_e, ph_c, ph_e, net_c, net_e = _zeros(H.shape[0], seg_repeats.shape[0], n_phase, n_net)
+    for p in range(H.shape[0]):
+        _point(p, seg_row_start, seg_repeats, rows, seg_key_start, key_bytes, key_order, seg_rep, H, detail,
+               seg_c, seg_e, ph_c, ph_e, net_c, net_e)
     return seg_c, seg_e, ph_c, ph_e, net_c, net_e
 
 
 def run(workload: Workload, H: np.ndarray, n_phase: int, n_net: int, detail: bool = True) -> EngineOutput:
-    """Run :func:`simulate_points` on a workload and (P, N_HW) packed hardware points."""
+    """Run :func:`simulate_points` on a workload and (P, N_HW) packed hardware points (one point: serially)."""
     H = np.ascontiguousarray(np.atleast_2d(H), dtype=np.float64)
     if H.shape[1] != N_HW:
         raise ValueError(f"hardware points must have {N_HW} slots, got {H.shape[1]}")
-    seg_c, seg_e, ph_c, ph_e, net_c, net_e = simulate_points(
+    fn = simulate_points_serial if H.shape[0] == 1 else simulate_points
+    seg_c, seg_e, ph_c, ph_e, net_c, net_e = fn(
         workload.seg_row_start, workload.seg_repeats, workload.rows, workload.seg_key_start, workload.key_bytes,
         workload.key_order, workload.seg_rep, H, n_phase, n_net, detail)
     return EngineOutput(segments=Tally(seg_c, seg_e), phases=Tally(ph_c, ph_e), networks=Tally(net_c, net_e))
