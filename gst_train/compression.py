@@ -31,12 +31,15 @@ class Compressor:
 
     def __init__(self, cfg: TrainConfig, online: dict[str, list[CompressedLinear]],
                  targets: dict[str, list[CompressedLinear]],
-                 optimizers: Callable[[], list[torch.optim.Optimizer | None]], seed: int) -> None:
+                 optimizers: Callable[[], list[torch.optim.Optimizer | None]], seed: int,
+                 on_change: Callable[[], None] | None = None) -> None:
+        """``on_change`` is called after any mode or mask change (the agent drops its cached weights)."""
         self.cfg = cfg
         self.method = cfg.method
         self.online = online
         self.targets = targets
         self.optimizers = optimizers
+        self.on_change = on_change or (lambda: None)
         self.rng = np.random.default_rng(seed + 7919)
         self.version = 0
         self._changed: list[tuple[str, int]] = []
@@ -78,6 +81,7 @@ class Compressor:
         self.scheme[(net, l)] = scheme
         self._changed.append((net, l))
         self.version += 1
+        self.on_change()
 
     def _to_bc(self, net: str, l: int) -> None:
         on, tg = self._layers(net, l)
@@ -87,6 +91,7 @@ class Compressor:
             tg.bc_vec.copy_(on.bc_vec)
         self.scheme[(net, l)] = "bc"
         self.version += 1
+        self.on_change()
 
     def _bc_to_group(self, net: str, l: int, sparsity: float) -> None:
         on, tg = self._layers(net, l)

@@ -108,10 +108,9 @@ def run(cfg: TrainConfig, resume: bool = False) -> Path:
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     agent = TD3(cfg, obs_dim, act_dim, max_action)
-    comp = Compressor(cfg, agent.online_layers(), agent.target_layers(),
-                      lambda: [agent.actor_opt, agent.critic_opt], cfg.seed)
+    comp = Compressor(cfg, agent.online_layers(), agent.target_layers(), agent.optimizers, cfg.seed,
+                      on_change=agent.structure_changed)
     comp.init()
-    agent.make_optimizers()
     buf = ReplayBuffer(obs_dim, act_dim, min(cfg.buffer_size, cfg.total_steps))
 
     shapes = td3_networks(obs_dim, act_dim, cfg.hidden_sizes)

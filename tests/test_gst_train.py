@@ -59,9 +59,8 @@ def test_each_method_writes_a_trace_accelsim_validates_and_simulates(tmp_path, m
 def _agent(method: str, **kw):
     cfg = TrainConfig(method=method, hidden="16,16", batch_size=16, **kw)
     ag = TD3(cfg, 5, 2, 1.0)
-    comp = Compressor(cfg, ag.online_layers(), ag.target_layers(), lambda: [ag.actor_opt, ag.critic_opt], 0)
+    comp = Compressor(cfg, ag.online_layers(), ag.target_layers(), ag.optimizers, 0, on_change=ag.structure_changed)
     comp.init()
-    ag.make_optimizers()
     buf = ReplayBuffer(5, 2, 500)
     rng = np.random.default_rng(0)
     for _ in range(300):
