@@ -123,9 +123,11 @@ class Compressor:
             return
         comp = [k for k in self.keys() if self.compressible(*k)]
         if self.method == "ip":
-            T = self.cfg.total_steps
-            s = M.cubic_sparsity(env_step, self.cfg.ip_begin * T, self.cfg.ip_end * T, 0.0,
-                                 self.cfg.ip_final_sparsity)
+            # Pruning starts dense when learning starts (never before: a random-start network has nothing
+            # to keep) or later if --ip-begin says so, and reaches s_f at --ip-end of the run.
+            T, cfg = self.cfg.total_steps, self.cfg
+            t0 = max(cfg.start_steps, cfg.ip_begin * T)
+            s = M.IP_SCHEDULES[cfg.ip_schedule](env_step, t0, cfg.ip_end * T, 0.0, cfg.ip_final_sparsity)
             if s <= 0.0 or s == self.ip_sparsity:
                 return
             self.ip_sparsity = s

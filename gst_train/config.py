@@ -58,8 +58,10 @@ class TrainConfig:
     hold_evals: int = _f(2, "gst: evaluations to hold the target after it backs off (hysteresis)")
     # Iterative (gradual magnitude) pruning, Zhu & Gupta 2017.
     ip_final_sparsity: float = _f(0.9, "ip: final sparsity s_f (s_i = 0)")
-    ip_begin: float = _f(0.1, "ip: pruning begins at this fraction of the run")
-    ip_end: float = _f(0.8, "ip: pruning ends at this fraction of the run")
+    ip_schedule: str = _f("cubic", "ip: sparsity schedule from dense to s_f: cubic (Zhu & Gupta 2017, most pruning "
+                          "early) or ramp (linear)", choices=("cubic", "ramp"))
+    ip_begin: float = _f(0.0, "ip: pruning begins at this fraction of the run, and never before learning starts")
+    ip_end: float = _f(0.8, "ip: pruning reaches s_f at this fraction of the run")
     prune_every: int = _f(1000, "ip, nm, dst: grad steps between mask updates")
     # N:M.
     nm_n: int = _f(2, "nm: N kept of every M")
@@ -121,6 +123,8 @@ def validate(cfg: TrainConfig) -> TrainConfig:
         raise ConfigError("--hidden", f"expected positive comma-separated widths, got {cfg.hidden!r}")
     if cfg.dense_layers not in ("last", "first,last", "none"):
         raise ConfigError("--dense-layers", "expected last, first,last or none")
+    if cfg.ip_schedule not in ("cubic", "ramp"):
+        raise ConfigError("--ip-schedule", "expected cubic or ramp")
     if cfg.method not in METHODS:
         raise ConfigError("--method", f"expected one of {', '.join(METHODS)}")
     return cfg

@@ -145,3 +145,11 @@ def test_controller_with_negative_noisy_returns():
         c2.update(r)
     assert c2.target <= 0.5 + 0.025 + 1e-12  # a drop from -100 to -400 is a drop, not a gain
     assert c2.best == -100
+
+
+def test_linear_ramp_schedule():
+    assert M.linear_sparsity(0, 10, 80, 0.0, 0.9) == 0.0
+    assert M.linear_sparsity(45, 10, 80, 0.0, 0.9) == pytest.approx(0.45)
+    assert M.linear_sparsity(80, 10, 80, 0.0, 0.9) == 0.9
+    # The cubic schedule prunes more than the ramp early on (the point of comparing them).
+    assert M.cubic_sparsity(20, 10, 80, 0.0, 0.9) > M.linear_sparsity(20, 10, 80, 0.0, 0.9)
