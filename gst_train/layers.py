@@ -112,6 +112,21 @@ class CompressedLinear(nn.Module):
         self.mode = "masked"
         self.mask.fill_(1.0)
 
+    def masked_to_bc(self) -> None:
+        """Back to BC mode: each vector entry becomes the mean of the weights on its circulant diagonal.
+
+        That is the least-squares projection of the (masked) dense weight onto block-circulant matrices
+        (padding positions, which the weight does not have, are left out of the means).
+        """
+        assert self.mode != "bc" and self.bc_vec is not None
+        with torch.no_grad():
+            w = self.weight * self.mask
+            counts = project_bc(torch.ones_like(w), self.block, self._idx)
+            self.bc_vec.copy_(project_bc(w, self.block, self._idx) / counts.clamp(min=1.0))
+            self.mask.fill_(1.0)
+        self._wcache = None
+        self.mode = "bc"
+
     def set_mask(self, mask: torch.Tensor) -> None:
         """Masked mode with ``mask`` ([out, in], bool or 0/1); pruned weights are zeroed."""
         if self.mode == "bc":

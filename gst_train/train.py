@@ -187,7 +187,7 @@ def run(cfg: TrainConfig, resume: bool = False) -> Path:
             ret = evaluate(agent, eval_env, cfg.seed + 100 + 1000 * state["eval_idx"], cfg.eval_episodes)
             state["eval_idx"] += 1
             state["last_return"] = ret
-            comp.on_eval(ret, learning_started=t > cfg.start_steps)
+            comp.on_eval(ret, learning_started=t > cfg.start_steps, env_step=t)
             if comp.version != rows_version:
                 ratios = comp.ratios()
             n = max(state["grad_steps"], 1)

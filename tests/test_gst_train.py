@@ -13,6 +13,7 @@ import torch
 
 from accelsim import simulate
 from accelsim.trace import read_trace
+from gst_train import masks as M
 from gst_train.compression import Compressor
 from gst_train.config import TrainConfig
 from gst_train.replay import ReplayBuffer
@@ -26,7 +27,8 @@ SMALL = {"total_steps": 600, "start_steps": 200, "eval_every": 300, "eval_episod
 
 @pytest.mark.parametrize("method", ["dense", "gst", "ip", "bc", "nm", "dst"])
 def test_each_method_writes_a_trace_accelsim_validates_and_simulates(tmp_path, method):
-    extra = {"sparsity_min": 0.9} if method == "gst" else {}  # switch BC layers to group-sparse at once
+    # gst: past break-even from the first evaluation on, so a layer switches to group-sparse in this short run
+    extra = {"sparsity_min": 0.9, "reward_window": 1} if method == "gst" else {}
     out = run(TrainConfig(method=method, out=str(tmp_path / method), **SMALL, **extra))
     assert sorted(p.name for p in out.rglob("*.parquet") if p.parent.name != "trace") == []
     tr = read_trace(out / "trace")
@@ -88,19 +90,65 @@ def test_pruned_weights_stay_zero_through_updates(method):
                     assert torch.all(st["exp_avg"][pruned] == 0) and torch.all(st["exp_avg_sq"][pruned] == 0)
 
 
-def test_gst_switches_one_way_to_group_sparse_when_smaller():
-    _ag, comp, _buf, _rng = _agent("gst", block_size=8, sparsity_min=0.5, sparsity_step=0.1, reward_window=1)
+def _switched(comp):
+    return sorted(k for k, p in comp.gst.layers.items() if p.mode == "group")
+
+
+def test_gst_all_at_once_is_the_first_builds_rule():
+    _ag, comp, _buf, _rng = _agent("gst", block_size=8, sparsity_min=0.5, sparsity_step=0.1, reward_window=1,
+                                   gst_switch="all")
     assert {comp.scheme[("critic1", 0)], comp.scheme[("critic1", 1)]} == {"bc"}
     comp.on_eval(100.0, True)  # target 0.6: group-sparse (40 % + bitmap) is larger than BC(8) (12.5 %)
     assert comp.scheme[("critic1", 1)] == "bc"
     for r in range(4):
         comp.on_eval(100.0 + r, True)  # 0.7, 0.8, 0.9, 0.95 (max)
-    assert comp.scheme[("critic1", 1)] == "group"
+    assert len(_switched(comp)) == 6  # every compressible layer at once
     kept = comp.layer_format("critic1", 1).nnz_units
     assert kept == max(1, round(16 * 4 * (1 - 0.95)))
     comp.on_eval(-1e6, True)  # a crash in reward backs the target off: groups regrow, mode stays group
     assert comp.scheme[("critic1", 1)] == "group"
     assert comp.layer_format("critic1", 1).nnz_units > kept
+
+
+def test_gst_staggered_one_layer_at_break_even_then_waits_for_recovery():
+    _ag, comp, _buf, _rng = _agent("gst", block_size=4, sparsity_min=0.7, sparsity_step=0.1, reward_window=2,
+                                   gst_ramp_steps=10_000, gst_revert_evals=0, reward_noise_z=0.0)
+    comp.on_eval(100.0, True, env_step=1000)  # window not full yet
+    assert _switched(comp) == []
+    comp.on_eval(100.0, True, env_step=2000)  # target 0.8 > break-even of BC(4) (~0.76): one layer switches
+    first = _switched(comp)
+    assert len(first) == 1
+    plan = comp.gst.layers[first[0]]
+    on = comp.online[first[0][0]][first[0][1]]
+    n_groups = on.out_features * -(-on.in_features // 4)
+    assert comp.layer_format(*first[0]).nnz_units == M.n_keep(n_groups, plan.break_even)  # enters at break-even
+    # The ramp: halfway through --gst-ramp-steps halfway to the target (0.8), then at the target.
+    target = comp.controller.target
+    comp.on_grad_step(comp.cfg.prune_every, env_step=2000 + 5_000)
+    half = plan.break_even + (target - plan.break_even) / 2
+    assert comp.layer_format(*first[0]).nnz_units == M.n_keep(n_groups, half)
+    comp.on_grad_step(comp.cfg.prune_every, env_step=2000 + 10_000)
+    assert comp.layer_format(*first[0]).nnz_units == M.n_keep(n_groups, target)
+    comp.on_eval(-500.0, True, env_step=3000)  # the return drops: nobody else switches
+    comp.on_eval(-500.0, True, env_step=4000)
+    assert _switched(comp) == first
+    comp.on_eval(100.0, True, env_step=5000)
+    comp.on_eval(100.0, True, env_step=6000)  # a whole post-switch window back at 100: recovered, next one goes
+    second = _switched(comp)
+    assert len(second) == 2 and comp.gst.pending in second and comp.gst.pending not in first
+
+
+def test_gst_reverts_a_layer_to_bc_on_a_persistent_drop():
+    ag, comp, buf, rng = _agent("gst", block_size=4, sparsity_min=0.7, sparsity_step=0.1, reward_window=1,
+                                gst_revert_evals=3, reward_noise_z=0.0)
+    comp.on_eval(100.0, True, env_step=1000)
+    (key,) = _switched(comp)
+    for t in range(3):
+        comp.on_eval(-500.0, True, env_step=2000 + 1000 * t)
+    assert comp.scheme[key] == "bc" and comp.gst.layers[key].reverted
+    assert comp.online[key[0]][key[1]].mode == "bc" and comp.targets[key[0]][key[1]].mode == "bc"
+    ag.train(buf, rng)  # trains on: the vectors are parameters again
+    assert comp.gst.layers[key].mode == "bc"
 
 
 def test_same_seed_same_trace(tmp_path):
