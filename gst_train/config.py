@@ -58,10 +58,21 @@ class TrainConfig:
     reward_tolerance: float = _f(0.05, "gst: tolerated drop, relative to |best window mean|")
     reward_tolerance_abs: float = _f(50.0, "gst: absolute floor of the tolerated drop (return units)")
     hold_evals: int = _f(2, "gst: evaluations to hold the target after it backs off (hysteresis)")
+    reward_noise_z: float = _f(2.0, "gst: tolerated drop also >= this many standard errors of evaluation noise, "
+                               "measured from recent evaluations (0: fixed tolerance)")
+    gst_switch: str = _f("staggered", "gst: layers leave BC one at a time after the return recovers (staggered) "
+                         "or all at once past break-even (all, the first build's rule)",
+                         choices=("staggered", "all"))
+    gst_ramp_steps: int = _f(20_000, "gst: env steps over which a switched layer prunes from break-even to the target "
+                             "(0: at once)")
+    gst_revert_evals: int = _f(4, "gst: evaluations after a switch without recovery before the layer reverts to BC "
+                               "(0: never)")
     # Iterative (gradual magnitude) pruning, Zhu & Gupta 2017.
     ip_final_sparsity: float = _f(0.9, "ip: final sparsity s_f (s_i = 0)")
-    ip_begin: float = _f(0.1, "ip: pruning begins at this fraction of the run")
-    ip_end: float = _f(0.8, "ip: pruning ends at this fraction of the run")
+    ip_schedule: str = _f("cubic", "ip: sparsity schedule from dense to s_f: cubic (Zhu & Gupta 2017, most pruning "
+                          "early) or ramp (linear)", choices=("cubic", "ramp"))
+    ip_begin: float = _f(0.0, "ip: pruning begins at this fraction of the run, and never before learning starts")
+    ip_end: float = _f(0.8, "ip: pruning reaches s_f at this fraction of the run")
     prune_every: int = _f(1000, "ip, nm, dst: grad steps between mask updates")
     # N:M.
     nm_n: int = _f(2, "nm: N kept of every M")
@@ -123,6 +134,15 @@ def validate(cfg: TrainConfig) -> TrainConfig:
         raise ConfigError("--hidden", f"expected positive comma-separated widths, got {cfg.hidden!r}")
     if cfg.dense_layers not in ("last", "first,last", "none"):
         raise ConfigError("--dense-layers", "expected last, first,last or none")
+    if cfg.gst_switch not in ("staggered", "all"):
+        raise ConfigError("--gst-switch", "expected staggered or all")
+    for name in ("gst_ramp_steps", "gst_revert_evals"):
+        if getattr(cfg, name) < 0:
+            raise ConfigError(f"--{name.replace('_', '-')}", f"expected >= 0, got {getattr(cfg, name)}")
+    if not cfg.reward_noise_z >= 0:
+        raise ConfigError("--reward-noise-z", f"expected >= 0, got {cfg.reward_noise_z}")
+    if cfg.ip_schedule not in ("cubic", "ramp"):
+        raise ConfigError("--ip-schedule", "expected cubic or ramp")
     if cfg.method not in METHODS:
         raise ConfigError("--method", f"expected one of {', '.join(METHODS)}")
     return cfg

@@ -106,10 +106,9 @@ def run(cfg: TrainConfig, resume: bool = False) -> Path:
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     agent = TD3(cfg, obs_dim, act_dim, max_action)
-    comp = Compressor(cfg, agent.online_layers(), agent.target_layers(),
-                      lambda: [agent.actor_opt, agent.critic_opt], cfg.seed)
+    comp = Compressor(cfg, agent.online_layers(), agent.target_layers(), agent.optimizers, cfg.seed,
+                      on_change=agent.structure_changed)
     comp.init()
-    agent.make_optimizers()
     buf = ReplayBuffer(obs_dim, act_dim, min(cfg.buffer_size, cfg.total_steps))
 
     shapes = td3_networks(obs_dim, act_dim, cfg.hidden_sizes)
@@ -187,7 +186,7 @@ def run(cfg: TrainConfig, resume: bool = False) -> Path:
             ret = evaluate(agent, eval_env, cfg.seed + 100 + 1000 * state["eval_idx"], cfg.eval_episodes)
             state["eval_idx"] += 1
             state["last_return"] = ret
-            comp.on_eval(ret, learning_started=t > cfg.start_steps)
+            comp.on_eval(ret, learning_started=t > cfg.start_steps, env_step=t)
             if comp.version != rows_version:
                 ratios = comp.ratios()
             n = max(state["grad_steps"], 1)

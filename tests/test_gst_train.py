@@ -17,6 +17,7 @@ from conftest import contract_sections
 from accelsim import simulate
 from accelsim.analysis import average_compression, segment_compression
 from accelsim.trace import read_trace
+from gst_train import masks as M
 from gst_train.compression import Compressor
 from gst_train.config import TrainConfig
 from gst_train.replay import ReplayBuffer
@@ -38,7 +39,8 @@ def trained(tmp_path_factory):
 
     def get(method: str) -> Path:
         if method not in done:
-            extra = {"sparsity_min": 0.9} if method == "gst" else {}  # switch BC layers to group-sparse at once
+            # gst: past break-even from the first evaluation on, so a layer switches to group-sparse in this short run
+            extra = {"sparsity_min": 0.9, "reward_window": 1} if method == "gst" else {}
             out = tmp_path_factory.mktemp(method) / "run"
             done[method] = run(TrainConfig(method=method, out=str(out), **SMALL, **extra))
         return done[method]
@@ -115,9 +117,8 @@ def test_run_folder_is_the_documented_layout(trained):
 def _agent(method: str, **kw):
     cfg = TrainConfig(method=method, hidden="16,16", batch_size=16, **kw)
     ag = TD3(cfg, 5, 2, 1.0)
-    comp = Compressor(cfg, ag.online_layers(), ag.target_layers(), lambda: [ag.actor_opt, ag.critic_opt], 0)
+    comp = Compressor(cfg, ag.online_layers(), ag.target_layers(), ag.optimizers, 0, on_change=ag.structure_changed)
     comp.init()
-    ag.make_optimizers()
     buf = ReplayBuffer(5, 2, 500)
     rng = np.random.default_rng(0)
     for _ in range(300):
@@ -145,19 +146,65 @@ def test_pruned_weights_stay_zero_through_updates(method):
                     assert torch.all(st["exp_avg"][pruned] == 0) and torch.all(st["exp_avg_sq"][pruned] == 0)
 
 
-def test_gst_switches_one_way_to_group_sparse_when_smaller():
-    _ag, comp, _buf, _rng = _agent("gst", block_size=8, sparsity_min=0.5, sparsity_step=0.1, reward_window=1)
+def _switched(comp):
+    return sorted(k for k, p in comp.gst.layers.items() if p.mode == "group")
+
+
+def test_gst_all_at_once_is_the_first_builds_rule():
+    _ag, comp, _buf, _rng = _agent("gst", block_size=8, sparsity_min=0.5, sparsity_step=0.1, reward_window=1,
+                                   gst_switch="all")
     assert {comp.scheme[("critic1", 0)], comp.scheme[("critic1", 1)]} == {"bc"}
     comp.on_eval(100.0, True)  # target 0.6: group-sparse (40 % + bitmap) is larger than BC(8) (12.5 %)
     assert comp.scheme[("critic1", 1)] == "bc"
     for r in range(4):
         comp.on_eval(100.0 + r, True)  # 0.7, 0.8, 0.9, 0.95 (max)
-    assert comp.scheme[("critic1", 1)] == "group"
+    assert len(_switched(comp)) == 6  # every compressible layer at once
     kept = comp.layer_format("critic1", 1).nnz_units
     assert kept == max(1, round(16 * 4 * (1 - 0.95)))
     comp.on_eval(-1e6, True)  # a crash in reward backs the target off: groups regrow, mode stays group
     assert comp.scheme[("critic1", 1)] == "group"
     assert comp.layer_format("critic1", 1).nnz_units > kept
+
+
+def test_gst_staggered_one_layer_at_break_even_then_waits_for_recovery():
+    _ag, comp, _buf, _rng = _agent("gst", block_size=4, sparsity_min=0.7, sparsity_step=0.1, reward_window=2,
+                                   gst_ramp_steps=10_000, gst_revert_evals=0, reward_noise_z=0.0)
+    comp.on_eval(100.0, True, env_step=1000)  # window not full yet
+    assert _switched(comp) == []
+    comp.on_eval(100.0, True, env_step=2000)  # target 0.8 > break-even of BC(4) (~0.76): one layer switches
+    first = _switched(comp)
+    assert len(first) == 1
+    plan = comp.gst.layers[first[0]]
+    on = comp.online[first[0][0]][first[0][1]]
+    n_groups = on.out_features * -(-on.in_features // 4)
+    assert comp.layer_format(*first[0]).nnz_units == M.n_keep(n_groups, plan.break_even)  # enters at break-even
+    # The ramp: halfway through --gst-ramp-steps halfway to the target (0.8), then at the target.
+    target = comp.controller.target
+    comp.on_grad_step(comp.cfg.prune_every, env_step=2000 + 5_000)
+    half = plan.break_even + (target - plan.break_even) / 2
+    assert comp.layer_format(*first[0]).nnz_units == M.n_keep(n_groups, half)
+    comp.on_grad_step(comp.cfg.prune_every, env_step=2000 + 10_000)
+    assert comp.layer_format(*first[0]).nnz_units == M.n_keep(n_groups, target)
+    comp.on_eval(-500.0, True, env_step=3000)  # the return drops: nobody else switches
+    comp.on_eval(-500.0, True, env_step=4000)
+    assert _switched(comp) == first
+    comp.on_eval(100.0, True, env_step=5000)
+    comp.on_eval(100.0, True, env_step=6000)  # a whole post-switch window back at 100: recovered, next one goes
+    second = _switched(comp)
+    assert len(second) == 2 and comp.gst.pending in second and comp.gst.pending not in first
+
+
+def test_gst_reverts_a_layer_to_bc_on_a_persistent_drop():
+    ag, comp, buf, rng = _agent("gst", block_size=4, sparsity_min=0.7, sparsity_step=0.1, reward_window=1,
+                                gst_revert_evals=3, reward_noise_z=0.0)
+    comp.on_eval(100.0, True, env_step=1000)
+    (key,) = _switched(comp)
+    for t in range(3):
+        comp.on_eval(-500.0, True, env_step=2000 + 1000 * t)
+    assert comp.scheme[key] == "bc" and comp.gst.layers[key].reverted
+    assert comp.online[key[0]][key[1]].mode == "bc" and comp.targets[key[0]][key[1]].mode == "bc"
+    ag.train(buf, rng)  # trains on: the vectors are parameters again
+    assert comp.gst.layers[key].mode == "bc"
 
 
 def _cli(*args):
@@ -168,8 +215,8 @@ def _cli(*args):
 def test_same_seed_same_trace_in_two_processes(tmp_path):
     """Two separate processes (different hash seeds) with the same seed write the same trace and metrics."""
     flags = ["--method", "gst", "--sparsity-min", "0.9", "--total-steps", "400", "--start-steps", "200",
-             "--eval-every", "300", "--eval-episodes", "1", "--hidden", "32,32", "--batch-size", "32",
-             "--block-size", "4", "--threads", "1", "--progress", "false"]
+             "--eval-every", "300", "--eval-episodes", "1", "--reward-window", "1", "--hidden", "32,32",
+             "--batch-size", "32", "--block-size", "4", "--threads", "1", "--progress", "false"]
     procs = [subprocess.Popen(_cli(*flags, "--out", tmp_path / name), stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE, env={**os.environ, "PYTHONHASHSEED": seed})
              for name, seed in (("a", "1"), ("b", "2"))]
