@@ -58,7 +58,7 @@ def _save(fig, out: Path, name: str, written: list[Path]) -> None:
 def _at_reference(rows: list[dict[str, Any]], fixed: tuple[str, ...]) -> list[dict[str, Any]]:
     """Rows whose non-``fixed`` swept keys are at their first (smallest) value."""
     keys = [k for k in rows[0] if "." in k and k not in fixed]
-    ref = {k: min(r[k] for r in rows) for k in keys}
+    ref = {k: min((r[k] for r in rows), key=lambda v: (v is not None, v)) for k in keys}  # auto (None) first
     return [r for r in rows if all(r[k] == ref[k] for k in keys)]
 
 
@@ -76,7 +76,8 @@ def plot_sweep(d: str | os.PathLike, out: str | os.PathLike | None = None) -> tu
     for r in rows:
         by_trace[_label(r)].append(r)
     labels = sorted(by_trace)
-    has_bw = BW in rows[0] and len({r[BW] for r in rows}) > 1
+    # dram.gbps = auto (None: the part's derived peak) has no place on a bandwidth axis.
+    has_bw = BW in rows[0] and len({r[BW] for r in rows}) > 1 and all(r[BW] is not None for r in rows)
     has_sram = SRAM in rows[0] and len({r[SRAM] for r in rows}) > 1
     if has_bw:
         for metric, name, ylabel in (("speedup", "speedup_vs_bandwidth", "speedup (dense time / compressed time)"),
@@ -102,7 +103,7 @@ def plot_sweep(d: str | os.PathLike, out: str | os.PathLike | None = None) -> tu
             _save(fig, out, name, written)
             plt.close(fig)
     else:
-        notes.append("speedup/energy vs bandwidth: skipped (dram.gbps was not swept)")
+        notes.append("speedup/energy vs bandwidth: skipped (dram.gbps was not swept, or swept with auto)")
     if has_bw and has_sram:
         fig, axes = plt.subplots(1, len(labels), figsize=(4.2 * len(labels), 3.6), squeeze=False)
         for ax, lab in zip(axes[0], labels, strict=True):

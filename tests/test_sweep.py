@@ -166,3 +166,16 @@ def test_compare_cli(tmp_path):
     assert r.returncode == 0, r.stderr
     rows = json.loads(j.read_text())
     assert len(rows) == 2 and rows[0]["format"] == "csr" and rows[0]["speedup"] > 1
+
+
+def test_gbps_auto_and_zero_in_a_sweep(tmp_path):
+    """auto is the part's derived peak (a point like any other); 0 is refused for that point only."""
+    out = tmp_path / "a"
+    rows = _rows(run_sweep([str(SAMPLE)], None, parse_axes(["dram.gbps=auto,0,3.2"]), out, progress=False))
+    auto, zero, fixed = rows
+    assert auto["dram.gbps"] is None and not auto["error"]
+    assert auto["compressed_cycles"] == simulate(SAMPLE).compressed.totals.cycles
+    assert "dram.gbps: expected a positive value or auto" in zero["error"]
+    assert not fixed["error"] and fixed["compressed_cycles"] > auto["compressed_cycles"]  # 3.2 < 12.8 GB/s
+    r = subprocess.run([sys.executable, "-m", "accelsim.cli", "plot", str(out)], capture_output=True, text=True)
+    assert r.returncode == 0 and "swept with auto" in r.stdout, r.stderr
