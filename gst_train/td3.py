@@ -22,6 +22,7 @@ import numpy as np
 import torch
 
 from gst_train import mlp
+from gst_train.adam import LeanAdam
 from gst_train.config import TrainConfig
 from gst_train.networks import Actor, Critic
 from gst_train.replay import Batch, ReplayBuffer
@@ -30,8 +31,8 @@ NETWORKS = ("actor", "critic1", "critic2", "actor_target", "critic1_target", "cr
 
 
 def _adam(params, lr: float) -> torch.optim.Adam:
-    # fused: one kernel for all parameters of a step (parameters without a gradient are skipped).
-    return torch.optim.Adam(params, lr=lr, fused=True)
+    # torch's fused Adam kernel, one call per step (parameters without a gradient are skipped).
+    return LeanAdam(params, lr=lr)
 
 
 class TD3:

@@ -95,3 +95,23 @@ def test_act_equals_module_forward():
     with torch.no_grad():
         want = ag.actor(torch.as_tensor(obs).unsqueeze(0))[0].numpy()
     assert np.allclose(ag.act(obs), want, atol=1e-6)
+
+
+def test_lean_adam_equals_torch_adam_with_late_parameters():
+    from gst_train.adam import LeanAdam
+
+    torch.manual_seed(4)
+    init = [torch.randn(5, 3), torch.randn(3)]
+    a = [torch.nn.Parameter(x.clone()) for x in init]
+    b = [torch.nn.Parameter(x.clone()) for x in init]
+    oa, ob = LeanAdam(a, lr=1e-2), torch.optim.Adam(b, lr=1e-2)
+    for it in range(6):
+        g = [torch.randn(5, 3), torch.randn(3)]
+        for params in (a, b):
+            params[0].grad = g[0].clone()
+            params[1].grad = g[1].clone() if it >= 3 else None  # a parameter that starts training late
+        oa.step()
+        ob.step()
+    for pa, pb in zip(a, b, strict=True):
+        assert torch.allclose(pa, pb, atol=1e-6)
+        assert float(oa.state[pa]["step"]) == float(ob.state[pb]["step"])
