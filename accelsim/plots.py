@@ -76,8 +76,10 @@ def plot_sweep(d: str | os.PathLike, out: str | os.PathLike | None = None) -> tu
     for r in rows:
         by_trace[_label(r)].append(r)
     labels = sorted(by_trace)
+    has_bw = BW in rows[0] and len({r[BW] for r in rows}) > 1
     # dram.gbps = auto (None: the part's derived peak) has no place on a bandwidth axis.
-    has_bw = BW in rows[0] and len({r[BW] for r in rows}) > 1 and all(r[BW] is not None for r in rows)
+    bw_auto = has_bw and any(r[BW] is None for r in rows)
+    has_bw = has_bw and not bw_auto
     has_sram = SRAM in rows[0] and len({r[SRAM] for r in rows}) > 1
     if has_bw:
         for metric, name, ylabel in (("speedup", "speedup_vs_bandwidth", "speedup (dense time / compressed time)"),
@@ -103,7 +105,8 @@ def plot_sweep(d: str | os.PathLike, out: str | os.PathLike | None = None) -> tu
             _save(fig, out, name, written)
             plt.close(fig)
     else:
-        notes.append("speedup/energy vs bandwidth: skipped (dram.gbps was not swept, or swept with auto)")
+        why = "dram.gbps was swept with auto, which has no bandwidth value" if bw_auto else "dram.gbps was not swept"
+        notes.append(f"speedup/energy vs bandwidth: skipped ({why})")
     if has_bw and has_sram:
         fig, axes = plt.subplots(1, len(labels), figsize=(4.2 * len(labels), 3.6), squeeze=False)
         for ax, lab in zip(axes[0], labels, strict=True):

@@ -178,4 +178,4 @@ def test_gbps_auto_and_zero_in_a_sweep(tmp_path):
     assert "dram.gbps: expected a positive value or auto" in zero["error"]
     assert not fixed["error"] and fixed["compressed_cycles"] > auto["compressed_cycles"]  # 3.2 < 12.8 GB/s
     r = subprocess.run([sys.executable, "-m", "accelsim.cli", "plot", str(out)], capture_output=True, text=True)
-    assert r.returncode == 0 and "swept with auto" in r.stdout, r.stderr
+    assert r.returncode == 0 and "dram.gbps was swept with auto" in r.stdout, r.stderr
