@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import math
 import sys
 import typing
 from dataclasses import dataclass, field, fields
@@ -101,8 +102,31 @@ class ConfigError(ValueError):
         super().__init__(f"{flag}: {expected}")
 
 
+MAX_INT = 10**9  # any count or size beyond this is a typo, not an experiment (and keeps products in int64)
+MAX_SEED = 2**32 - 1
+
+
 def validate(cfg: TrainConfig) -> TrainConfig:
     """Check ranges; raise ConfigError naming the flag."""
+    hints = typing.get_type_hints(TrainConfig)
+    for f in fields(TrainConfig):
+        v = getattr(cfg, f.name)
+        flag = f"--{f.name.replace('_', '-')}"
+        if hints[f.name] is float and not math.isfinite(v):
+            raise ConfigError(flag, f"expected a finite number, got {v}")
+        if hints[f.name] is int and f.name != "seed" and not -MAX_INT <= v <= MAX_INT:
+            raise ConfigError(flag, f"expected at most {MAX_INT:,}, got {v}")
+    if not 0 <= cfg.seed <= MAX_SEED:
+        raise ConfigError("--seed", f"expected an integer in [0, {MAX_SEED}], got {cfg.seed}")
+    if cfg.lr <= 0:
+        raise ConfigError("--lr", f"expected a positive learning rate, got {cfg.lr}")
+    if not 0.0 <= cfg.discount <= 1.0:
+        raise ConfigError("--discount", f"expected a discount in [0, 1], got {cfg.discount}")
+    for name in ("policy_noise", "noise_clip", "reward_tolerance_abs"):
+        if getattr(cfg, name) < 0:
+            raise ConfigError(f"--{name.replace('_', '-')}", f"expected >= 0, got {getattr(cfg, name)}")
+    if cfg.trace_flush_s <= 0:
+        raise ConfigError("--trace-flush-s", f"expected a positive number of seconds, got {cfg.trace_flush_s}")
     pos_int = ("total_steps", "eval_every", "eval_episodes", "batch_size", "policy_delay", "buffer_size", "threads",
                "block_size", "group_rows", "group_cols", "reward_window", "prune_every", "nm_n", "nm_m",
                "checkpoint_every")
@@ -130,8 +154,8 @@ def validate(cfg: TrainConfig) -> TrainConfig:
         sizes = cfg.hidden_sizes
     except ValueError:
         sizes = ()
-    if not sizes or min(sizes) <= 0:
-        raise ConfigError("--hidden", f"expected positive comma-separated widths, got {cfg.hidden!r}")
+    if not sizes or min(sizes) <= 0 or max(sizes) > 65536:
+        raise ConfigError("--hidden", f"expected comma-separated widths in 1..65536, got {cfg.hidden!r}")
     if cfg.dense_layers not in ("last", "first,last", "none"):
         raise ConfigError("--dense-layers", "expected last, first,last or none")
     if cfg.gst_switch not in ("staggered", "all"):

@@ -313,3 +313,28 @@ def test_other_box_envs(tmp_path, env):
     assert tr.meta["obs_dim"] == obs
     first_actor = (tr.rows["network"] == "actor") & (tr.rows["layer"] == 0) & (tr.rows["tensor"] == "weight")
     assert set(tr.rows["cols"][first_actor]) == {obs}
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["--seed", "-1"], "--seed"),
+    (["--seed", str(2**40)], "--seed"),
+    (["--lr", "nan"], "--lr"),
+    (["--lr", "0"], "--lr"),
+    (["--discount", "nan"], "--discount"),
+    (["--discount", "1.5"], "--discount"),
+    (["--policy-noise", "nan"], "--policy-noise"),
+    (["--noise-clip", "-1"], "--noise-clip"),
+    (["--tau", "inf"], "--tau"),
+    (["--total-steps", str(10**12)], "--total-steps"),
+    (["--hidden", "1000000"], "--hidden"),
+    (["--trace-flush-s", "0"], "--trace-flush-s"),
+    (["--reward-noise-z", "-1"], "--reward-noise-z"),
+    (["--gst-ramp-steps", "-5"], "--gst-ramp-steps"),
+])
+def test_bad_numbers_refused_before_training(tmp_path, capsys, args, needle):
+    from gst_train.cli import main
+
+    assert main([*args, "--out", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and needle in err[0] and "Traceback" not in err[0]
+    assert not (tmp_path / "r").exists()  # nothing written
