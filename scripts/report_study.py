@@ -21,13 +21,15 @@ gst_layers.{png,svg} (per-layer mode and sparsity over training).
 
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 import math
 from pathlib import Path
 
 import numpy as np
+
+from accelsim.argparser import OneLineParser
+from accelsim.atomic import atomic_path, atomic_write_text
 
 LAST = 5  # evaluations averaged into the final return
 REPS = 50_000
@@ -38,7 +40,7 @@ def iqm(x: np.ndarray) -> float:
     """Interquartile mean along the last axis (scipy.stats.trim_mean(x, 0.25))."""
     x = np.sort(np.asarray(x, dtype=float), axis=-1)
     n = x.shape[-1]
-    k = int(math.floor(0.25 * n))
+    k = math.floor(0.25 * n)
     return x[..., k:n - k].mean(axis=-1)
 
 
@@ -134,7 +136,8 @@ def figures(runs: list[dict], out: Path) -> None:
             ax.legend(fontsize=7, ncol=2)
         fig.tight_layout()
         for ext in ("png", "svg"):
-            fig.savefig(out / f"{fig_name}.{ext}", dpi=110)
+            with atomic_path(out / f"{fig_name}.{ext}") as tmp:
+                fig.savefig(tmp, format=ext, dpi=110)
         plt.close(fig)
     gst = [r for r in runs if r["gst_train_method"] == "gst"]
     if not gst:
@@ -159,12 +162,13 @@ def figures(runs: list[dict], out: Path) -> None:
     axes[-1, 0].set_xlabel("env steps")
     fig.tight_layout()
     for ext in ("png", "svg"):
-        fig.savefig(out / f"gst_layers.{ext}", dpi=110)
+        with atomic_path(out / f"gst_layers.{ext}") as tmp:
+            fig.savefig(tmp, format=ext, dpi=110)
     plt.close(fig)
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = OneLineParser(prog="report_study", description=__doc__.splitlines()[0])
     ap.add_argument("study", type=Path)
     ap.add_argument("--runs-dir", type=Path, help="live run folders (default: the plan's runs_dir)")
     ap.add_argument("--baseline", action="append", default=[], help="label to compare GST with (repeatable)")
@@ -205,13 +209,13 @@ def main() -> int:
             for label in sorted(x for e, x in meth if e == env and x != "dense"):
                 rel = meth[(env, label)]["final_return"]["mean"] / dense["final_return"]["mean"] - 1
                 lines.append(f"{env}: {label} final return vs dense (means): {rel:+.1%}.")
-    (a.study / "table.md").write_text("\n".join(lines) + "\n")
+    atomic_write_text(a.study / "table.md", "\n".join(lines) + "\n")
     summary = {"runs": [{k: v for k, v in r.items() if not k.startswith("_")} for r in runs],
                "methods": [{"env": e, "method": m, **d} for (e, m), d in meth.items()],
                "comparisons": comparisons,
                "definitions": {"final_return": f"mean of the last {LAST} evaluations",
                                "iqm": "trim_mean 25 %", "ci95": f"percentile bootstrap over runs, {REPS} resamples"}}
-    (a.study / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
+    atomic_write_text(a.study / "summary.json", json.dumps(summary, indent=1) + "\n")
     figures(runs, a.study)
     print("\n".join(lines))
     return 0
