@@ -1,15 +1,14 @@
 """The fast engine: one compiled pass over segments × hardware points (numba, ``cache=True``).
 
-Each segment costs one cold period (resident tensors fetched on first use) plus (repetitions − 1) warm
-periods. A period is scheduled as a three-stage in-order pipeline over its transactions — DMA (loads and
-stores share one queue), decoder, PE array — with ``slots`` row buffers (2 with double buffering): the load
-of row i waits for a free buffer, i.e. for the compute of row i − slots to finish. In DMA order the store of
-row i follows the load of row i + 1. See ``docs/model.md`` §Engine for the recurrence; the reference engine
-(:mod:`accelsim.engine_reference`) implements the same schedule as SimPy processes.
+Each segment costs a **prologue** (the resident tensors it reads fetched from DRAM once, back to back) plus
+``repetitions`` warm periods. A period's rows are grouped into ops, and the ops stream in tiles through the
+DMA engine, the decoder and the PE array (:mod:`accelsim.tiles`; ``docs/model.md`` §6 has the policy). The
+reference engine (:mod:`accelsim.engine_reference`) schedules the same tiles as SimPy processes.
 
-Every cycle of a period is attributed to one row (its compute, plus the PE's idle time before it, split
-into decode and memory stalls; the final store drain goes to the last row), so the breakdowns by phase,
-network and segment add up to the totals exactly.
+Every cycle of a period is attributed to one row: each row's own compute; an op's stalls (the PE's idle time
+before its tiles, split into decode and memory stalls) to the op's attribution row; the final write-queue
+drain to the last op's. A prologue fetch is memory stall of the row that first reads the tensor. So the
+breakdowns by phase, network and segment add up to the totals exactly.
 
 Every compiled function here is a :func:`~accelsim.jit.kernel` (its cache follows every source it can
 reach); vectors are indexed by the names of :mod:`accelsim.layouts`.
@@ -17,164 +16,232 @@ reach); vectors are indexed by the names of :mod:`accelsim.layouts`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
 from accelsim.engine_output import EngineOutput, Tally
 from accelsim.jit import kernel, prange
-from accelsim.layouts import COUNT, ENERGY, HW, N_COUNT, N_ENERGY, N_HW, N_ROW_COST, ROW, ROW_COST
-from accelsim.model import buffer_slots, row_costs, select_resident, static_pj
+from accelsim.layouts import COUNT, ENERGY, HW, N_COUNT, N_ENERGY, N_HW, N_OP_COST, N_ROW_COST, OP_COST, ROW, ROW_COST
+from accelsim.model import row_costs, select_resident, static_pj, stream_slots, tile_bytes, transfer_costs
+from accelsim.tiles import schedule_ops, tile_count
 
 if TYPE_CHECKING:  # not imported at run time, so the kernels' sources stay out of the trace reader's
     from accelsim.workload import Workload
 
 
-@kernel
-def _costs(rows: np.ndarray, a: int, b: int, resident: np.ndarray, cold: bool, h: np.ndarray, cost: np.ndarray,
-           energy: np.ndarray, only_cold_rows: bool) -> None:
-    """Per-row costs of rows a..b into ``cost`` (nr, N_ROW_COST) and ``energy`` (nr, N_ENERGY).
+class Arrays(NamedTuple):
+    """The arrays of a :class:`~accelsim.workload.Workload` the kernels read (same names, same shapes; numba
+    takes a named tuple of arrays, not a dataclass)."""
 
-    With ``only_cold_rows`` only the rows whose cost differs in a cold period are recomputed (first reads of
-    resident tensors), the rest are kept from the warm costs already in the arrays.
+    seg_row_start: np.ndarray
+    seg_repeats: np.ndarray
+    rows: np.ndarray
+    seg_key_start: np.ndarray
+    key_bytes: np.ndarray
+    key_order: np.ndarray
+    seg_rep: np.ndarray
+    seg_op_start: np.ndarray
+    op_start: np.ndarray
+    op_rows: np.ndarray
+    op_attr: np.ndarray
+    row_uid: np.ndarray
+    n_uid: int
+
+
+def arrays(wl: Workload) -> Arrays:
+    """The kernels' view of ``wl``."""
+    return Arrays(*(getattr(wl, name) for name in Arrays._fields))
+
+
+class Cache(NamedTuple):
+    """Per hardware point: the costs of each distinct row (``row_uid``), computed on first use.
+
+    ``cost[u, k]``/``energy[u, k]`` hold row u's costs with its tensor streamed (k = 0) or resident (k = 1),
+    and ``fill`` its prologue fetch (k = 2); ``done[u, k]`` says whether they are there yet.
     """
-    for j in range(b - a):
-        r = rows[a + j]
-        key = r[ROW.key]
-        res = key >= 0 and resident[key] == 1
-        if only_cold_rows and not (res and r[ROW.first] == 1 and r[ROW.is_read] == 1):
-            continue
-        row_costs(r, res, cold, h, cost[j], energy[j])
+
+    cost: np.ndarray
+    energy: np.ndarray
+    done: np.ndarray
 
 
 @kernel
-def _period(rows: np.ndarray, a: int, cost: np.ndarray, energy: np.ndarray, h: np.ndarray, slots: int,
-            mult: int, seg_c: np.ndarray, seg_e: np.ndarray, ph_c: np.ndarray, ph_e: np.ndarray,
-            net_c: np.ndarray, net_e: np.ndarray, detail: bool) -> None:
-    """Schedule one period (rows a.., costs ``cost``/``energy``) and add ``mult`` × its per-row figures.
+def _new_cache(n_uid: int) -> Cache:
+    return Cache(np.empty((n_uid, 3, N_ROW_COST), dtype=np.int64), np.empty((n_uid, 3, N_ENERGY), dtype=np.float64),
+                 np.zeros((n_uid, 3), dtype=np.uint8))
 
-    Without ``detail`` only the segment accumulators are filled (sweeps need no phase/network breakdown).
-    """
-    nr = cost.shape[0]
-    fc = np.zeros(nr, dtype=np.int64)
-    cv = np.zeros(N_COUNT, dtype=np.int64)  # this row's counts, slots COUNT
-    ev = np.zeros(N_ENERGY, dtype=np.float64)  # this row's energy, slots ENERGY
-    dma_free = 0
-    prev_dec = 0
-    prev_comp = 0
-    prev_wr = 0
-    for j in range(nr):
-        c = cost[j]
-        rd = c[ROW_COST.read_cycles]
-        dec = c[ROW_COST.decode_cycles]
-        comp = c[ROW_COST.compute_cycles]
-        slot = fc[j - slots] if j >= slots else 0
-        if rd > 0:
-            fl = max(dma_free, slot) + rd
-            dma_free = fl
+
+#: Cache slots: a row streamed, resident, and its prologue fetch.
+STREAMED, RESIDENT, FILL = 0, 1, 2
+
+
+@kernel(inline=True)
+def _costs_of(rows: np.ndarray, row_uid: np.ndarray, i: int, k: int, h: np.ndarray, cost: np.ndarray,
+              energy: np.ndarray, done: np.ndarray) -> int:
+    """Row ``i``'s distinct-row index, its costs of kind ``k`` (STREAMED, RESIDENT or FILL) computed if new
+    (``cost``, ``energy``, ``done``: the fields of a :class:`Cache`)."""
+    u = row_uid[i]
+    if done[u, k] == 0:
+        if k == FILL:
+            transfer_costs(rows[i, ROW.bytes], False, h, cost[u, k], energy[u, k])
         else:
-            fl = slot
-        if j > 0 and prev_wr > 0:  # store of the previous row, after this row's load in DMA order
-            dma_free = max(dma_free, fc[j - 1]) + prev_wr
-        fd = max(fl, prev_dec) + dec
-        start = max(fd, prev_comp)
-        idle = start - prev_comp
-        dec_stall = min(idle, dec)
-        fc[j] = start + comp
-        prev_dec = fd
-        prev_comp = fc[j]
-        prev_wr = c[ROW_COST.write_cycles]
-        cyc = comp + idle
-        tail = 0
-        if j == nr - 1:
-            if prev_wr > 0:
-                dma_free = max(dma_free, fc[j]) + prev_wr
-            tail = max(dma_free, fc[j]) - fc[j]
-            cyc += tail
-        cv[COUNT.cycles] = cyc
-        cv[COUNT.compute_cycles] = comp
-        cv[COUNT.stall_memory_cycles] = idle - dec_stall + tail
-        cv[COUNT.stall_decode_cycles] = dec_stall
-        cv[COUNT.dram_read_bytes] = c[ROW_COST.dram_read_bytes]
-        cv[COUNT.dram_write_bytes] = c[ROW_COST.dram_write_bytes]
-        cv[COUNT.dram_row_activations] = c[ROW_COST.dram_row_activations]
-        cv[COUNT.macs] = c[ROW_COST.macs]
-        cv[COUNT.sram_read_bytes] = c[ROW_COST.sram_read_bytes]
-        cv[COUNT.sram_write_bytes] = c[ROW_COST.sram_write_bytes]
-        for q in range(N_ENERGY):
-            ev[q] = energy[j, q]
-        ev[ENERGY.static] = static_pj(cyc, h)
-        if detail:
-            r = rows[a + j]
-            ph = r[ROW.phase]
-            nt = r[ROW.net]
-            for q in range(N_COUNT):
-                v = cv[q] * mult
-                seg_c[q] += v
-                ph_c[ph, q] += v
-                net_c[nt, q] += v
-            for q in range(N_ENERGY):
-                v = ev[q] * mult
-                seg_e[q] += v
-                ph_e[ph, q] += v
-                net_e[nt, q] += v
-        else:
-            for q in range(N_COUNT):
-                seg_c[q] += cv[q] * mult
-            for q in range(N_ENERGY):
-                seg_e[q] += ev[q] * mult
+            row_costs(rows[i], k == RESIDENT, h, cost[u, k], energy[u, k])
+        done[u, k] = 1
+    return u
+
+
+@kernel(inline=True)
+def _add(cv: np.ndarray, ev: np.ndarray, cost: np.ndarray, energy: np.ndarray, u: int, k: int, mult: int) -> None:
+    """Add ``mult`` × the byte, MAC and energy figures of cached row costs ``cost[u, k]``, ``energy[u, k]`` to
+    ``cv``/``ev`` (slots COUNT, ENERGY); cycles are the scheduler's. (Indices, not row views: a view costs a
+    reference count in the inner loop.)"""
+    cv[COUNT.dram_read_bytes] += cost[u, k, ROW_COST.dram_read_bytes] * mult
+    cv[COUNT.dram_write_bytes] += cost[u, k, ROW_COST.dram_write_bytes] * mult
+    cv[COUNT.dram_row_activations] += cost[u, k, ROW_COST.dram_row_activations] * mult
+    cv[COUNT.macs] += cost[u, k, ROW_COST.macs] * mult
+    cv[COUNT.sram_read_bytes] += cost[u, k, ROW_COST.sram_read_bytes] * mult
+    cv[COUNT.sram_write_bytes] += cost[u, k, ROW_COST.sram_write_bytes] * mult
+    for q in range(N_ENERGY):
+        ev[q] += energy[u, k, q] * mult
+
+
+@kernel(inline=True)
+def _add_cycles(cv: np.ndarray, ev: np.ndarray, compute: int, memory: int, decode: int, mult: int,
+                h: np.ndarray) -> None:
+    """Add ``mult`` × cycles (compute plus memory and decode stalls) and their static energy."""
+    cyc = compute + memory + decode
+    cv[COUNT.cycles] += cyc * mult
+    cv[COUNT.compute_cycles] += compute * mult
+    cv[COUNT.stall_memory_cycles] += memory * mult
+    cv[COUNT.stall_decode_cycles] += decode * mult
+    ev[ENERGY.static] += static_pj(cyc, h) * mult
 
 
 @kernel
-def _segment(rows: np.ndarray, s: int, seg_row_start: np.ndarray, seg_key_start: np.ndarray, key_bytes: np.ndarray,
-             key_order: np.ndarray, h: np.ndarray, slots: int, warm_mult: int, warm_c: np.ndarray,
-             warm_e: np.ndarray, cold_c: np.ndarray, cold_e: np.ndarray, ph_c: np.ndarray, ph_e: np.ndarray,
-             net_c: np.ndarray, net_e: np.ndarray, detail: bool) -> None:
-    """Segment ``s``: residency, then ``warm_mult`` warm periods into warm_*, one cold period into cold_*."""
-    k0, k1 = seg_key_start[s], seg_key_start[s + 1]
+def _segment(w: Arrays, s: int, h: np.ndarray, cache: Cache, per_c: np.ndarray, per_e: np.ndarray,
+             pro_c: np.ndarray, pro_e: np.ndarray, ph_c: np.ndarray, ph_e: np.ndarray, net_c: np.ndarray,
+             net_e: np.ndarray, detail: bool) -> None:
+    """Segment ``s``: one warm period into per_c/per_e and its prologue into pro_c/pro_e; with ``detail`` the
+    phase and network tallies (this point's) get ``seg_repeats[s]`` periods plus the prologue, row by row."""
+    k0, k1 = w.seg_key_start[s], w.seg_key_start[s + 1]
     resident = np.zeros(k1 - k0, dtype=np.int64)
-    select_resident(key_order[k0:k1], key_bytes[k0:k1], int(h[HW.weight_bytes]), resident)
-    a, b = seg_row_start[s], seg_row_start[s + 1]
-    cost = np.zeros((b - a, N_ROW_COST), dtype=np.int64)
-    energy = np.zeros((b - a, N_ENERGY), dtype=np.float64)
-    # Warm costs first; the cold period differs only in the first reads of resident tensors.
-    _costs(rows, a, b, resident, False, h, cost, energy, False)
-    if warm_mult > 0:
-        _period(rows, a, cost, energy, h, slots, warm_mult, warm_c, warm_e, ph_c, ph_e, net_c, net_e, detail)
-    _costs(rows, a, b, resident, True, h, cost, energy, True)
-    _period(rows, a, cost, energy, h, slots, 1, cold_c, cold_e, ph_c, ph_e, net_c, net_e, detail)
+    select_resident(w.key_order[k0:k1], w.key_bytes[k0:k1], int(h[HW.weight_bytes]), resident)
+    a = w.seg_row_start[s]
+    n = w.seg_row_start[s + 1] - a
+    o0, o1 = w.seg_op_start[s], w.seg_op_start[s + 1]
+    tile = tile_bytes(h)
+    rows = w.rows
+    op_start = w.op_start
+    op_rows = w.op_rows
+    ccost, cen, cdone = cache.cost, cache.energy, cache.done
+    # One pass over the ops' rows: each op's totals and tiles, the period's bytes and energy, the prologue.
+    opc = np.zeros((o1 - o0, N_OP_COST), dtype=np.int64)
+    uk = np.empty((n, 2), dtype=np.int64)  # each row's (distinct row, cost kind), for the detail pass
+    comp_total = 0
+    pro_cycles = 0
+    for o in range(o0, o1):
+        ld = 0
+        st = 0
+        dec = 0
+        comp = 0
+        rd_bytes = 0
+        wr_bytes = 0
+        for q in range(op_start[o], op_start[o + 1]):
+            i = op_rows[q]
+            key = rows[i, ROW.key]
+            res = key >= 0 and resident[key] == 1
+            k = RESIDENT if res else STREAMED
+            u = _costs_of(rows, w.row_uid, i, k, h, ccost, cen, cdone)
+            uk[i - a, 0] = u
+            uk[i - a, 1] = k
+            _add(per_c, per_e, ccost, cen, u, k, 1)
+            rd = ccost[u, k, ROW_COST.read_cycles]
+            wr = ccost[u, k, ROW_COST.write_cycles]
+            ld += rd
+            st += wr
+            dec += ccost[u, k, ROW_COST.decode_cycles]
+            comp += ccost[u, k, ROW_COST.compute_cycles]
+            weight_side = key >= 0
+            is_read = rows[i, ROW.is_read] == 1
+            if is_read:
+                if weight_side or rd > 0:
+                    rd_bytes += rows[i, ROW.bytes]
+            elif weight_side or wr > 0:
+                wr_bytes += rows[i, ROW.bytes]
+            if res and is_read and rows[i, ROW.first] == 1:
+                # Prologue: fetched once, before the segment's first period; memory stall of this row.
+                _costs_of(rows, w.row_uid, i, FILL, h, ccost, cen, cdone)
+                _add(pro_c, pro_e, ccost, cen, u, FILL, 1)
+                f = ccost[u, FILL, ROW_COST.read_cycles]
+                pro_cycles += f
+                if detail:
+                    ph, nt = rows[i, ROW.phase], rows[i, ROW.net]
+                    for cv, ev in ((ph_c[ph], ph_e[ph]), (net_c[nt], net_e[nt])):
+                        _add(cv, ev, ccost, cen, u, FILL, 1)
+                        _add_cycles(cv, ev, 0, f, 0, 1, h)
+        v = opc[o - o0]
+        v[OP_COST.load_cycles] = ld
+        v[OP_COST.store_cycles] = st
+        v[OP_COST.decode_cycles] = dec
+        v[OP_COST.compute_cycles] = comp
+        v[OP_COST.tiles] = tile_count(rd_bytes, wr_bytes, tile)
+        comp_total += comp
+    _add_cycles(pro_c, pro_e, 0, pro_cycles, 0, 1, h)
+    idle = np.zeros(o1 - o0, dtype=np.int64)
+    dec_stall = np.zeros(o1 - o0, dtype=np.int64)
+    _, tail = schedule_ops(opc, stream_slots(h), idle, dec_stall)
+    idle_total = 0
+    dec_total = 0
+    for o in range(o1 - o0):
+        idle_total += idle[o]
+        dec_total += dec_stall[o]
+    _add_cycles(per_c, per_e, comp_total, idle_total - dec_total + tail, dec_total, 1, h)
+    if not detail:
+        return
+    # By phase and network: each row's compute; an op's stalls to its attribution row; the drain to the last op's.
+    mem = np.zeros(n, dtype=np.int64)
+    dcy = np.zeros(n, dtype=np.int64)
+    for o in range(o1 - o0):
+        j = w.op_attr[o0 + o] - a
+        dcy[j] += dec_stall[o]
+        mem[j] += idle[o] - dec_stall[o]
+    if o1 > o0:
+        mem[w.op_attr[o1 - 1] - a] += tail
+    reps = w.seg_repeats[s]
+    for j in range(n):
+        u, k = uk[j, 0], uk[j, 1]
+        ph, nt = rows[a + j, ROW.phase], rows[a + j, ROW.net]
+        for cv, ev in ((ph_c[ph], ph_e[ph]), (net_c[nt], net_e[nt])):
+            _add(cv, ev, ccost, cen, u, k, reps)
+            _add_cycles(cv, ev, ccost[u, k, ROW_COST.compute_cycles], mem[j], dcy[j], reps, h)
 
 
 @kernel
-def _point(p: int, seg_row_start: np.ndarray, seg_repeats: np.ndarray, rows: np.ndarray, seg_key_start: np.ndarray,
-           key_bytes: np.ndarray, key_order: np.ndarray, seg_rep: np.ndarray, H: np.ndarray, detail: bool,
-           seg_c: np.ndarray, seg_e: np.ndarray, ph_c: np.ndarray, ph_e: np.ndarray, net_c: np.ndarray,
-           net_e: np.ndarray) -> None:
-    """Hardware point ``p`` (row of ``H``) into its slices of the output arrays (see :func:`simulate_points`)."""
-    S = seg_repeats.shape[0]
+def _point(p: int, w: Arrays, H: np.ndarray, detail: bool, seg_c: np.ndarray, seg_e: np.ndarray, ph_c: np.ndarray,
+           ph_e: np.ndarray, net_c: np.ndarray, net_e: np.ndarray) -> None:
+    """Hardware point ``p`` (row of ``H``) into its slices of the output arrays (see :func:`simulate_points`).
+
+    Without ``detail`` each distinct period (``seg_rep``) is costed once and scaled per segment.
+    """
+    S = w.seg_repeats.shape[0]
     h = H[p]
-    slots = buffer_slots(h)
-    if detail:
-        for s in range(S):
-            _segment(rows, s, seg_row_start, seg_key_start, key_bytes, key_order, h, slots, seg_repeats[s] - 1,
-                     seg_c[p, s], seg_e[p, s], seg_c[p, s], seg_e[p, s], ph_c[p], ph_e[p], net_c[p], net_e[p], True)
-        return
-    # Totals only: each distinct period is scheduled once (cold and warm), then scaled per segment.
-    warm_c = np.zeros((S, N_COUNT), dtype=np.int64)
-    warm_e = np.zeros((S, N_ENERGY), dtype=np.float64)
-    cold_c = np.zeros((S, N_COUNT), dtype=np.int64)
-    cold_e = np.zeros((S, N_ENERGY), dtype=np.float64)
+    cache = _new_cache(w.n_uid)
+    per_c = np.zeros((S, N_COUNT), dtype=np.int64)
+    per_e = np.zeros((S, N_ENERGY), dtype=np.float64)
+    pro_c = np.zeros((S, N_COUNT), dtype=np.int64)
+    pro_e = np.zeros((S, N_ENERGY), dtype=np.float64)
     for s in range(S):
-        if seg_rep[s] == s:
-            _segment(rows, s, seg_row_start, seg_key_start, key_bytes, key_order, h, slots, 1, warm_c[s],
-                     warm_e[s], cold_c[s], cold_e[s], ph_c[p], ph_e[p], net_c[p], net_e[p], False)
+        if detail or w.seg_rep[s] == s:
+            _segment(w, s, h, cache, per_c[s], per_e[s], pro_c[s], pro_e[s], ph_c[p], ph_e[p], net_c[p], net_e[p],
+                     detail)
     for s in range(S):
-        r = seg_rep[s]
-        m = seg_repeats[s] - 1
+        r = s if detail else w.seg_rep[s]
+        m = w.seg_repeats[s]
         for q in range(N_COUNT):
-            seg_c[p, s, q] = cold_c[r, q] + m * warm_c[r, q]
+            seg_c[p, s, q] = pro_c[r, q] + m * per_c[r, q]
         for q in range(N_ENERGY):
-            seg_e[p, s, q] = cold_e[r, q] + m * warm_e[r, q]
+            seg_e[p, s, q] = pro_e[r, q] + m * per_e[r, q]
 
 
 @kernel
@@ -186,32 +253,27 @@ def _zeros(P: int, S: int, n_phase: int, n_net: int):
 
 
 @kernel(parallel=True)
-def simulate_points(seg_row_start: np.ndarray, seg_repeats: np.ndarray, rows: np.ndarray,
-                    seg_key_start: np.ndarray, key_bytes: np.ndarray, key_order: np.ndarray, seg_rep: np.ndarray,
-                    H: np.ndarray, n_phase: int, n_net: int, detail: bool = True):
-    """Simulate a workload on every hardware point (rows of ``H``, shape (P, N_HW)), points in parallel.
+def simulate_points(w: Arrays, H: np.ndarray, n_phase: int, n_net: int, detail: bool = True):
+    """Simulate a workload (its :class:`Arrays`) on every hardware point (rows of ``H``, shape (P, N_HW)),
+    points in parallel.
 
     Returns the arrays of an :class:`~accelsim.engine_output.EngineOutput`, in its field order:
         seg_c (P, S, N_COUNT) int64, seg_e (P, S, N_ENERGY) float64 [pJ], ph_c (P, n_phase, N_COUNT),
         ph_e (P, n_phase, N_ENERGY), net_c (P, n_net, N_COUNT), net_e (P, n_net, N_ENERGY).
     """
-    seg_c, seg_e, ph_c, ph_e, net_c, net_e = _zeros(H.shape[0], seg_repeats.shape[0], n_phase, n_net)
+    seg_c, seg_e, ph_c, ph_e, net_c, net_e = _zeros(H.shape[0], w.seg_repeats.shape[0], n_phase, n_net)
     for p in prange(H.shape[0]):
-        _point(p, seg_row_start, seg_repeats, rows, seg_key_start, key_bytes, key_order, seg_rep, H, detail,
-               seg_c, seg_e, ph_c, ph_e, net_c, net_e)
+        _point(p, w, H, detail, seg_c, seg_e, ph_c, ph_e, net_c, net_e)
     return seg_c, seg_e, ph_c, ph_e, net_c, net_e
 
 
 @kernel
-def simulate_points_serial(seg_row_start: np.ndarray, seg_repeats: np.ndarray, rows: np.ndarray,
-                           seg_key_start: np.ndarray, key_bytes: np.ndarray, key_order: np.ndarray,
-                           seg_rep: np.ndarray, H: np.ndarray, n_phase: int, n_net: int, detail: bool = True):
+def simulate_points_serial(w: Arrays, H: np.ndarray, n_phase: int, n_net: int, detail: bool = True):
     """:func:`simulate_points` on one thread. One point takes a tenth of a millisecond: handing it to the thread
     pool costs more, and on a loaded machine tens of milliseconds (waiting for a worker thread's time slice)."""
-    seg_c, seg_e, ph_c, ph_e, net_c, net_e = _zeros(H.shape[0], seg_repeats.shape[0], n_phase, n_net)
+    seg_c, seg_e, ph_c, ph_e, net_c, net_e = _zeros(H.shape[0], w.seg_repeats.shape[0], n_phase, n_net)
     for p in range(H.shape[0]):
-        _point(p, seg_row_start, seg_repeats, rows, seg_key_start, key_bytes, key_order, seg_rep, H, detail,
-               seg_c, seg_e, ph_c, ph_e, net_c, net_e)
+        _point(p, w, H, detail, seg_c, seg_e, ph_c, ph_e, net_c, net_e)
     return seg_c, seg_e, ph_c, ph_e, net_c, net_e
 
 
@@ -221,7 +283,5 @@ def run(workload: Workload, H: np.ndarray, n_phase: int, n_net: int, detail: boo
     if H.shape[1] != N_HW:
         raise ValueError(f"hardware points must have {N_HW} slots, got {H.shape[1]}")
     fn = simulate_points_serial if H.shape[0] == 1 else simulate_points
-    seg_c, seg_e, ph_c, ph_e, net_c, net_e = fn(
-        workload.seg_row_start, workload.seg_repeats, workload.rows, workload.seg_key_start, workload.key_bytes,
-        workload.key_order, workload.seg_rep, H, n_phase, n_net, detail)
+    seg_c, seg_e, ph_c, ph_e, net_c, net_e = fn(arrays(workload), H, n_phase, n_net, detail)
     return EngineOutput(segments=Tally(seg_c, seg_e), phases=Tally(ph_c, ph_e), networks=Tally(net_c, net_e))

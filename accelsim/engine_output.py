@@ -44,7 +44,7 @@ class EngineOutput:
     """Figures of one workload on P hardware points.
 
     Attributes:
-        segments: (P, S, ·) per trace segment (whole segment: cold period plus warm repetitions).
+        segments: (P, S, ·) per trace segment (whole segment: its prologue plus its periods).
         phases: (P, n_phase, ·) by :data:`accelsim.trace.PHASES`; zeros unless run with detail.
         networks: (P, n_net, ·) by :data:`accelsim.trace.NETWORKS`; zeros unless run with detail.
     """

@@ -1,11 +1,12 @@
 """The reference engine: the same model as discrete-event SimPy processes, one period at a time.
 
-Each segment's cold and warm periods are costed (:func:`accelsim.period.period_costs`, with residency
-recomputed in plain Python) and scheduled as SimPy processes (:func:`accelsim.period.schedule_period`);
-this module attributes every cycle and picojoule to its row, phase, network and segment. It shares the
-per-row cost model with the fast engine and nothing else (it imports nothing from
-:mod:`accelsim.engine_fast`), so it checks the fast engine's residency, scheduling and accounting. It
-simulates two periods per segment (cold, warm), never every step.
+Each segment's warm period is costed (:func:`accelsim.period.period_costs`, with residency recomputed in
+plain Python), grouped into tiled ops (:func:`accelsim.period.op_tiles`) and scheduled as SimPy processes
+(:func:`accelsim.period.schedule_period`); the segment's prologue fetches its resident tensors. This
+module attributes every cycle and picojoule to its row, phase, network and segment. It shares the per-row
+cost model with the fast engine and nothing else (it imports nothing from :mod:`accelsim.engine_fast` or
+:mod:`accelsim.tiles`), so it checks the fast engine's residency, tiling, scheduling and accounting. It
+simulates one period per segment, never every step.
 """
 
 from __future__ import annotations
@@ -16,11 +17,28 @@ import numpy as np
 
 from accelsim import model
 from accelsim.engine_output import EngineOutput, Tally
-from accelsim.layouts import COUNT, ENERGY, ROW, ROW_COST, pack
-from accelsim.period import period_costs, schedule_period
+from accelsim.layouts import COUNT, ENERGY, HW, N_ENERGY, N_ROW_COST, ROW, ROW_COST, pack
+from accelsim.period import op_tiles, period_costs, schedule_period, segment_resident, tile_size
 
 if TYPE_CHECKING:
     from accelsim.workload import Workload
+
+
+def _counts(c: np.ndarray, cycles: int, memory: int, decode: int) -> np.ndarray:
+    """A row's count vector: its costs ``c`` (slots ROW_COST) and ``cycles`` of which ``memory`` and ``decode``
+    are stalls."""
+    return pack(COUNT, {
+        "cycles": cycles,
+        "compute_cycles": cycles - memory - decode,
+        "stall_memory_cycles": memory,
+        "stall_decode_cycles": decode,
+        "dram_read_bytes": c[ROW_COST.dram_read_bytes],
+        "dram_write_bytes": c[ROW_COST.dram_write_bytes],
+        "dram_row_activations": c[ROW_COST.dram_row_activations],
+        "macs": c[ROW_COST.macs],
+        "sram_read_bytes": c[ROW_COST.sram_read_bytes],
+        "sram_write_bytes": c[ROW_COST.sram_write_bytes],
+    }, np.int64)
 
 
 def run(workload: Workload, H: np.ndarray, n_phase: int, n_net: int, detail: bool = True) -> EngineOutput:
@@ -31,37 +49,39 @@ def run(workload: Workload, H: np.ndarray, n_phase: int, n_net: int, detail: boo
     rows = workload.rows
     for p in range(P):
         h = H[p]
-        slots = model.buffer_slots(h)
+        slots = 2 if h[HW.double_buffer] > 0.5 else 1
         for s in range(S):
             a = int(workload.seg_row_start[s])
             reps = int(workload.seg_repeats[s])
-            for cold, mult in ((True, 1), (False, reps - 1)):
-                if mult == 0:
-                    continue
-                cost, energy = period_costs(workload, s, h, cold)
-                sched = schedule_period(cost, slots)
-                n = cost.shape[0]
-                for j in range(n):
-                    c = cost[j]
-                    comp = int(c[ROW_COST.compute_cycles])
-                    tail = sched.tail if j == n - 1 else 0
-                    cyc = comp + sched.idle[j] + tail
-                    cv = pack(COUNT, {
-                        "cycles": cyc,
-                        "compute_cycles": comp,
-                        "stall_memory_cycles": sched.idle[j] - sched.decode_stall[j] + tail,
-                        "stall_decode_cycles": sched.decode_stall[j],
-                        "dram_read_bytes": c[ROW_COST.dram_read_bytes],
-                        "dram_write_bytes": c[ROW_COST.dram_write_bytes],
-                        "dram_row_activations": c[ROW_COST.dram_row_activations],
-                        "macs": c[ROW_COST.macs],
-                        "sram_read_bytes": c[ROW_COST.sram_read_bytes],
-                        "sram_write_bytes": c[ROW_COST.sram_write_bytes],
-                    }, np.int64)
-                    ev = energy[j].copy()
-                    ev[ENERGY.static] = model.static_pj(cyc, h)
-                    phase, network = int(rows[a + j, ROW.phase]), int(rows[a + j, ROW.net])
-                    for tally, idx in ((seg, (p, s)), (ph, (p, phase)), (net, (p, network))):
-                        tally.counts[idx] += cv * mult
-                        tally.energy_pj[idx] += ev * mult
+            cost, energy = period_costs(workload, s, h)
+            ops = op_tiles(workload, s, cost, tile_size(h))
+            sched = schedule_period(ops, slots)
+            o0, o1 = int(workload.seg_op_start[s]), int(workload.seg_op_start[s + 1])
+            attr = [int(x) - a for x in workload.op_attr[o0:o1]]
+            memory = [0] * cost.shape[0]
+            decode = [0] * cost.shape[0]
+            for j, idle, dec in zip(attr, sched.idle, sched.decode_stall, strict=True):
+                memory[j] += idle - dec
+                decode[j] += dec
+            if attr:
+                memory[attr[-1]] += sched.tail
+            resident = segment_resident(workload, s, h)
+            entries = []  # (row in segment, counts, energy, multiplicity)
+            for j in range(cost.shape[0]):
+                cyc = int(cost[j, ROW_COST.compute_cycles]) + memory[j] + decode[j]
+                entries.append((j, _counts(cost[j], cyc, memory[j], decode[j]), energy[j], cyc, reps))
+                r = rows[a + j]
+                if int(r[ROW.key]) in resident and r[ROW.first] == 1 and r[ROW.is_read] == 1:
+                    # The prologue: the resident tensor is fetched once, before the segment's first period.
+                    pc, pe = np.zeros(N_ROW_COST, np.int64), np.zeros(N_ENERGY)
+                    model.transfer_costs(int(r[ROW.bytes]), False, h, pc, pe)
+                    f = int(pc[ROW_COST.read_cycles])
+                    entries.append((j, _counts(pc, f, f, 0), pe, f, 1))
+            for j, cv, e, cyc, mult in entries:
+                ev = e.copy()
+                ev[ENERGY.static] = model.static_pj(cyc, h)
+                phase, network = int(rows[a + j, ROW.phase]), int(rows[a + j, ROW.net])
+                for tally, idx in ((seg, (p, s)), (ph, (p, phase)), (net, (p, network))):
+                    tally.counts[idx] += cv * mult
+                    tally.energy_pj[idx] += ev * mult
     return EngineOutput(segments=seg, phases=ph, networks=net)

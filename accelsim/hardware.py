@@ -62,10 +62,13 @@ class SRAMConfig:
 
     Attributes:
         weight_kib: bytes for weights and their training state (grads, Adam moments), any compression.
-            Tensors that fit stay resident across steps; the rest stream through a double-buffered half.
+            Tensors that fit stay resident across steps; the rest stream through the stream region.
         act_kib: activation buffer; an activation tensor larger than it goes to DRAM and back.
         banks: SRAM banks (documented for the energy/area tables; the model assumes conflict-free access).
-        double_buffer: whether loading the next transaction overlaps the current compute.
+        double_buffer: whether loading the next tile overlaps decode and compute of this one (the stream
+            region holds two tiles), or not (one tile: load, then decode and compute).
+        stream_kib: the stream region of the weight buffer, where tiles read from DRAM land (at most half
+            the weight buffer); split into two tiles with double buffering.
         read_pj_per_byte, write_pj_per_byte: access energy.
         leakage_mw: static power of the arrays.
     """
@@ -74,6 +77,7 @@ class SRAMConfig:
     act_kib: float = 64.0
     banks: int = 4
     double_buffer: bool = True
+    stream_kib: float = 32.0
     read_pj_per_byte: float = 1.25
     write_pj_per_byte: float = 1.25
     leakage_mw: float = 5.0

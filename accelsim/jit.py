@@ -34,7 +34,7 @@ from numba import prange
 PACKAGE_DIR = Path(__file__).resolve().parent
 PACKAGE = PACKAGE_DIR.name
 #: Modules (of this package) that define kernels; tests/test_kernel_cache.py checks the list is complete.
-KERNEL_MODULES = ("model", "systolic", "engine_fast")
+KERNEL_MODULES = ("model", "systolic", "tiles", "engine_fast")
 #: Folders of other sources older than this are removed.
 STALE_AFTER_S = 24 * 3600.0
 
@@ -145,19 +145,21 @@ def cache_dir() -> Path | None:
     return None
 
 
-def kernel(fn: Callable[..., Any] | None = None, *, parallel: bool = False) -> Any:
-    """Compile ``fn`` with numba (nopython), cached under :func:`cache_dir`. Use as ``@kernel`` or
-    ``@kernel(parallel=True)``."""
+def kernel(fn: Callable[..., Any] | None = None, *, parallel: bool = False, inline: bool = False) -> Any:
+    """Compile ``fn`` with numba (nopython), cached under :func:`cache_dir`. Use as ``@kernel``,
+    ``@kernel(parallel=True)`` or ``@kernel(inline=True)`` (a small helper of an inner loop, inlined into its
+    callers by numba, so a call costs no reference counts of its array arguments)."""
     if fn is None:
-        return functools.partial(kernel, parallel=parallel)
+        return functools.partial(kernel, parallel=parallel, inline=inline)
+    options = {"parallel": parallel, "inline": "always" if inline else "never"}
     folder = cache_dir()
     if folder is None:
-        return numba.njit(cache=False, parallel=parallel)(fn)
+        return numba.njit(cache=False, **options)(fn)
     # numba reads its cache folder from config when a function is decorated; point it at ours for this one.
     with _lock:
         saved = numba.config.CACHE_DIR
         numba.config.CACHE_DIR = str(folder)
         try:
-            return numba.njit(cache=True, parallel=parallel)(fn)
+            return numba.njit(cache=True, **options)(fn)
         finally:
             numba.config.CACHE_DIR = saved

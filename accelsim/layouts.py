@@ -58,6 +58,7 @@ class HardwareSlots(NamedTuple):
     weight_bytes: int                 # weight SRAM, bytes
     act_bytes: int                    # activation SRAM, bytes
     double_buffer: int                # 1.0 with double buffering
+    stream_bytes: int                 # stream region of the weight buffer, bytes (tiles from DRAM land there)
     sram_read_pj_per_byte: int
     sram_write_pj_per_byte: int
     dram_gbps: int                    # effective DRAM peak, 1e9 B/s
@@ -123,12 +124,28 @@ class RowCostSlots(NamedTuple):
     sram_write_bytes: int
 
 
+class OpCostSlots(NamedTuple):
+    """One op of a period on one hardware point: the sums of its rows' costs and its tiling (int64).
+
+    An op is the rows one unit of work reads and writes (:func:`accelsim.workload.group_ops`); it streams
+    in ``tiles`` tiles, each carrying an equal share (to the cycle) of every total below.
+    """
+
+    load_cycles: int                  # DMA cycles of its DRAM reads
+    store_cycles: int                 # DMA cycles of its DRAM writes
+    decode_cycles: int
+    compute_cycles: int
+    tiles: int                        # tiles it streams in (>= 1)
+
+
 HW = index_of(HardwareSlots)
 ROW = index_of(RowSlots)
 KIND = index_of(RowKinds)
 ROW_COST = index_of(RowCostSlots)
+OP_COST = index_of(OpCostSlots)
 #: Count and energy vectors: the fields of accelsim.records.Counts and EnergyBreakdown, in order.
 COUNT = index_of(namedtuple("CountSlots", COUNT_NAMES))
 ENERGY = index_of(namedtuple("EnergySlots", ENERGY_NAMES))
 
 N_HW, N_ROW, N_ROW_COST, N_COUNT, N_ENERGY = len(HW), len(ROW), len(ROW_COST), len(COUNT), len(ENERGY)
+N_OP_COST = len(OP_COST)

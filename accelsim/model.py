@@ -34,6 +34,7 @@ def pack_hardware(hw: HardwareConfig) -> np.ndarray:
         "weight_bytes": math.floor(hw.sram.weight_kib * 1024),
         "act_bytes": math.floor(hw.sram.act_kib * 1024),
         "double_buffer": 1.0 if hw.sram.double_buffer else 0.0,
+        "stream_bytes": math.floor(hw.sram.stream_kib * 1024),
         "sram_read_pj_per_byte": hw.sram.read_pj_per_byte,
         "sram_write_pj_per_byte": hw.sram.write_pj_per_byte,
         "dram_gbps": hw.dram.peak_gbps,
@@ -88,14 +89,14 @@ def dram_transfer(nbytes: int, is_write: bool, h: np.ndarray) -> tuple[int, int,
 
 
 @kernel
-def row_costs(r: np.ndarray, resident: bool, cold: bool, h: np.ndarray, cost: np.ndarray, energy: np.ndarray) -> None:
-    """Costs of one transaction on hardware ``h``: writes ``cost`` (slots :data:`ROW_COST`, int64) and
-    ``energy`` (slots :data:`ENERGY`, pJ; the static part is the scheduler's and is left 0).
+def row_costs(r: np.ndarray, resident: bool, h: np.ndarray, cost: np.ndarray, energy: np.ndarray) -> None:
+    """Costs of one transaction on hardware ``h`` in a (warm) period: writes ``cost`` (slots :data:`ROW_COST`,
+    int64) and ``energy`` (slots :data:`ENERGY`, pJ; the static part is the scheduler's and is left 0).
 
     Args:
         r: the row's integer inputs (slots :data:`ROW`).
-        resident: the row's weight-side tensor stays in the weight SRAM across steps.
-        cold: first period of a segment (resident tensors are fetched on their first access).
+        resident: the row's weight-side tensor stays in the weight SRAM across steps (it was fetched once, by
+            the segment's prologue: :func:`transfer_costs`), so it moves no DRAM bytes here.
     """
     nbytes = r[ROW.bytes]
     is_read = r[ROW.is_read] == 1
@@ -103,8 +104,7 @@ def row_costs(r: np.ndarray, resident: bool, cold: bool, h: np.ndarray, cost: np
     # Off-chip or on-chip?
     offchip = True
     if kind == KIND.weight_side:
-        if resident:
-            offchip = cold and is_read and r[ROW.first] == 1
+        offchip = not resident
     elif kind == KIND.activation:
         offchip = nbytes > h[HW.act_bytes]
     rd_bytes = nbytes if (offchip and is_read) else 0
@@ -152,6 +152,31 @@ def row_costs(r: np.ndarray, resident: bool, cold: bool, h: np.ndarray, cost: np
 
 
 @kernel
+def transfer_costs(nbytes: int, is_write: bool, h: np.ndarray, cost: np.ndarray, energy: np.ndarray) -> None:
+    """A bare DRAM transfer of ``nbytes`` with no work attached (a resident tensor's fill, a spill or refill):
+    overwrites ``cost`` (slots :data:`ROW_COST`) and ``energy`` (slots :data:`ENERGY`, pJ, static left 0).
+
+    A read fills SRAM (its bytes are written there); a write drains bytes whose SRAM write was counted when
+    they were produced, as for any write transaction.
+    """
+    cyc, bus, acts = dram_transfer(nbytes, is_write, h)
+    for q in range(cost.shape[0]):
+        cost[q] = 0
+    for q in range(energy.shape[0]):
+        energy[q] = 0.0
+    if is_write:
+        cost[ROW_COST.write_cycles] = cyc
+        cost[ROW_COST.dram_write_bytes] = bus
+    else:
+        cost[ROW_COST.read_cycles] = cyc
+        cost[ROW_COST.dram_read_bytes] = bus
+        cost[ROW_COST.sram_write_bytes] = nbytes
+    cost[ROW_COST.dram_row_activations] = acts
+    energy[ENERGY.dram] = bus * BITS_PER_BYTE * h[HW.io_pj_per_bit] + acts * h[HW.act_pj]
+    energy[ENERGY.sram] = cost[ROW_COST.sram_write_bytes] * h[HW.sram_write_pj_per_byte]
+
+
+@kernel
 def static_pj(cycles: int, h: np.ndarray) -> float:
     """Static energy over ``cycles`` accelerator cycles (logic + SRAM leakage + DRAM background)."""
     # mW × µs = nJ = 1e3 pJ; cycles / MHz = µs.
@@ -159,9 +184,18 @@ def static_pj(cycles: int, h: np.ndarray) -> float:
 
 
 @kernel
-def buffer_slots(h: np.ndarray) -> int:
-    """Row buffers in flight: 2 with double buffering, else 1."""
+def stream_slots(h: np.ndarray) -> int:
+    """Tiles the stream region holds at once: 2 with double buffering (load the next while this one is
+    decoded and computed), else 1."""
     return 2 if h[HW.double_buffer] > 0.5 else 1
+
+
+@kernel
+def tile_bytes(h: np.ndarray) -> int:
+    """Bytes of one tile: the stream region (``sram.stream_kib``, at most half the weight buffer) over
+    :func:`stream_slots`, and never less than one DRAM burst (the smallest transfer there is)."""
+    stream = min(int(h[HW.stream_bytes]), int(h[HW.weight_bytes]) // 2)
+    return max(int(h[HW.burst_bytes]), stream // stream_slots(h))
 
 
 @kernel

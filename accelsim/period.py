@@ -1,20 +1,28 @@
 """The schedule of one period as SimPy processes: what the reference engine and ``accelsim timeline`` share.
 
-Processes (parameters passed in, as in SimPy's carwash example):
+A period's rows are grouped into ops (:attr:`accelsim.workload.Workload.op_start`), each op streams in
+tiles (:func:`op_tiles`), and the tiles go through these processes (parameters passed in, as in SimPy's
+carwash example):
 
-* ``buffer_alloc``: the SRAM row buffers, a ``simpy.Resource`` with 2 slots under double buffering (else 1);
-  a row holds a slot from its grant until its compute ends.
-* ``dma``: one DMA engine with an in-order queue: load(0), load(1), store(0), load(2), store(1), …
-* ``decoder`` and ``pe``: in-order servers.
+* ``acquirer``: the stream region, a ``simpy.Resource`` with 2 slots under double buffering (else 1); a
+  tile of an op that reads DRAM takes a slot, in tile order, and holds it until its compute ends;
+* ``loader``: in tile order, asks the bus for each tile's load once the tile has its slot;
+* ``bus``: one DMA engine; it serves the waiting loads and stores first come, first served by the cycle
+  each became ready (a load winning a tie), one transfer at a time (:class:`Bus`);
+* ``decoder``: in order; a tile once it is loaded and the tile two before it is computed;
+* ``pe``: in order; a tile once it is decoded. When its compute ends it gives back its slot and hands its
+  store (if any) to the bus.
 
 Residency is recomputed here in plain Python (:func:`resident_keys`), independently of the compiled
-:func:`accelsim.model.select_resident`, and every row's costs come from the shared cost model
-(:func:`accelsim.model.row_costs`), so the reference engine checks the fast engine's residency, scheduling
-and accounting, not the cost formulas (those are tested on their own and against SCALE-Sim).
+:func:`accelsim.model.select_resident`, and so are the ops' totals and tiles (:func:`op_tiles`,
+independently of :mod:`accelsim.tiles`); every row's costs come from the shared cost model
+(:func:`accelsim.model.row_costs`), so the reference engine checks the fast engine's residency, tiling,
+scheduling and accounting, not the cost formulas (those are tested on their own and against SCALE-Sim).
 """
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -22,43 +30,69 @@ import numpy as np
 import simpy
 
 from accelsim import model
-from accelsim.layouts import HW, N_ENERGY, N_ROW_COST, ROW, ROW_COST
+from accelsim.layouts import HW, KIND, N_ENERGY, N_ROW_COST, ROW, ROW_COST
 
 if TYPE_CHECKING:
     from accelsim.workload import Workload
 
+#: Bus request kinds, in tie-break order: a load ready at the same cycle as a store goes first.
+LOAD, STORE = 0, 1
+
 
 @dataclass(frozen=True)
 class Span:
-    """One activity of a period: ``track`` ("dram", "decoder", "pe" or "sram<k>", the row buffer held) busy
-    with period row ``row`` over cycles [start, end)."""
+    """One activity of a period: ``track`` ("dram", "decoder", "pe" or "sram<k>", the stream slot held) busy
+    with tile ``tile`` of op ``op`` over cycles [start, end)."""
 
     track: str
-    row: int
+    op: int
+    tile: int
     start: int
     end: int
 
 
 @dataclass(frozen=True)
-class PeriodSchedule:
-    """The schedule of one period of n rows.
+class OpTiles:
+    """An op's totals on one hardware point (cycles) and the tiles it streams in.
 
     Attributes:
-        idle: (n,) PE idle cycles before each row's compute (its stall).
-        decode_stall: (n,) the part of ``idle`` spent waiting for the decoder, min(idle, decode cycles).
-        tail: cycles the last store drains after the last compute ends.
+        load_cycles, store_cycles, decode_cycles, compute_cycles: sums over its rows.
+        tiles: T >= 1; tile t carries X // T + (1 if t < X % T else 0) of each total X.
+    """
+
+    load_cycles: int
+    store_cycles: int
+    decode_cycles: int
+    compute_cycles: int
+    tiles: int
+
+    def share(self, total: int, t: int) -> int:
+        """Tile ``t``'s cycles of ``total``."""
+        return total // self.tiles + (1 if t < total % self.tiles else 0)
+
+
+@dataclass(frozen=True)
+class PeriodSchedule:
+    """The schedule of one period of n ops.
+
+    Attributes:
+        idle: (n,) PE idle cycles before each op's tiles (its stalls).
+        decode_stall: (n,) the part of ``idle`` spent waiting for the decoder, min(idle, decode) per tile.
+        tail: cycles the write queue drains after the last compute ends.
+        cycles: the period's length (the last compute's end plus ``tail``).
         spans: every activity, in the order they ended (empty unless asked for).
     """
 
     idle: tuple[int, ...]
     decode_stall: tuple[int, ...]
     tail: int
+    cycles: int
     spans: tuple[Span, ...] = ()
 
 
 def resident_keys(order: np.ndarray, key_bytes: np.ndarray, capacity: int) -> frozenset[int]:
     """Residency keys that stay on chip: all if they fit in ``capacity`` bytes, else first-fit in priority
-    ``order`` into half of it (the other half streams)."""
+    ``order`` into half of it (the other half is kept for streaming)."""
     if int(key_bytes.sum()) <= capacity:
         return frozenset(range(len(key_bytes)))
     budget, used, out = capacity // 2, 0, set()
@@ -69,110 +103,193 @@ def resident_keys(order: np.ndarray, key_bytes: np.ndarray, capacity: int) -> fr
     return frozenset(out)
 
 
-def period_costs(wl: Workload, s: int, h: np.ndarray, cold: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Costs of the period rows of segment ``s`` on packed hardware ``h``, cold (first) or warm period.
+def segment_resident(wl: Workload, s: int, h: np.ndarray) -> frozenset[int]:
+    """Segment ``s``'s resident residency keys on packed hardware ``h``."""
+    k0, k1 = int(wl.seg_key_start[s]), int(wl.seg_key_start[s + 1])
+    return resident_keys(wl.key_order[k0:k1], wl.key_bytes[k0:k1], int(h[HW.weight_bytes]))
+
+
+def period_costs(wl: Workload, s: int, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Costs of the period rows of segment ``s`` on packed hardware ``h`` in a warm period.
 
     Returns (cost (n, N_ROW_COST) int64 by :data:`accelsim.layouts.ROW_COST`, energy (n, N_ENERGY) float64
     pJ by :data:`accelsim.layouts.ENERGY`, static part 0).
     """
-    k0, k1 = int(wl.seg_key_start[s]), int(wl.seg_key_start[s + 1])
-    resident = resident_keys(wl.key_order[k0:k1], wl.key_bytes[k0:k1], int(h[HW.weight_bytes]))
+    resident = segment_resident(wl, s, h)
     a, b = int(wl.seg_row_start[s]), int(wl.seg_row_start[s + 1])
     cost = np.zeros((b - a, N_ROW_COST), dtype=np.int64)
     energy = np.zeros((b - a, N_ENERGY), dtype=np.float64)
     for j, i in enumerate(range(a, b)):
         key = int(wl.rows[i, ROW.key])
-        model.row_costs(wl.rows[i], key >= 0 and key in resident, cold, h, cost[j], energy[j])
+        model.row_costs(wl.rows[i], key >= 0 and key in resident, h, cost[j], energy[j])
     return cost, energy
 
 
-def schedule_period(cost: np.ndarray, slots: int, record_spans: bool = False) -> PeriodSchedule:
-    """Run one period of rows with costs ``cost`` (n, N_ROW_COST) through the SimPy processes.
+def tile_size(h: np.ndarray) -> int:
+    """Bytes of one tile: the stream region (at most half the weight buffer) over the slots, at least a burst."""
+    slots = 2 if h[HW.double_buffer] > 0.5 else 1
+    stream = min(int(h[HW.stream_bytes]), int(h[HW.weight_bytes]) // 2)
+    return max(int(h[HW.burst_bytes]), stream // slots)
 
-    ``slots``: row buffers (2 with double buffering, else 1). With ``record_spans`` every activity is kept
-    as a :class:`Span` (for timelines).
+
+def op_tiles(wl: Workload, s: int, cost: np.ndarray, tile: int) -> list[OpTiles]:
+    """The ops of segment ``s`` with the row costs ``cost`` of :func:`period_costs`, tiled by ``tile`` bytes.
+
+    T = max(1, ceil(max(bytes read, bytes written) / tile)), counting the bytes of every weight-side row
+    (resident or not) and of every row that crosses the DRAM bus.
     """
-    n = cost.shape[0]
-    rd = [int(x) for x in cost[:, ROW_COST.read_cycles]]
-    wr = [int(x) for x in cost[:, ROW_COST.write_cycles]]
-    dec = [int(x) for x in cost[:, ROW_COST.decode_cycles]]
-    comp = [int(x) for x in cost[:, ROW_COST.compute_cycles]]
-    spans: list[Span] = []
-    granted_at = [0] * n
-    idle = [0] * n
-    dec_stall = [0] * n
+    a = int(wl.seg_row_start[s])
+    out = []
+    for o in range(int(wl.seg_op_start[s]), int(wl.seg_op_start[s + 1])):
+        idx = [int(i) for i in wl.op_rows[int(wl.op_start[o]):int(wl.op_start[o + 1])]]
+        c = cost[[i - a for i in idx]]
+        streamed_rd = streamed_wr = 0
+        for i, ci in zip(idx, c, strict=True):
+            on_bus_rd, on_bus_wr = ci[ROW_COST.read_cycles] > 0, ci[ROW_COST.write_cycles] > 0
+            weight_side = wl.rows[i, ROW.kind] == KIND.weight_side
+            if wl.rows[i, ROW.is_read] == 1 and (weight_side or on_bus_rd):
+                streamed_rd += int(wl.rows[i, ROW.bytes])
+            elif wl.rows[i, ROW.is_read] == 0 and (weight_side or on_bus_wr):
+                streamed_wr += int(wl.rows[i, ROW.bytes])
+        out.append(OpTiles(int(c[:, ROW_COST.read_cycles].sum()), int(c[:, ROW_COST.write_cycles].sum()),
+                           int(c[:, ROW_COST.decode_cycles].sum()), int(c[:, ROW_COST.compute_cycles].sum()),
+                           max(1, -(-max(streamed_rd, streamed_wr) // tile))))
+    return out
 
-    def span(track: str, j: int, start: int, end: int) -> None:
-        if record_spans:
-            spans.append(Span(track, j, start, end))
+
+class Bus:
+    """One DMA engine as a SimPy process: transfers wait in one queue and the bus serves the one that became
+    ready first (ties: loads before stores, then in the order asked), without pre-emption.
+
+    It decides only once every other event of the current cycle has run, so a load and a store that become
+    ready in the same cycle are both seen.
+    """
+
+    def __init__(self, env: simpy.Environment, on_span) -> None:
+        self.env = env
+        self.waiting: list[tuple[int, int, int, int, simpy.Event, tuple]] = []
+        self.seq = 0
+        self.wake = env.event()
+        self.on_span = on_span
+        env.process(self.serve())
+
+    def transfer(self, ready: int, kind: int, cycles: int, label: tuple) -> simpy.Event:
+        """Ask for a transfer of ``cycles`` that became ready at cycle ``ready``; the event fires when it is done."""
+        done = self.env.event()
+        heapq.heappush(self.waiting, (ready, kind, self.seq, cycles, done, label))
+        self.seq += 1
+        if not self.wake.triggered:
+            self.wake.succeed()
+        return done
+
+    def serve(self):
+        env = self.env
+        while True:
+            if not self.waiting:
+                self.wake = env.event()
+                yield self.wake
+            while env.peek() == env.now:  # let the rest of this cycle happen first
+                yield env.timeout(0)
+            _, _, _, cycles, done, label = heapq.heappop(self.waiting)
+            t0 = env.now
+            yield env.timeout(cycles)
+            self.on_span("dram", label, t0, env.now)
+            done.succeed()
+
+
+def schedule_period(ops: list[OpTiles], slots: int, record_spans: bool = False) -> PeriodSchedule:
+    """Run one period's ops (from :func:`op_tiles`) tile by tile through the SimPy processes, from an empty
+    pipeline at cycle 0.
+
+    ``slots``: tiles the stream region holds (2 with double buffering, else 1). With ``record_spans`` every
+    activity is kept as a :class:`Span` (for timelines).
+    """
+    tiles = [(o, t) for o, op in enumerate(ops) for t in range(op.tiles)]
+    n = len(tiles)
+
+    def part(j: int, field: str) -> int:
+        o, t = tiles[j]
+        return ops[o].share(getattr(ops[o], field), t)
+
+    uses = [ops[o].load_cycles > 0 for o, _ in tiles]
+    spans: list[Span] = []
+    idle = [0] * len(ops)
+    dec_stall = [0] * len(ops)
+
+    def span(track: str, label: tuple, start: int, end: int) -> None:
+        if record_spans and end > start:
+            spans.append(Span(track, label[0], label[1], start, end))
 
     env = simpy.Environment()
-    buffers = simpy.Resource(env, capacity=slots)
-    granted = [env.event() for _ in range(n)]
+    stream = simpy.Resource(env, capacity=slots)
+    bus = Bus(env, span)
+    acquired = [env.event() for _ in range(n)]
     loaded = [env.event() for _ in range(n)]
     decoded = [env.event() for _ in range(n)]
     computed = [env.event() for _ in range(n)]
-    requests: list = [None] * n
+    holds: list = [None] * n
 
-    def buffer_alloc():
-        for i in range(n):
-            req = buffers.request()
-            requests[i] = req
-            yield req
-            granted_at[i] = env.now
-            granted[i].succeed()
-            if rd[i] == 0:
-                loaded[i].succeed()  # nothing to fetch: the row is ready once it has a buffer
+    def acquirer():
+        users = 0
+        for j in range(n):
+            if uses[j]:
+                req = stream.request()
+                yield req
+                holds[j] = (req, env.now, users % slots)
+                users += 1
+                acquired[j].succeed(env.now)
 
-    def store(i: int):
-        if wr[i] > 0:
-            yield computed[i]
-            t0 = env.now
-            yield env.timeout(wr[i])
-            span("dram", i, t0, env.now)
-
-    def dma():
-        for i in range(n):
-            if rd[i] > 0:
-                yield granted[i]
-                t0 = env.now
-                yield env.timeout(rd[i])
-                span("dram", i, t0, env.now)
-                loaded[i].succeed()
-            if i > 0:
-                yield from store(i - 1)  # the store of the previous row follows this row's load
-        if n:
-            yield from store(n - 1)
+    def loader():
+        for j in range(n):
+            if uses[j] and part(j, "load_cycles") > 0:
+                ready = yield acquired[j]
+                yield bus.transfer(ready, LOAD, part(j, "load_cycles"), tiles[j])
+                loaded[j].succeed()
 
     def decoder():
-        for i in range(n):
-            yield loaded[i]
-            if dec[i] > 0:
+        for j in range(n):
+            if uses[j]:
+                yield acquired[j]
+                if part(j, "load_cycles") > 0:
+                    yield loaded[j]
+            if j >= 2:
+                yield computed[j - 2]
+            d = part(j, "decode_cycles")
+            if d > 0:
                 t0 = env.now
-                yield env.timeout(dec[i])
-                span("decoder", i, t0, env.now)
-            decoded[i].succeed()
+                yield env.timeout(d)
+                span("decoder", tiles[j], t0, env.now)
+            decoded[j].succeed()
 
     def pe():
-        for i in range(n):
+        for j in range(n):
+            o, _ = tiles[j]
             t0 = env.now
-            yield decoded[i]
-            idle[i] = env.now - t0
-            dec_stall[i] = min(idle[i], dec[i])
-            if comp[i] > 0:
+            yield decoded[j]
+            wait = env.now - t0
+            idle[o] += wait
+            dec_stall[o] += min(wait, part(j, "decode_cycles"))
+            c = part(j, "compute_cycles")
+            if c > 0:
                 t0 = env.now
-                yield env.timeout(comp[i])
-                span("pe", i, t0, env.now)
-            span(f"sram{i % slots}", i, granted_at[i], env.now)
-            buffers.release(requests[i])
-            computed[i].succeed()
+                yield env.timeout(c)
+                span("pe", tiles[j], t0, env.now)
+            computed[j].succeed()
+            if uses[j]:
+                req, since, slot = holds[j]
+                stream.release(req)
+                span(f"sram{slot}", tiles[j], since, env.now)
+            w = part(j, "store_cycles")
+            if w > 0:
+                bus.transfer(env.now, STORE, w, tiles[j])
         return env.now
 
-    env.process(buffer_alloc())
-    dma_proc = env.process(dma())
+    env.process(acquirer())
+    env.process(loader())
     env.process(decoder())
     pe_proc = env.process(pe())
     env.run()
-    if not (dma_proc.triggered and pe_proc.triggered):
+    if not pe_proc.triggered or bus.waiting:
         raise RuntimeError("period schedule deadlocked")  # a bug in the processes, never an input problem
-    return PeriodSchedule(tuple(idle), tuple(dec_stall), env.now - pe_proc.value, tuple(spans))
+    end = env.now
+    return PeriodSchedule(tuple(idle), tuple(dec_stall), end - pe_proc.value, end, tuple(spans))

@@ -1,8 +1,10 @@
 """One simulated training step as a Chrome/Perfetto trace (``chrome://tracing``, https://ui.perfetto.dev).
 
-Tracks: DRAM (the DMA engine's loads and stores), decoder, PE array, and one track per SRAM row buffer (held
-from a transaction's load until its compute ends). Times are in microseconds of the accelerator clock. The
-schedule is the reference engine's (SimPy), the same model the fast engine evaluates.
+Tracks: DRAM (the DMA engine's loads and stores), decoder, PE array, and one track per stream slot of the
+weight buffer (held from a tile's load until its compute ends). Each event is one tile of an op, labelled
+by the op's attribution row. Times are in microseconds of the accelerator clock. The schedule is the
+reference engine's (SimPy), the same model the fast engine evaluates; the segment's prologue (resident
+tensors fetched once) is not drawn, its cycles are in ``otherData``.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from accelsim.atomic import atomic_write_text
 from accelsim.errors import InputError
 from accelsim.hardware import HardwareConfig
 from accelsim.layouts import ROW
-from accelsim.period import period_costs, schedule_period
+from accelsim.period import op_tiles, period_costs, schedule_period, segment_resident, tile_size
 from accelsim.trace import NETWORKS, PHASES, Trace
 from accelsim.workload import build_workload
 
@@ -35,32 +37,40 @@ def step_events(tr: Trace, hw: HardwareConfig, step: int, view: str = "compresse
     wl = build_workload(tr, view)
     h = model.pack_hardware(hw)
     first, period = int(tr.seg_first_step[s]), int(tr.seg_period_steps[s])
-    cold = step < first + period
     k = (step - first) % period
-    a = int(wl.seg_row_start[s])
-    cost, _ = period_costs(wl, s, h, cold)
-    spans = schedule_period(cost, model.buffer_slots(h), record_spans=True).spans
+    cost, _ = period_costs(wl, s, h)
+    sched = schedule_period(op_tiles(wl, s, cost, tile_size(h)), model.stream_slots(h), record_spans=True)
+    spans = sched.spans
+    o0 = int(wl.seg_op_start[s])
+    attr = [int(i) for i in wl.op_attr[o0:int(wl.seg_op_start[s + 1])]]
     us_per_cycle = 1.0 / hw.clock.mhz
-    mine = {j for j in range(cost.shape[0]) if int(wl.rows[a + j, ROW.step]) == k}
-    t0 = min((sp.start for sp in spans if sp.row in mine), default=0)
+    mine = {o for o, i in enumerate(attr) if int(wl.rows[i, ROW.step]) == k}
+    t0 = min((sp.start for sp in spans if sp.op in mine), default=0)
+    resident = segment_resident(wl, s, h)
+    prologue = 0
+    for i in range(int(wl.seg_row_start[s]), int(wl.seg_row_start[s + 1])):
+        r = wl.rows[i]
+        if int(r[ROW.key]) in resident and r[ROW.first] == 1 and r[ROW.is_read] == 1:
+            prologue += model.dram_transfer(int(r[ROW.bytes]), False, h)[0]
     events = [{"name": "process_name", "ph": "M", "pid": 1, "args": {"name": f"{hw.name} step {step}"}}]
     events += [{"name": "thread_name", "ph": "M", "pid": 1, "tid": tid, "args": {"name": name}}
                for name, tid in TRACKS.items()]
     c = tr.rows
     for sp in spans:
-        track, j, st, en = sp.track, sp.row, sp.start, sp.end
-        if j not in mine or en <= st:
+        track, st, en = sp.track, sp.start, sp.end
+        if sp.op not in mine or en <= st:
             continue
-        i = a + j
+        i = attr[sp.op]
         label = f"{c['network'][i]}[{c['layer'][i]}] {c['tensor'][i]} {c['phase'][i]} {c['direction'][i]}"
         events.append({"name": label, "cat": track, "ph": "X", "pid": 1, "tid": TRACKS[track],
                        "ts": (st - t0) * us_per_cycle, "dur": (en - st) * us_per_cycle,
-                       "args": {"cycles": en - st, "scheme": str(c["scheme"][i]), "row": j,
-                                "phase": PHASES[int(wl.rows[i, ROW.phase])],
+                       "args": {"cycles": en - st, "scheme": str(c["scheme"][i]), "op": o0 + sp.op,
+                                "tile": sp.tile, "phase": PHASES[int(wl.rows[i, ROW.phase])],
                                 "network": NETWORKS[int(wl.rows[i, ROW.net])]}})
     return {"traceEvents": events, "displayTimeUnit": "ns",
-            "otherData": {"trace": tr.source, "step": step, "segment": s, "cold": cold, "view": view,
-                          "hardware": hw.name, "clock_mhz": hw.clock.mhz}}
+            "otherData": {"trace": tr.source, "step": step, "segment": s, "view": view, "hardware": hw.name,
+                          "clock_mhz": hw.clock.mhz, "period_cycles": sched.cycles,
+                          "prologue_cycles": prologue}}
 
 
 def write_timeline(tr: Trace, hw: HardwareConfig, step: int, out: str | os.PathLike, view: str = "compressed") -> Path:

@@ -19,10 +19,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from accelsim import formats
-from accelsim.layouts import KIND, ROW, pack
+from accelsim.layouts import KIND, ROW, names, pack
 from accelsim.trace import NETWORKS, PHASES, WEIGHT_SIDE, Trace
 
 VIEWS = ("compressed", "dense")
+#: Columns of :data:`accelsim.layouts.ROW` that say where a row sits (segment key, period position, phase,
+#: network), not what it costs: rows equal in every other column cost the same.
+PLACE_COLUMNS = ("key", "first", "phase", "net", "step")
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,13 @@ class Workload:
         seg_rep: (S,) the first segment whose period (rows, residency keys) is identical to this one's; a
             segment with ``seg_rep[s] == s`` is its own representative. Identical periods cost the same, so
             engines may evaluate each representative once (in the dense view every segment of a run is alike).
+        seg_op_start: (S+1,) offsets of each segment's ops into ``op_start`` / ``op_attr``.
+        op_start: (N_ops+1,) offsets of each op's rows into ``op_rows``.
+        op_rows: (R,) row indices (into ``rows``) in op order: op o is rows ``op_rows[op_start[o]:op_start[o+1]]``.
+        op_attr: (N_ops,) the row an op's stalls are attributed to: its first compute row, else its first row.
+        row_uid: (R,) an index shared by rows whose costs are the same on every hardware point (equal in every
+            column but :data:`PLACE_COLUMNS`); engines may cost each distinct row once per point.
+        n_uid: how many distinct rows there are (``row_uid`` < ``n_uid``).
     """
 
     view: str
@@ -53,6 +63,12 @@ class Workload:
     key_bytes: np.ndarray
     key_order: np.ndarray
     seg_rep: np.ndarray
+    seg_op_start: np.ndarray
+    op_start: np.ndarray
+    op_rows: np.ndarray
+    op_attr: np.ndarray
+    row_uid: np.ndarray
+    n_uid: int
 
     @property
     def n_segments(self) -> int:
@@ -82,6 +98,41 @@ def rebatch(trace: Trace, batch: int) -> dict[str, np.ndarray]:
     c["stored_values"] = np.where(sel, batch * c["cols"], c["stored_values"])
     c["nnz_units"] = np.where(sel, batch * c["cols"], c["nnz_units"])
     return c
+
+
+def group_ops(rows: np.ndarray) -> list[list[int]]:
+    """The ops of one period: its rows (shape (n, N_ROW), in trace order) grouped into units of work.
+
+    An op is what the chip runs as one tiled loop: the operands it reads, the work it does (one GEMM or
+    one vector update) and the results it writes. Scanning in order, a row starts a new op when its phase
+    differs from the previous row's, or when the current op already has its work (a GEMM or vector flops)
+    and the row is a read or has work of its own; otherwise it joins the current op. So a forward layer is
+    (weight read + GEMM, activation write); a backward-data layer (activation read, Wᵀ read + GEMM, input
+    gradient write); backward-weight (gradient write + GEMM); Adam (W, grad, m, v reads, W write + flops,
+    m and v writes); Polyak (online and target reads, target write + flops); the replay read alone.
+
+    Returns the row indices (0-based in ``rows``) of each op, in order.
+    """
+    ops: list[list[int]] = []
+    has_work = False
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        work = bool(r[ROW.m] > 0 or r[ROW.vflops] > 0)
+        new = not ops or r[ROW.phase] != rows[i - 1, ROW.phase] or (has_work and (r[ROW.is_read] == 1 or work))
+        if new:
+            ops.append([])
+            has_work = False
+        ops[-1].append(i)
+        has_work = has_work or work
+    return ops
+
+
+def op_attribution(rows: np.ndarray, op: list[int]) -> int:
+    """The row (index into ``rows``) an op's stalls go to: its first row with work, else its first row."""
+    for i in op:
+        if rows[i, ROW.m] > 0 or rows[i, ROW.vflops] > 0:
+            return i
+    return op[0]
 
 
 def build_workload(trace: Trace, view: str = "compressed", batch: int | None = None) -> Workload:
@@ -173,6 +224,15 @@ def build_workload(trace: Trace, view: str = "compressed", batch: int | None = N
         "dens_den": np.where(structured, rows_ * cols_, 0),
     }, np.int64).reshape(n, -1)
     R = np.ascontiguousarray(R)
+    seg_op_start = np.zeros(S + 1, dtype=np.int64)
+    op_start_l, op_rows_l, op_attr_l = [0], [], []
+    for s in range(S):
+        a, b = int(starts[s]), int(starts[s + 1])
+        for op in group_ops(R[a:b]):
+            op_rows_l.extend(a + i for i in op)
+            op_start_l.append(len(op_rows_l))
+            op_attr_l.append(a + op_attribution(R[a:b], op))
+        seg_op_start[s + 1] = len(op_attr_l)
     rep = np.arange(S, dtype=np.int64)
     seen: dict[bytes, int] = {}
     for s in range(S):
@@ -180,6 +240,14 @@ def build_workload(trace: Trace, view: str = "compressed", batch: int | None = N
         k0, k1 = int(key_start[s]), int(key_start[s + 1])
         sig = R[a:b].tobytes() + b"|" + key_bytes[k0:k1].tobytes() + b"|" + key_order[k0:k1].tobytes()
         rep[s] = seen.setdefault(sig, s)
+    cost_cols = [q for q, name in enumerate(names(ROW)) if name not in PLACE_COLUMNS]
+    if n:
+        uniq, uid = np.unique(R[:, cost_cols], axis=0, return_inverse=True)
+        n_uid = int(uniq.shape[0])
+    else:
+        uid, n_uid = np.zeros(0, np.int64), 0
     return Workload(view, trace.seg_first_step.astype(np.int64), trace.seg_period_steps.astype(np.int64),
                     trace.seg_repeats.astype(np.int64), trace.seg_row_start.astype(np.int64), R,
-                    key_start, key_bytes, key_order, rep)
+                    key_start, key_bytes, key_order, rep, seg_op_start, np.asarray(op_start_l, dtype=np.int64),
+                    np.asarray(op_rows_l, dtype=np.int64), np.asarray(op_attr_l, dtype=np.int64),
+                    np.ascontiguousarray(uid.reshape(-1), dtype=np.int64), n_uid)

@@ -15,7 +15,7 @@ from accelsim.analysis import average_compression, reencode
 from accelsim.errors import InputError
 from accelsim.hardware import load_hardware
 from accelsim.layouts import ROW
-from accelsim.period import period_costs, schedule_period
+from accelsim.period import op_tiles, period_costs, schedule_period, tile_size
 from accelsim.sweep import make_points, parse_axes, run_sweep
 from accelsim.trace import read_trace
 from accelsim.workload import build_workload
@@ -140,12 +140,14 @@ def test_timeline_schedule_matches_engines(tmp_path):
     hw = load_hardware(None, {"sram.weight_kib": "1", "dram.gbps": "3.2"})
     wl = build_workload(tr, "compressed")
     h = model.pack_hardware(hw)
-    cost, _ = period_costs(wl, 0, h, cold=True)
-    spans = schedule_period(cost, model.buffer_slots(h), record_spans=True).spans
-    one = simulate(dataclasses.replace(tr, seg_repeats=np.array([1])), hw)
-    assert max(sp.end for sp in spans) == one.compressed.totals.cycles
+    cost, _ = period_costs(wl, 0, h)
+    sched = schedule_period(op_tiles(wl, 0, cost, tile_size(h)), model.stream_slots(h), record_spans=True)
+    spans = sched.spans
+    one, two = (simulate(dataclasses.replace(tr, seg_repeats=np.array([k])), hw).compressed.totals for k in (1, 2))
+    # One more repetition adds one period: the schedule the timeline draws.
+    assert max(sp.end for sp in spans) == sched.cycles == two.cycles - one.cycles
     pe = sum(sp.end - sp.start for sp in spans if sp.track == "pe")
-    assert pe == one.compressed.totals.compute_cycles
+    assert pe == two.compute_cycles - one.compute_cycles
     out = tmp_path / "step.json"
     r = subprocess.run([sys.executable, "-m", "accelsim.cli", "timeline", str(SAMPLE), "--step", "40001", "-o",
                         str(out)], capture_output=True, text=True)
