@@ -23,6 +23,7 @@ import numpy as np
 from accelsim.engine_output import EngineOutput, Tally
 from accelsim.jit import kernel, prange
 from accelsim.layouts import COUNT, ENERGY, HW, N_COUNT, N_ENERGY, N_HW, N_OP_COST, N_ROW_COST, OP_COST, ROW, ROW_COST
+from accelsim.liveness import activation_plan
 from accelsim.model import row_costs, select_resident, static_pj, stream_slots, tile_bytes, transfer_costs
 from accelsim.tiles import schedule_ops, tile_count
 
@@ -45,6 +46,11 @@ class Arrays(NamedTuple):
     op_start: np.ndarray
     op_rows: np.ndarray
     op_attr: np.ndarray
+    seg_tensor_start: np.ndarray
+    act_tensors: np.ndarray
+    op_event_start: np.ndarray
+    act_events: np.ndarray
+    seg_act_rep: np.ndarray
     row_uid: np.ndarray
     n_uid: int
 
@@ -52,6 +58,35 @@ class Arrays(NamedTuple):
 def arrays(wl: Workload) -> Arrays:
     """The kernels' view of ``wl``."""
     return Arrays(*(getattr(wl, name) for name in Arrays._fields))
+
+
+class Plan(NamedTuple):
+    """Per hardware point: each op's activation spills and refills (:func:`accelsim.liveness.activation_plan`),
+    filled for the ops of each segment that represents its activation pattern (``seg_act_rep``).
+
+    ``cost`` (N_ops, 1, N_ROW_COST), ``energy`` (N_ops, 1, N_ENERGY): the transfers' costs (the middle axis
+    makes them index like a :class:`Cache`); ``read``, ``written`` (N_ops,): their bytes.
+    """
+
+    cost: np.ndarray
+    energy: np.ndarray
+    read: np.ndarray
+    written: np.ndarray
+
+
+@kernel
+def _plan(w: Arrays, h: np.ndarray) -> Plan:
+    """The activation plan of every segment that represents its pattern."""
+    n_ops = w.op_start.shape[0] - 1
+    plan = Plan(np.empty((n_ops, 1, N_ROW_COST), dtype=np.int64), np.empty((n_ops, 1, N_ENERGY), dtype=np.float64),
+                np.empty(n_ops, dtype=np.int64), np.empty(n_ops, dtype=np.int64))
+    for s in range(w.seg_act_rep.shape[0]):
+        if w.seg_act_rep[s] == s:
+            o0, o1 = w.seg_op_start[s], w.seg_op_start[s + 1]
+            activation_plan(w.act_tensors[w.seg_tensor_start[s]:w.seg_tensor_start[s + 1]], w.act_events,
+                            w.op_event_start, o0, o1, int(h[HW.act_bytes]), h, plan.cost[o0:o1, 0],
+                            plan.energy[o0:o1, 0], plan.read[o0:o1], plan.written[o0:o1])
+    return plan
 
 
 class Cache(NamedTuple):
@@ -119,7 +154,7 @@ def _add_cycles(cv: np.ndarray, ev: np.ndarray, compute: int, memory: int, decod
 
 
 @kernel
-def _segment(w: Arrays, s: int, h: np.ndarray, cache: Cache, per_c: np.ndarray, per_e: np.ndarray,
+def _segment(w: Arrays, s: int, h: np.ndarray, cache: Cache, plan: Plan, per_c: np.ndarray, per_e: np.ndarray,
              pro_c: np.ndarray, pro_e: np.ndarray, ph_c: np.ndarray, ph_e: np.ndarray, net_c: np.ndarray,
              net_e: np.ndarray, detail: bool) -> None:
     """Segment ``s``: one warm period into per_c/per_e and its prologue into pro_c/pro_e; with ``detail`` the
@@ -135,18 +170,23 @@ def _segment(w: Arrays, s: int, h: np.ndarray, cache: Cache, per_c: np.ndarray, 
     op_start = w.op_start
     op_rows = w.op_rows
     ccost, cen, cdone = cache.cost, cache.energy, cache.done
+    po = w.seg_op_start[w.seg_act_rep[s]] - o0  # op o's activation plan is at o + po
+    pcost, pen = plan.cost, plan.energy
     # One pass over the ops' rows: each op's totals and tiles, the period's bytes and energy, the prologue.
     opc = np.zeros((o1 - o0, N_OP_COST), dtype=np.int64)
     uk = np.empty((n, 2), dtype=np.int64)  # each row's (distinct row, cost kind), for the detail pass
     comp_total = 0
     pro_cycles = 0
     for o in range(o0, o1):
-        ld = 0
-        st = 0
+        # The op's activation spills and refills first.
+        p = o + po
+        _add(per_c, per_e, pcost, pen, p, 0, 1)
+        ld = pcost[p, 0, ROW_COST.read_cycles]
+        st = pcost[p, 0, ROW_COST.write_cycles]
         dec = 0
         comp = 0
-        rd_bytes = 0
-        wr_bytes = 0
+        rd_bytes = plan.read[p]
+        wr_bytes = plan.written[p]
         for q in range(op_start[o], op_start[o + 1]):
             i = op_rows[q]
             key = rows[i, ROW.key]
@@ -202,13 +242,18 @@ def _segment(w: Arrays, s: int, h: np.ndarray, cache: Cache, per_c: np.ndarray, 
     # By phase and network: each row's compute; an op's stalls to its attribution row; the drain to the last op's.
     mem = np.zeros(n, dtype=np.int64)
     dcy = np.zeros(n, dtype=np.int64)
+    reps = w.seg_repeats[s]
     for o in range(o1 - o0):
         j = w.op_attr[o0 + o] - a
         dcy[j] += dec_stall[o]
         mem[j] += idle[o] - dec_stall[o]
+        # The op's spills and refills: bytes and energy of its attribution row (their time is in its stalls).
+        ph, nt = rows[a + j, ROW.phase], rows[a + j, ROW.net]
+        p = o0 + o + po
+        _add(ph_c[ph], ph_e[ph], pcost, pen, p, 0, reps)
+        _add(net_c[nt], net_e[nt], pcost, pen, p, 0, reps)
     if o1 > o0:
         mem[w.op_attr[o1 - 1] - a] += tail
-    reps = w.seg_repeats[s]
     for j in range(n):
         u, k = uk[j, 0], uk[j, 1]
         ph, nt = rows[a + j, ROW.phase], rows[a + j, ROW.net]
@@ -227,13 +272,14 @@ def _point(p: int, w: Arrays, H: np.ndarray, detail: bool, seg_c: np.ndarray, se
     S = w.seg_repeats.shape[0]
     h = H[p]
     cache = _new_cache(w.n_uid)
+    plan = _plan(w, h)
     per_c = np.zeros((S, N_COUNT), dtype=np.int64)
     per_e = np.zeros((S, N_ENERGY), dtype=np.float64)
     pro_c = np.zeros((S, N_COUNT), dtype=np.int64)
     pro_e = np.zeros((S, N_ENERGY), dtype=np.float64)
     for s in range(S):
         if detail or w.seg_rep[s] == s:
-            _segment(w, s, h, cache, per_c[s], per_e[s], pro_c[s], pro_e[s], ph_c[p], ph_e[p], net_c[p], net_e[p],
+            _segment(w, s, h, cache, plan, per_c[s], per_e[s], pro_c[s], pro_e[s], ph_c[p], ph_e[p], net_c[p], net_e[p],
                      detail)
     for s in range(S):
         r = s if detail else w.seg_rep[s]

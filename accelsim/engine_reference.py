@@ -18,7 +18,8 @@ import numpy as np
 from accelsim import model
 from accelsim.engine_output import EngineOutput, Tally
 from accelsim.layouts import COUNT, ENERGY, HW, N_ENERGY, N_ROW_COST, ROW, ROW_COST, pack
-from accelsim.period import op_tiles, period_costs, schedule_period, segment_resident, tile_size
+from accelsim.period import op_tiles, period_costs, schedule_period, tile_size
+from accelsim.placement import activation_plan, segment_resident
 
 if TYPE_CHECKING:
     from accelsim.workload import Workload
@@ -54,7 +55,8 @@ def run(workload: Workload, H: np.ndarray, n_phase: int, n_net: int, detail: boo
             a = int(workload.seg_row_start[s])
             reps = int(workload.seg_repeats[s])
             cost, energy = period_costs(workload, s, h)
-            ops = op_tiles(workload, s, cost, tile_size(h))
+            plan = activation_plan(workload, s, h)
+            ops = op_tiles(workload, s, cost, plan, tile_size(h))
             sched = schedule_period(ops, slots)
             o0, o1 = int(workload.seg_op_start[s]), int(workload.seg_op_start[s + 1])
             attr = [int(x) - a for x in workload.op_attr[o0:o1]]
@@ -67,6 +69,10 @@ def run(workload: Workload, H: np.ndarray, n_phase: int, n_net: int, detail: boo
                 memory[attr[-1]] += sched.tail
             resident = segment_resident(workload, s, h)
             entries = []  # (row in segment, counts, energy, multiplicity)
+            for j, traffic in zip(attr, plan, strict=True):
+                # An op's activation spills and refills: bytes and energy of its attribution row (no cycles of
+                # their own: their time is in the op's stalls).
+                entries.append((j, _counts(traffic.cost, 0, 0, 0), traffic.energy, 0, reps))
             for j in range(cost.shape[0]):
                 cyc = int(cost[j, ROW_COST.compute_cycles]) + memory[j] + decode[j]
                 entries.append((j, _counts(cost[j], cyc, memory[j], decode[j]), energy[j], cyc, reps))

@@ -63,7 +63,8 @@ class SRAMConfig:
     Attributes:
         weight_kib: bytes for weights and their training state (grads, Adam moments), any compression.
             Tensors that fit stay resident across steps; the rest stream through the stream region.
-        act_kib: activation buffer; an activation tensor larger than it goes to DRAM and back.
+        act_kib: activation buffer: holds the live activations (and gradients with respect to them); when
+            they do not fit, the one read again furthest in the future is spilled to DRAM and refilled.
         banks: SRAM banks (documented for the energy/area tables; the model assumes conflict-free access).
         double_buffer: whether loading the next tile overlaps decode and compute of this one (the stream
             region holds two tiles), or not (one tile: load, then decode and compute).

@@ -96,6 +96,7 @@ class RowSlots(NamedTuple):
     structured: int                   # 1 if the array may skip its pruned groups (group, N:M)
     phase: int                        # index into accelsim.trace.PHASES
     net: int                          # index into accelsim.trace.NETWORKS
+    layer: int                        # layer index within the network (-1: the replay batch)
     step: int                         # step within the period
     dens_num: int                     # kept fraction of a structured weight: dens_num / dens_den
     dens_den: int
@@ -149,3 +150,22 @@ ENERGY = index_of(namedtuple("EnergySlots", ENERGY_NAMES))
 
 N_HW, N_ROW, N_ROW_COST, N_COUNT, N_ENERGY = len(HW), len(ROW), len(ROW_COST), len(COUNT), len(ENERGY)
 N_OP_COST = len(OP_COST)
+
+
+class ActEventSlots(NamedTuple):
+    """One event of an op on an activation tensor (:func:`accelsim.workload.activation_events`; int64)."""
+
+    tensor: int                       # segment-local tensor index
+    create: int                       # 1: the op writes the tensor; 0: the op reads it
+    next_use: int                     # segment-local op that reads the tensor next after this op, -1 if none
+
+
+class ActTensorSlots(NamedTuple):
+    """One activation tensor of a period (int64)."""
+
+    bytes: int                        # its bytes (dense, the trace's dtype)
+    clean: int                        # 1 if a copy is in DRAM from the start (the replay batch)
+
+
+ACT_EVENT = index_of(ActEventSlots)
+ACT_TENSOR = index_of(ActTensorSlots)

@@ -93,6 +93,10 @@ def row_costs(r: np.ndarray, resident: bool, h: np.ndarray, cost: np.ndarray, en
     """Costs of one transaction on hardware ``h`` in a (warm) period: writes ``cost`` (slots :data:`ROW_COST`,
     int64) and ``energy`` (slots :data:`ENERGY`, pJ; the static part is the scheduler's and is left 0).
 
+    An activation row reads or writes the activation buffer; whether the tensor is spilled or refilled is the
+    activation plan's (:mod:`accelsim.liveness`), charged to the op, not here. The replay batch always comes
+    from DRAM.
+
     Args:
         r: the row's integer inputs (slots :data:`ROW`).
         resident: the row's weight-side tensor stays in the weight SRAM across steps (it was fetched once, by
@@ -106,7 +110,7 @@ def row_costs(r: np.ndarray, resident: bool, h: np.ndarray, cost: np.ndarray, en
     if kind == KIND.weight_side:
         offchip = not resident
     elif kind == KIND.activation:
-        offchip = nbytes > h[HW.act_bytes]
+        offchip = False
     rd_bytes = nbytes if (offchip and is_read) else 0
     wr_bytes = nbytes if (offchip and not is_read) else 0
     rd_cyc, rd_bus, rd_acts = dram_transfer(rd_bytes, False, h)

@@ -13,9 +13,9 @@ carwash example):
 * ``pe``: in order; a tile once it is decoded. When its compute ends it gives back its slot and hands its
   store (if any) to the bus.
 
-Residency is recomputed here in plain Python (:func:`resident_keys`), independently of the compiled
-:func:`accelsim.model.select_resident`, and so are the ops' totals and tiles (:func:`op_tiles`,
-independently of :mod:`accelsim.tiles`); every row's costs come from the shared cost model
+Residency and the activation plan are recomputed in plain Python (:mod:`accelsim.placement`), independently
+of the compiled ones, and so are the ops' totals and tiles (:func:`op_tiles`, independently of
+:mod:`accelsim.tiles`); every row's costs come from the shared cost model
 (:func:`accelsim.model.row_costs`), so the reference engine checks the fast engine's residency, tiling,
 scheduling and accounting, not the cost formulas (those are tested on their own and against SCALE-Sim).
 """
@@ -31,6 +31,7 @@ import simpy
 
 from accelsim import model
 from accelsim.layouts import HW, KIND, N_ENERGY, N_ROW_COST, ROW, ROW_COST
+from accelsim.placement import OpTraffic, segment_resident
 
 if TYPE_CHECKING:
     from accelsim.workload import Workload
@@ -90,25 +91,6 @@ class PeriodSchedule:
     spans: tuple[Span, ...] = ()
 
 
-def resident_keys(order: np.ndarray, key_bytes: np.ndarray, capacity: int) -> frozenset[int]:
-    """Residency keys that stay on chip: all if they fit in ``capacity`` bytes, else first-fit in priority
-    ``order`` into half of it (the other half is kept for streaming)."""
-    if int(key_bytes.sum()) <= capacity:
-        return frozenset(range(len(key_bytes)))
-    budget, used, out = capacity // 2, 0, set()
-    for j in order.tolist():
-        if used + int(key_bytes[j]) <= budget:
-            out.add(j)
-            used += int(key_bytes[j])
-    return frozenset(out)
-
-
-def segment_resident(wl: Workload, s: int, h: np.ndarray) -> frozenset[int]:
-    """Segment ``s``'s resident residency keys on packed hardware ``h``."""
-    k0, k1 = int(wl.seg_key_start[s]), int(wl.seg_key_start[s + 1])
-    return resident_keys(wl.key_order[k0:k1], wl.key_bytes[k0:k1], int(h[HW.weight_bytes]))
-
-
 def period_costs(wl: Workload, s: int, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Costs of the period rows of segment ``s`` on packed hardware ``h`` in a warm period.
 
@@ -132,18 +114,21 @@ def tile_size(h: np.ndarray) -> int:
     return max(int(h[HW.burst_bytes]), stream // slots)
 
 
-def op_tiles(wl: Workload, s: int, cost: np.ndarray, tile: int) -> list[OpTiles]:
-    """The ops of segment ``s`` with the row costs ``cost`` of :func:`period_costs`, tiled by ``tile`` bytes.
+def op_tiles(wl: Workload, s: int, cost: np.ndarray, plan: list[OpTraffic], tile: int) -> list[OpTiles]:
+    """The ops of segment ``s`` with the row costs ``cost`` of :func:`period_costs` and the activation spills
+    and refills ``plan`` (:func:`accelsim.placement.activation_plan`), tiled by ``tile`` bytes.
 
     T = max(1, ceil(max(bytes read, bytes written) / tile)), counting the bytes of every weight-side row
-    (resident or not) and of every row that crosses the DRAM bus.
+    (resident or not), of every row that crosses the DRAM bus and of every spill and refill.
     """
     a = int(wl.seg_row_start[s])
     out = []
-    for o in range(int(wl.seg_op_start[s]), int(wl.seg_op_start[s + 1])):
+    o0 = int(wl.seg_op_start[s])
+    for o in range(o0, int(wl.seg_op_start[s + 1])):
         idx = [int(i) for i in wl.op_rows[int(wl.op_start[o]):int(wl.op_start[o + 1])]]
         c = cost[[i - a for i in idx]]
-        streamed_rd = streamed_wr = 0
+        traffic = plan[o - o0]
+        streamed_rd, streamed_wr = sum(traffic.refills), sum(traffic.spills)
         for i, ci in zip(idx, c, strict=True):
             on_bus_rd, on_bus_wr = ci[ROW_COST.read_cycles] > 0, ci[ROW_COST.write_cycles] > 0
             weight_side = wl.rows[i, ROW.kind] == KIND.weight_side
@@ -151,7 +136,8 @@ def op_tiles(wl: Workload, s: int, cost: np.ndarray, tile: int) -> list[OpTiles]
                 streamed_rd += int(wl.rows[i, ROW.bytes])
             elif wl.rows[i, ROW.is_read] == 0 and (weight_side or on_bus_wr):
                 streamed_wr += int(wl.rows[i, ROW.bytes])
-        out.append(OpTiles(int(c[:, ROW_COST.read_cycles].sum()), int(c[:, ROW_COST.write_cycles].sum()),
+        out.append(OpTiles(int(c[:, ROW_COST.read_cycles].sum() + traffic.cost[ROW_COST.read_cycles]),
+                           int(c[:, ROW_COST.write_cycles].sum() + traffic.cost[ROW_COST.write_cycles]),
                            int(c[:, ROW_COST.decode_cycles].sum()), int(c[:, ROW_COST.compute_cycles].sum()),
                            max(1, -(-max(streamed_rd, streamed_wr) // tile))))
     return out

@@ -21,7 +21,8 @@ from accelsim.atomic import atomic_write_text
 from accelsim.errors import InputError
 from accelsim.hardware import HardwareConfig
 from accelsim.layouts import ROW
-from accelsim.period import op_tiles, period_costs, schedule_period, segment_resident, tile_size
+from accelsim.period import op_tiles, period_costs, schedule_period, tile_size
+from accelsim.placement import activation_plan, segment_resident
 from accelsim.trace import NETWORKS, PHASES, Trace
 from accelsim.workload import build_workload
 
@@ -39,7 +40,8 @@ def step_events(tr: Trace, hw: HardwareConfig, step: int, view: str = "compresse
     first, period = int(tr.seg_first_step[s]), int(tr.seg_period_steps[s])
     k = (step - first) % period
     cost, _ = period_costs(wl, s, h)
-    sched = schedule_period(op_tiles(wl, s, cost, tile_size(h)), model.stream_slots(h), record_spans=True)
+    ops = op_tiles(wl, s, cost, activation_plan(wl, s, h), tile_size(h))
+    sched = schedule_period(ops, model.stream_slots(h), record_spans=True)
     spans = sched.spans
     o0 = int(wl.seg_op_start[s])
     attr = [int(i) for i in wl.op_attr[o0:int(wl.seg_op_start[s + 1])]]

@@ -19,13 +19,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from accelsim import formats
-from accelsim.layouts import KIND, ROW, names, pack
+from accelsim.layouts import ACT_EVENT, ACT_TENSOR, KIND, ROW, names, pack
 from accelsim.trace import NETWORKS, PHASES, WEIGHT_SIDE, Trace
 
 VIEWS = ("compressed", "dense")
 #: Columns of :data:`accelsim.layouts.ROW` that say where a row sits (segment key, period position, phase,
 #: network), not what it costs: rows equal in every other column cost the same.
-PLACE_COLUMNS = ("key", "first", "phase", "net", "step")
+PLACE_COLUMNS = ("key", "first", "phase", "net", "layer", "step")
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,14 @@ class Workload:
         op_start: (N_ops+1,) offsets of each op's rows into ``op_rows``.
         op_rows: (R,) row indices (into ``rows``) in op order: op o is rows ``op_rows[op_start[o]:op_start[o+1]]``.
         op_attr: (N_ops,) the row an op's stalls are attributed to: its first compute row, else its first row.
+        seg_tensor_start: (S+1,) offsets of each segment's activation tensors into ``act_tensors``.
+        act_tensors: (N_t, N_ACT_TENSOR) each period's activation tensors (:func:`activation_events`), by
+            :data:`accelsim.layouts.ACT_TENSOR`.
+        op_event_start: (N_ops+1,) offsets of each op's events into ``act_events``.
+        act_events: (N_e, N_ACT_EVENT) the ops' events on activation tensors, by
+            :data:`accelsim.layouts.ACT_EVENT` (tensor and next-use indices are segment-local).
+        seg_act_rep: (S,) the first segment whose ops and activation events are identical to this one's
+            (activation placement depends on nothing else, so engines may plan it once per representative).
         row_uid: (R,) an index shared by rows whose costs are the same on every hardware point (equal in every
             column but :data:`PLACE_COLUMNS`); engines may cost each distinct row once per point.
         n_uid: how many distinct rows there are (``row_uid`` < ``n_uid``).
@@ -67,6 +75,11 @@ class Workload:
     op_start: np.ndarray
     op_rows: np.ndarray
     op_attr: np.ndarray
+    seg_tensor_start: np.ndarray
+    act_tensors: np.ndarray
+    op_event_start: np.ndarray
+    act_events: np.ndarray
+    seg_act_rep: np.ndarray
     row_uid: np.ndarray
     n_uid: int
 
@@ -133,6 +146,115 @@ def op_attribution(rows: np.ndarray, op: list[int]) -> int:
         if rows[i, ROW.m] > 0 or rows[i, ROW.vflops] > 0:
             return i
     return op[0]
+
+
+def activation_events(rows: np.ndarray, ops: list[list[int]]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The activation tensors of one period and, per op, the events on them (hardware-independent).
+
+    Tensors: the replay batch (made by its read; a copy stays in DRAM, so it is *clean*), each forward
+    output Y(net, l) (made by the forward op that writes it) and each input gradient G(net, l) = dL/dX_l
+    (made by the backward-data op that writes it). Uses, besides the activation reads the trace records:
+
+    * a forward GEMM of layer l reads its input: Y(net, l-1), or the replay batch for l = 0 (not on the act
+      step, whose input is one environment observation);
+    * a backward-data or backward-weight GEMM of layer l reads the gradient of its output, G(net, l+1); at
+      the top layer it is the loss gradient (no tensor), except when another network's input gradient
+      G(·, 0) was made since this network's forward (dQ/da feeding the actor's backward);
+    * a backward-weight GEMM of layer l also reads its input, Y(net, l-1) or the replay batch;
+    * a recorded activation read of layer l reads Y(net, l-1), or the replay batch for l = 0.
+
+    The small tensors passed between networks (a target actor's actions into the target critics, B ×
+    act_dim) are not tracked. In an op, reads come before writes.
+
+    Args:
+        rows: the period's rows (n, N_ROW).
+        ops: :func:`group_ops` of them.
+
+    Returns:
+        tensors (N_t, N_ACT_TENSOR) by :data:`accelsim.layouts.ACT_TENSOR`; for each op an (n_e, N_ACT_EVENT)
+        array by :data:`accelsim.layouts.ACT_EVENT`, its events in order.
+    """
+    ph = {name: i for i, name in enumerate(PHASES)}
+    tensors: list[tuple[int, int]] = []
+    made_at: list[int] = []
+    y: dict[tuple[int, int], int] = {}       # (net, layer) -> latest forward output
+    g: dict[tuple[int, int], int] = {}       # (net, layer) -> latest input gradient
+    replay = -1
+    forward_at: dict[int, int] = {}          # net -> its latest forward op
+    events: list[list[tuple[int, int]]] = []
+
+    def make(nbytes: int, clean: int, o: int) -> int:
+        tensors.append((nbytes, clean))
+        made_at.append(o)
+        return len(tensors) - 1
+
+    def input_of(net: int, layer: int) -> int:
+        return y.get((net, layer - 1), -1) if layer > 0 else replay
+
+    def output_grad(net: int, layer: int) -> int:
+        since = forward_at.get(net, -1)
+        t = g.get((net, layer + 1), -1)
+        if t >= 0 and made_at[t] > since:
+            return t
+        # dQ/da: the latest input gradient of another network made since this network's forward.
+        best = -1
+        for (other, lay), u in g.items():
+            if other != net and lay == 0 and made_at[u] > since and u > best:
+                best = u
+        return best
+
+    for o, op in enumerate(ops):
+        uses: list[int] = []
+        makes: list[int] = []
+        for i in op:
+            r = rows[i]
+            net, layer, phase = int(r[ROW.net]), int(r[ROW.layer]), int(r[ROW.phase])
+            if r[ROW.m] > 0:  # the op's GEMM
+                if phase in (ph["forward"], ph["act"]):
+                    if layer > 0 or phase != ph["act"]:
+                        uses.append(input_of(net, layer))
+                    forward_at[net] = o
+                elif phase == ph["backward_data"]:
+                    uses.append(output_grad(net, layer))
+                elif phase == ph["backward_weight"]:
+                    uses += [input_of(net, layer), output_grad(net, layer)]
+            if r[ROW.kind] == KIND.activation:
+                if r[ROW.is_read] == 1:
+                    uses.append(input_of(net, layer))
+                elif phase == ph["backward_data"]:
+                    makes.append(i)
+                else:
+                    makes.append(i)
+            elif r[ROW.kind] == KIND.replay:
+                makes.append(i)
+        evs = [(t, 0) for k, t in enumerate(uses) if t >= 0 and t not in uses[:k]]
+        for i in makes:
+            r = rows[i]
+            net, layer, phase = int(r[ROW.net]), int(r[ROW.layer]), int(r[ROW.phase])
+            if r[ROW.kind] == KIND.replay:
+                t = replay = make(int(r[ROW.bytes]), 1, o)
+            elif phase == ph["backward_data"]:
+                t = g[(net, layer)] = make(int(r[ROW.bytes]), 0, o)
+            else:
+                t = y[(net, layer)] = make(int(r[ROW.bytes]), 0, o)
+            evs.append((t, 1))
+        events.append(evs)
+    # Each event's next use: the first later op that reads the tensor.
+    reads: list[list[int]] = [[] for _ in tensors]
+    for o, evs in enumerate(events):
+        for t, create in evs:
+            if not create:
+                reads[t].append(o)
+    out = []
+    for o, evs in enumerate(events):
+        a = np.zeros((len(evs), len(ACT_EVENT)), dtype=np.int64)
+        for k, (t, create) in enumerate(evs):
+            later = [u for u in reads[t] if u > o]
+            a[k] = pack(ACT_EVENT, {"tensor": t, "create": create, "next_use": later[0] if later else -1}, np.int64)
+        out.append(a)
+    tens = np.array([pack(ACT_TENSOR, {"bytes": b, "clean": c}, np.int64) for b, c in tensors],
+                    dtype=np.int64).reshape(len(tensors), len(ACT_TENSOR))
+    return tens, out
 
 
 def build_workload(trace: Trace, view: str = "compressed", batch: int | None = None) -> Workload:
@@ -219,20 +341,34 @@ def build_workload(trace: Trace, view: str = "compressed", batch: int | None = N
         "structured": structured,
         "phase": [phase_code[p] for p in c["phase"]],
         "net": [net_code[x] for x in c["network"]],
+        "layer": c["layer"],
         "step": c["step_in_period"],
         "dens_num": np.where(structured, sv, 0),
         "dens_den": np.where(structured, rows_ * cols_, 0),
     }, np.int64).reshape(n, -1)
     R = np.ascontiguousarray(R)
     seg_op_start = np.zeros(S + 1, dtype=np.int64)
+    seg_tensor_start = np.zeros(S + 1, dtype=np.int64)
     op_start_l, op_rows_l, op_attr_l = [0], [], []
+    tensors_l, events_l, op_event_start_l = [], [], [0]
+    act_rep = np.arange(S, dtype=np.int64)
+    act_seen: dict[bytes, int] = {}
     for s in range(S):
         a, b = int(starts[s]), int(starts[s + 1])
-        for op in group_ops(R[a:b]):
+        ops = group_ops(R[a:b])
+        for op in ops:
             op_rows_l.extend(a + i for i in op)
             op_start_l.append(len(op_rows_l))
             op_attr_l.append(a + op_attribution(R[a:b], op))
         seg_op_start[s + 1] = len(op_attr_l)
+        tens, evs = activation_events(R[a:b], ops)
+        tensors_l.append(tens)
+        for e in evs:
+            events_l.append(e)
+            op_event_start_l.append(op_event_start_l[-1] + e.shape[0])
+        seg_tensor_start[s + 1] = seg_tensor_start[s] + tens.shape[0]
+        sig = tens.tobytes() + b"|" + b"|".join(e.tobytes() for e in evs)
+        act_rep[s] = act_seen.setdefault(sig, s)
     rep = np.arange(S, dtype=np.int64)
     seen: dict[bytes, int] = {}
     for s in range(S):
@@ -250,4 +386,11 @@ def build_workload(trace: Trace, view: str = "compressed", batch: int | None = N
                     trace.seg_repeats.astype(np.int64), trace.seg_row_start.astype(np.int64), R,
                     key_start, key_bytes, key_order, rep, seg_op_start, np.asarray(op_start_l, dtype=np.int64),
                     np.asarray(op_rows_l, dtype=np.int64), np.asarray(op_attr_l, dtype=np.int64),
+                    seg_tensor_start, _stack(tensors_l, len(ACT_TENSOR)),
+                    np.asarray(op_event_start_l, dtype=np.int64), _stack(events_l, len(ACT_EVENT)), act_rep,
                     np.ascontiguousarray(uid.reshape(-1), dtype=np.int64), n_uid)
+
+
+def _stack(parts: list[np.ndarray], width: int) -> np.ndarray:
+    """Row-wise concatenation of (n_k, width) int64 arrays, (0, width) if none."""
+    return np.ascontiguousarray(np.concatenate(parts) if parts else np.zeros((0, width)), dtype=np.int64)

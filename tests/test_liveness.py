@@ -1,0 +1,186 @@
+"""Activation liveness: which activation tensors each op reads and writes (by hand on a small TD3 step), the
+buffer's furthest-next-read eviction (by hand, both engines' planners), and the whole model bounded between
+a buffer that holds nothing and one that holds everything."""
+
+import math
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from conftest import REAL, make_random_trace
+
+from accelsim import liveness, model, placement, simulate
+from accelsim.hardware import load_hardware
+from accelsim.layouts import ACT_EVENT, ACT_TENSOR, ENERGY, N_ENERGY, N_ROW_COST, ROW, ROW_COST, pack
+from accelsim.td3_step import td3_networks, td3_step_rows
+from accelsim.trace import NETWORKS, PHASES, read_trace, write_trace
+from accelsim.workload import activation_events, build_workload, group_ops
+
+
+def _names(wl, s=0):
+    """Tensor index -> ("Y" | "G" | "R", network, layer): what each of segment s's activation tensors is."""
+    a, b = int(wl.seg_row_start[s]), int(wl.seg_row_start[s + 1])
+    rows = wl.rows[a:b]
+    ops = group_ops(rows)
+    tensors, events = activation_events(rows, ops)
+    names, made = {}, 0
+    for op, ev in zip(ops, events, strict=True):
+        writes = [i for i in op if rows[i, ROW.kind] != 0 and not (rows[i, ROW.is_read] == 1
+                                                                    and rows[i, ROW.kind] == 1)]
+        for t, create in ev[:, [ACT_EVENT.tensor, ACT_EVENT.create]].tolist():
+            if create:
+                r = rows[writes.pop(0)]
+                kind = "R" if r[ROW.layer] < 0 else ("G" if PHASES[r[ROW.phase]] == "backward_data" else "Y")
+                names[t] = (kind, NETWORKS[r[ROW.net]], int(r[ROW.layer]))
+                made += 1
+    assert made == len(tensors)
+    return rows, ops, events, names
+
+
+def test_each_op_reads_its_inputs_and_output_gradient_and_writes_its_result(tmp_path):
+    shapes = td3_networks(3, 1, (4, 4))
+    step = td3_step_rows(shapes, {}, 2, 3, 1, actor_update=False)
+    tr = read_trace(write_trace(tmp_path / "t.parquet", {"batch": 2}, [(0, 1, [step])]))
+    rows, ops, events, names = _names(build_workload(tr, "dense"))
+    seen = []
+    for op, ev in zip(ops, events, strict=True):
+        i = next((i for i in op if rows[i, ROW.m] > 0), None)
+        if i is None or NETWORKS[rows[i, ROW.net]] != "critic1":
+            continue
+        what = (PHASES[rows[i, ROW.phase]], int(rows[i, ROW.layer]))
+        reads = sorted(names[t] for t, c in ev[:, [ACT_EVENT.tensor, ACT_EVENT.create]].tolist() if not c)
+        writes = sorted(names[t] for t, c in ev[:, [ACT_EVENT.tensor, ACT_EVENT.create]].tolist() if c)
+        seen.append((what, reads, writes))
+    R, Y0, Y1, Y2 = ("R", "replay", -1), ("Y", "critic1", 0), ("Y", "critic1", 1), ("Y", "critic1", 2)
+    G1, G2 = ("G", "critic1", 1), ("G", "critic1", 2)
+    assert seen == [
+        (("forward", 0), [R], [Y0]),
+        (("forward", 1), [Y0], [Y1]),
+        (("forward", 2), [Y1], [Y2]),
+        (("backward_data", 2), [Y1], [G2]),          # dY of the top layer is the loss gradient: no tensor
+        (("backward_weight", 2), [Y1], []),
+        (("backward_data", 1), sorted([G2, Y0]), [G1]),
+        (("backward_weight", 1), sorted([G2, Y0]), []),
+        (("backward_weight", 0), sorted([G1, R]), []),  # the first layer needs no input gradient
+    ]
+    # Y2 (the Q head) is read by no later op: its next use is none.
+    t_y2 = next(t for t, n in names.items() if n == Y2)
+    assert all(e[ACT_EVENT.next_use] == -1 for ev in events for e in ev if e[ACT_EVENT.tensor] == t_y2)
+
+
+def test_the_actor_backward_reads_the_critics_input_gradient(tmp_path):
+    """dQ/da: critic1's backward through its first layer makes G(critic1, 0); the actor's top layer reads it."""
+    shapes = td3_networks(3, 1, (4, 4))
+    step = td3_step_rows(shapes, {}, 2, 3, 1, actor_update=True)
+    tr = read_trace(write_trace(tmp_path / "t.parquet", {"batch": 2}, [(0, 1, [step])]))
+    rows, ops, events, names = _names(build_workload(tr, "dense"))
+    for op, ev in zip(ops, events, strict=True):
+        i = next((i for i in op if rows[i, ROW.m] > 0), None)
+        if i is not None and NETWORKS[rows[i, ROW.net]] == "actor" and PHASES[rows[i, ROW.phase]] == "backward_data":
+            reads = {names[t] for t, c in ev[:, [ACT_EVENT.tensor, ACT_EVENT.create]].tolist() if not c}
+            assert ("G", "critic1", 0) in reads
+            return
+    pytest.fail("no actor backward-data op")
+
+
+def _plans(capacity: int, sizes: list[int], ops: list[list[tuple[int, int, int]]]):
+    """Both planners on hand-made events: ops[o] = [(tensor, create, next_use), ...]. Returns, per op,
+    (refilled bytes, spilled bytes) from the fast kernel, after checking the reference's are the same."""
+    tensors = np.array([pack(ACT_TENSOR, {"bytes": b, "clean": 0}, np.int64) for b in sizes])
+    events = np.array([pack(ACT_EVENT, {"tensor": t, "create": c, "next_use": n}, np.int64)
+                       for op in ops for t, c, n in op]).reshape(-1, len(ACT_EVENT))
+    start = np.cumsum([0] + [len(op) for op in ops]).astype(np.int64)
+    h = model.pack_hardware(load_hardware(None, {"sram.act_kib": str(capacity / 1024)}))
+    n = len(ops)
+    cost, energy = np.zeros((n, N_ROW_COST), np.int64), np.zeros((n, N_ENERGY))
+    rd, wr = np.zeros(n, np.int64), np.zeros(n, np.int64)
+    liveness.activation_plan(tensors, events, start, 0, n, capacity, h, cost, energy, rd, wr)
+    wl = SimpleNamespace(seg_tensor_start=np.array([0, len(sizes)]), act_tensors=tensors, seg_op_start=np.array([0, n]),
+                         op_event_start=start, act_events=events)
+    ref = placement.activation_plan(wl, 0, h)
+    assert [(sum(t.refills), sum(t.spills)) for t in ref] == list(zip(rd.tolist(), wr.tolist(), strict=True))
+    for k, t in enumerate(ref):
+        assert (t.cost == cost[k]).all()
+    return list(zip(rd.tolist(), wr.tolist(), strict=True))
+
+
+def test_the_tensor_read_again_furthest_is_evicted():
+    # 100 bytes. A, B, C of 40 are made by ops 0-2; C needs room: B (next read at op 5) goes, not A (op 3),
+    # though A is older: B is spilled at op 2 and refilled at op 5; A and C stay.
+    ops = [[(0, 1, 3)], [(1, 1, 5)], [(2, 1, 4)], [(0, 0, -1)], [(2, 0, -1)], [(1, 0, -1)]]
+    assert _plans(100, [40, 40, 40], ops) == [(0, 0), (0, 0), (0, 40), (0, 0), (0, 0), (40, 0)]
+
+
+def test_a_tensor_too_big_streams_and_a_second_eviction_is_free():
+    # 100 bytes; A 60, B 50, C 60, T 150. T never fits: written to DRAM as made, refilled when read.
+    # op 1: B needs room, A goes (spilled). op 2: A is refilled and needs room, B goes (spilled).
+    # op 3: C needs room, A goes again: free, DRAM has its copy. op 4: B refilled (its last read: streamed).
+    # op 5: A and T refilled.
+    ops = [[(0, 1, 2), (3, 1, 5)], [(1, 1, 4)], [(0, 0, 5)], [(2, 1, 4)], [(1, 0, -1), (2, 0, -1)],
+           [(0, 0, -1), (3, 0, -1)]]
+    assert _plans(100, [60, 50, 60, 150], ops) == [(0, 150), (0, 60), (60, 50), (0, 0), (50, 0), (210, 0)]
+
+
+def _act_bytes(res, view):
+    return getattr(res, view).totals.dram_bytes
+
+
+@pytest.mark.parametrize("view", ["dense", "compressed"])
+def test_the_result_lies_between_a_buffer_holding_nothing_and_one_holding_everything(view):
+    """On the shipped GST trace: with no room, every activation read is a refill and every activation read
+    later was written to DRAM once (computed here from the events, rounded to bursts); with room for all,
+    no activation crosses the bus; the default buffer lies between, in bytes and in cycles."""
+    tr = read_trace(REAL)
+    tiny = simulate(tr, load_hardware(None, {"sram.act_kib": "0.001"}))
+    mid = simulate(tr, load_hardware(None))
+    huge = simulate(tr, load_hardware(None, {"sram.act_kib": "1e6"}))
+    wl = build_workload(tr, view)
+    burst = load_hardware(None).dram.burst_bytes
+    expect = 0
+    for s in range(wl.n_segments):
+        t0 = int(wl.seg_tensor_start[s])
+        ev = wl.act_events[int(wl.op_event_start[wl.seg_op_start[s]]):int(wl.op_event_start[wl.seg_op_start[s + 1]])]
+        sizes = wl.act_tensors[t0:int(wl.seg_tensor_start[s + 1]), ACT_TENSOR.bytes]
+        period = 0
+        for t, create, nxt in ev[:, [ACT_EVENT.tensor, ACT_EVENT.create, ACT_EVENT.next_use]].tolist():
+            if not create or nxt >= 0:  # a read is a refill; a write read later is a spill
+                period += math.ceil(int(sizes[t]) / burst) * burst
+        expect += period * int(wl.seg_repeats[s])
+    assert _act_bytes(tiny, view) - _act_bytes(huge, view) == expect
+    for f in ("dram_bytes", "cycles"):
+        t, m, h = (getattr(getattr(r, view).totals, f) for r in (tiny, mid, huge))
+        assert t >= m >= h, f
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_activation_traffic_never_exceeds_the_no_room_case(tmp_path, seed):
+    """Any buffer: each read refills at most once and each tensor is spilled at most once, so activation bytes
+    lie between none (a huge buffer) and the no-room case."""
+    tr = read_trace(make_random_trace(tmp_path / "r.parquet", seed=seed))
+    lo = simulate(tr, load_hardware(None, {"sram.act_kib": "1e6"})).compressed.totals.dram_bytes
+    hi = simulate(tr, load_hardware(None, {"sram.act_kib": "0.001"})).compressed.totals.dram_bytes
+    for kib in (0.05, 0.2, 0.5, 1, 2, 4):
+        for engine in ("fast", "reference"):
+            b = simulate(tr, load_hardware(None, {"sram.act_kib": str(kib)}), engine).compressed.totals.dram_bytes
+            assert lo <= b <= hi, (kib, engine)
+
+
+def test_spills_and_refills_are_charged_to_the_op_as_dram_transfers(tmp_path):
+    """Energy and bytes of the plan are whole-tensor transfers: the no-room case's extra DRAM energy equals
+    bytes x pJ/bit + activations x pJ of exactly those transfers."""
+    tr = read_trace(make_random_trace(tmp_path / "r.parquet", seed=3, n_segments=1))
+    h0 = load_hardware(None, {"sram.act_kib": "1e6"})
+    h1 = load_hardware(None, {"sram.act_kib": "0.001"})
+    wl = build_workload(tr, "dense")
+    hp = model.pack_hardware(h1)
+    extra_pj = 0.0
+    for t, create, nxt in wl.act_events[:, [ACT_EVENT.tensor, ACT_EVENT.create, ACT_EVENT.next_use]].tolist():
+        if not create or nxt >= 0:
+            c, e = np.zeros(N_ROW_COST, np.int64), np.zeros(N_ENERGY)
+            model.transfer_costs(int(wl.act_tensors[t, ACT_TENSOR.bytes]), bool(create), hp, c, e)
+            extra_pj += e[ENERGY.dram]
+            assert c[ROW_COST.dram_read_bytes] + c[ROW_COST.dram_write_bytes] > 0
+    reps = int(wl.seg_repeats[0])
+    d0 = simulate(tr, h0).dense.totals.energy_breakdown_j.dram
+    d1 = simulate(tr, h1).dense.totals.energy_breakdown_j.dram
+    assert d1 - d0 == pytest.approx(extra_pj * reps * 1e-12, rel=1e-9)
