@@ -24,7 +24,7 @@ from accelsim.engine_output import EngineOutput, Tally
 from accelsim.jit import kernel, prange
 from accelsim.layouts import COUNT, ENERGY, HW, N_COUNT, N_ENERGY, N_HW, N_OP_COST, N_ROW_COST, OP_COST, ROW, ROW_COST
 from accelsim.liveness import activation_plan
-from accelsim.model import row_costs, select_resident, static_pj, stream_slots, tile_bytes, transfer_costs
+from accelsim.model import op_variant, row_costs, select_resident, static_pj, stream_slots, tile_bytes, transfer_costs
 from accelsim.tiles import schedule_ops, tile_count
 
 if TYPE_CHECKING:  # not imported at run time, so the kernels' sources stay out of the trace reader's
@@ -42,6 +42,7 @@ class Arrays(NamedTuple):
     key_bytes: np.ndarray
     key_order: np.ndarray
     seg_rep: np.ndarray
+    key_grad: np.ndarray
     seg_op_start: np.ndarray
     op_start: np.ndarray
     op_rows: np.ndarray
@@ -76,14 +77,15 @@ class Plan(NamedTuple):
 
 @kernel
 def _plan(w: Arrays, h: np.ndarray) -> Plan:
-    """The activation plan of every segment that represents its pattern."""
+    """The activation plan of every segment that represents its pattern (in the op variant ``h`` runs)."""
+    v = op_variant(h)
     n_ops = w.op_start.shape[0] - 1
     plan = Plan(np.empty((n_ops, 1, N_ROW_COST), dtype=np.int64), np.empty((n_ops, 1, N_ENERGY), dtype=np.float64),
                 np.empty(n_ops, dtype=np.int64), np.empty(n_ops, dtype=np.int64))
-    for s in range(w.seg_act_rep.shape[0]):
-        if w.seg_act_rep[s] == s:
-            o0, o1 = w.seg_op_start[s], w.seg_op_start[s + 1]
-            activation_plan(w.act_tensors[w.seg_tensor_start[s]:w.seg_tensor_start[s + 1]], w.act_events,
+    for s in range(w.seg_act_rep.shape[1]):
+        if w.seg_act_rep[v, s] == s:
+            o0, o1 = w.seg_op_start[v, s], w.seg_op_start[v, s + 1]
+            activation_plan(w.act_tensors[w.seg_tensor_start[v, s]:w.seg_tensor_start[v, s + 1]], w.act_events,
                             w.op_event_start, o0, o1, int(h[HW.act_bytes]), h, plan.cost[o0:o1, 0],
                             plan.energy[o0:o1, 0], plan.read[o0:o1], plan.written[o0:o1])
     return plan
@@ -161,16 +163,17 @@ def _segment(w: Arrays, s: int, h: np.ndarray, cache: Cache, plan: Plan, per_c: 
     phase and network tallies (this point's) get ``seg_repeats[s]`` periods plus the prologue, row by row."""
     k0, k1 = w.seg_key_start[s], w.seg_key_start[s + 1]
     resident = np.zeros(k1 - k0, dtype=np.int64)
-    select_resident(w.key_order[k0:k1], w.key_bytes[k0:k1], int(h[HW.weight_bytes]), resident)
+    select_resident(w.key_order[k0:k1], w.key_bytes[k0:k1], w.key_grad[k0:k1], h, resident)
     a = w.seg_row_start[s]
     n = w.seg_row_start[s + 1] - a
-    o0, o1 = w.seg_op_start[s], w.seg_op_start[s + 1]
+    v = op_variant(h)
+    o0, o1 = w.seg_op_start[v, s], w.seg_op_start[v, s + 1]
     tile = tile_bytes(h)
     rows = w.rows
     op_start = w.op_start
     op_rows = w.op_rows
     ccost, cen, cdone = cache.cost, cache.energy, cache.done
-    po = w.seg_op_start[w.seg_act_rep[s]] - o0  # op o's activation plan is at o + po
+    po = w.seg_op_start[v, w.seg_act_rep[v, s]] - o0  # op o's activation plan is at o + po
     pcost, pen = plan.cost, plan.energy
     # One pass over the ops' rows: each op's totals and tiles, the period's bytes and energy, the prologue.
     opc = np.zeros((o1 - o0, N_OP_COST), dtype=np.int64)

@@ -18,8 +18,8 @@ import numpy as np
 from accelsim import model
 from accelsim.engine_output import EngineOutput, Tally
 from accelsim.layouts import COUNT, ENERGY, HW, N_ENERGY, N_ROW_COST, ROW, ROW_COST, pack
-from accelsim.period import op_tiles, period_costs, schedule_period, tile_size
-from accelsim.placement import activation_plan, segment_resident
+from accelsim.period import op_tiles, period_costs, schedule_period
+from accelsim.placement import activation_plan, segment_resident, variant
 
 if TYPE_CHECKING:
     from accelsim.workload import Workload
@@ -56,9 +56,10 @@ def run(workload: Workload, H: np.ndarray, n_phase: int, n_net: int, detail: boo
             reps = int(workload.seg_repeats[s])
             cost, energy = period_costs(workload, s, h)
             plan = activation_plan(workload, s, h)
-            ops = op_tiles(workload, s, cost, plan, tile_size(h))
+            ops = op_tiles(workload, s, h, cost, plan)
             sched = schedule_period(ops, slots)
-            o0, o1 = int(workload.seg_op_start[s]), int(workload.seg_op_start[s + 1])
+            v = variant(h)
+            o0, o1 = int(workload.seg_op_start[v, s]), int(workload.seg_op_start[v, s + 1])
             attr = [int(x) - a for x in workload.op_attr[o0:o1]]
             memory = [0] * cost.shape[0]
             decode = [0] * cost.shape[0]

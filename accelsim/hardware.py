@@ -45,6 +45,8 @@ class PEConfig:
         mac_pj: energy of one multiply-accumulate.
         vector_flops_per_cycle: throughput of the vector unit doing Adam and Polyak updates.
         vector_flop_pj: energy of one vector-unit flop.
+        fuse_update: whether the optimizer update of a layer runs inside its backward-weight GEMM, tile by
+            tile, so its gradient never goes to DRAM or waits in a buffer (off by default).
     """
 
     rows: int = 16
@@ -54,6 +56,7 @@ class PEConfig:
     mac_pj: float = 4.6
     vector_flops_per_cycle: int = 16
     vector_flop_pj: float = 2.3
+    fuse_update: bool = False
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,7 @@ class HardwareSlots(NamedTuple):
     mac_pj: int                       # pJ per MAC
     vector_flops_per_cycle: int       # vector unit throughput
     vector_flop_pj: int               # pJ per vector flop
+    fuse_update: int                  # 1.0 if the optimizer update runs inside backward-weight
     weight_bytes: int                 # weight SRAM, bytes
     act_bytes: int                    # activation SRAM, bytes
     double_buffer: int                # 1.0 with double buffering
@@ -91,6 +92,7 @@ class RowSlots(NamedTuple):
     dec_values: int                   # values the decoder expands or scatters
     trans_values: int                 # values through the W^T transposer
     vflops: int                       # vector-unit flops (Adam, Polyak)
+    grad: int                         # 1 if the row moves a weight gradient
     key: int                          # segment-local residency key, -1 if none
     first: int                        # 1 on the key's first access in the period
     structured: int                   # 1 if the array may skip its pruned groups (group, N:M)

@@ -31,6 +31,7 @@ def pack_hardware(hw: HardwareConfig) -> np.ndarray:
         "mac_pj": hw.pe.mac_pj,
         "vector_flops_per_cycle": hw.pe.vector_flops_per_cycle,
         "vector_flop_pj": hw.pe.vector_flop_pj,
+        "fuse_update": 1.0 if hw.pe.fuse_update else 0.0,
         "weight_bytes": math.floor(hw.sram.weight_kib * 1024),
         "act_bytes": math.floor(hw.sram.act_kib * 1024),
         "double_buffer": 1.0 if hw.sram.double_buffer else 0.0,
@@ -95,7 +96,8 @@ def row_costs(r: np.ndarray, resident: bool, h: np.ndarray, cost: np.ndarray, en
 
     An activation row reads or writes the activation buffer; whether the tensor is spilled or refilled is the
     activation plan's (:mod:`accelsim.liveness`), charged to the op, not here. The replay batch always comes
-    from DRAM.
+    from DRAM. With ``pe.fuse_update`` a gradient goes from the backward-weight GEMM straight to the
+    optimizer in the same tile: its rows touch no DRAM.
 
     Args:
         r: the row's integer inputs (slots :data:`ROW`).
@@ -108,7 +110,7 @@ def row_costs(r: np.ndarray, resident: bool, h: np.ndarray, cost: np.ndarray, en
     # Off-chip or on-chip?
     offchip = True
     if kind == KIND.weight_side:
-        offchip = not resident
+        offchip = not resident and not (r[ROW.grad] == 1 and h[HW.fuse_update] > 0.5)
     elif kind == KIND.activation:
         offchip = False
     rd_bytes = nbytes if (offchip and is_read) else 0
@@ -203,24 +205,36 @@ def tile_bytes(h: np.ndarray) -> int:
 
 
 @kernel
-def select_resident(order: np.ndarray, key_bytes: np.ndarray, capacity: int, out: np.ndarray) -> None:
+def op_variant(h: np.ndarray) -> int:
+    """Which of a workload's op variants runs on ``h``: 1 with ``pe.fuse_update`` (updates fused into
+    backward-weight), else 0 (:attr:`accelsim.workload.Workload.seg_op_start`)."""
+    return 1 if h[HW.fuse_update] > 0.5 else 0
+
+
+@kernel
+def select_resident(order: np.ndarray, key_bytes: np.ndarray, key_grad: np.ndarray, h: np.ndarray,
+                    out: np.ndarray) -> None:
     """Which weight-side tensors of a segment stay on chip (``out[key] = 1``).
 
-    If all fit in ``capacity`` bytes, all stay. Otherwise half the buffer is kept for double-buffered
-    streaming and the other half is filled first-fit in ``order`` (most accesses per period first).
+    If all fit in the weight buffer, all stay. Otherwise half the buffer is kept for streaming and the other
+    half is filled first-fit in ``order`` (most accesses per period first). With ``pe.fuse_update`` gradients
+    are never stored, so they take no room and are never resident.
     """
+    capacity = int(h[HW.weight_bytes])
+    skip_grads = h[HW.fuse_update] > 0.5
     total = 0
     for j in range(key_bytes.shape[0]):
-        total += key_bytes[j]
+        if not (skip_grads and key_grad[j] == 1):
+            total += key_bytes[j]
         out[j] = 0
     if total <= capacity:
         for j in range(key_bytes.shape[0]):
-            out[j] = 1
+            out[j] = 0 if (skip_grads and key_grad[j] == 1) else 1
         return
     budget = capacity // 2
     used = 0
     for idx in range(order.shape[0]):
         j = order[idx]
-        if used + key_bytes[j] <= budget:
+        if used + key_bytes[j] <= budget and not (skip_grads and key_grad[j] == 1):
             out[j] = 1
             used += key_bytes[j]

@@ -31,7 +31,7 @@ import simpy
 
 from accelsim import model
 from accelsim.layouts import HW, KIND, N_ENERGY, N_ROW_COST, ROW, ROW_COST
-from accelsim.placement import OpTraffic, segment_resident
+from accelsim.placement import OpTraffic, segment_resident, variant
 
 if TYPE_CHECKING:
     from accelsim.workload import Workload
@@ -114,17 +114,20 @@ def tile_size(h: np.ndarray) -> int:
     return max(int(h[HW.burst_bytes]), stream // slots)
 
 
-def op_tiles(wl: Workload, s: int, cost: np.ndarray, plan: list[OpTraffic], tile: int) -> list[OpTiles]:
-    """The ops of segment ``s`` with the row costs ``cost`` of :func:`period_costs` and the activation spills
-    and refills ``plan`` (:func:`accelsim.placement.activation_plan`), tiled by ``tile`` bytes.
+def op_tiles(wl: Workload, s: int, h: np.ndarray, cost: np.ndarray, plan: list[OpTraffic]) -> list[OpTiles]:
+    """The ops of segment ``s`` on packed hardware ``h`` with the row costs ``cost`` of :func:`period_costs`
+    and the activation spills and refills ``plan`` (:func:`accelsim.placement.activation_plan`), tiled by
+    :func:`tile_size`.
 
     T = max(1, ceil(max(bytes read, bytes written) / tile)), counting the bytes of every weight-side row
     (resident or not), of every row that crosses the DRAM bus and of every spill and refill.
     """
     a = int(wl.seg_row_start[s])
+    tile = tile_size(h)
     out = []
-    o0 = int(wl.seg_op_start[s])
-    for o in range(o0, int(wl.seg_op_start[s + 1])):
+    v = variant(h)
+    o0 = int(wl.seg_op_start[v, s])
+    for o in range(o0, int(wl.seg_op_start[v, s + 1])):
         idx = [int(i) for i in wl.op_rows[int(wl.op_start[o]):int(wl.op_start[o + 1])]]
         c = cost[[i - a for i in idx]]
         traffic = plan[o - o0]

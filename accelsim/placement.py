@@ -18,23 +18,35 @@ if TYPE_CHECKING:
     from accelsim.workload import Workload
 
 
-def resident_keys(order: np.ndarray, key_bytes: np.ndarray, capacity: int) -> frozenset[int]:
-    """Residency keys that stay on chip: all if they fit in ``capacity`` bytes, else first-fit in priority
-    ``order`` into half of it (the other half is kept for streaming)."""
-    if int(key_bytes.sum()) <= capacity:
-        return frozenset(range(len(key_bytes)))
+def fused(h: np.ndarray) -> bool:
+    """Whether ``h`` fuses the optimizer update into backward-weight (``pe.fuse_update``)."""
+    return bool(h[HW.fuse_update] > 0.5)
+
+
+def variant(h: np.ndarray) -> int:
+    """The workload op variant ``h`` runs (:attr:`accelsim.workload.Workload.seg_op_start`)."""
+    return 1 if fused(h) else 0
+
+
+def resident_keys(order: np.ndarray, key_bytes: np.ndarray, stored: set[int], capacity: int) -> frozenset[int]:
+    """Residency keys that stay on chip, among the ``stored`` ones: all if they fit in ``capacity`` bytes, else
+    first-fit in priority ``order`` into half of it (the other half is kept for streaming)."""
+    if sum(int(key_bytes[j]) for j in stored) <= capacity:
+        return frozenset(stored)
     budget, used, out = capacity // 2, 0, set()
     for j in order.tolist():
-        if used + int(key_bytes[j]) <= budget:
+        if j in stored and used + int(key_bytes[j]) <= budget:
             out.add(j)
             used += int(key_bytes[j])
     return frozenset(out)
 
 
 def segment_resident(wl: Workload, s: int, h: np.ndarray) -> frozenset[int]:
-    """Segment ``s``'s resident residency keys on packed hardware ``h``."""
+    """Segment ``s``'s resident residency keys on packed hardware ``h`` (gradients are not stored at all when
+    the update is fused)."""
     k0, k1 = int(wl.seg_key_start[s]), int(wl.seg_key_start[s + 1])
-    return resident_keys(wl.key_order[k0:k1], wl.key_bytes[k0:k1], int(h[HW.weight_bytes]))
+    stored = {j for j in range(k1 - k0) if not (fused(h) and wl.key_grad[k0 + j])}
+    return resident_keys(wl.key_order[k0:k1], wl.key_bytes[k0:k1], stored, int(h[HW.weight_bytes]))
 
 
 @dataclass
@@ -88,11 +100,12 @@ class ActivationBuffer:
 def activation_plan(wl: Workload, s: int, h: np.ndarray) -> list[OpTraffic]:
     """The activation buffer over segment ``s``'s period on packed hardware ``h``: each op's spills and
     refills, by the policy of :mod:`accelsim.liveness` (furthest next read evicted first)."""
-    t0, t1 = int(wl.seg_tensor_start[s]), int(wl.seg_tensor_start[s + 1])
+    v = variant(h)
+    t0, t1 = int(wl.seg_tensor_start[v, s]), int(wl.seg_tensor_start[v, s + 1])
     buf = ActivationBuffer(int(h[HW.act_bytes]), [int(b) for b in wl.act_tensors[t0:t1, ACT_TENSOR.bytes]],
                            [bool(c) for c in wl.act_tensors[t0:t1, ACT_TENSOR.clean]])
     out = []
-    for go in range(int(wl.seg_op_start[s]), int(wl.seg_op_start[s + 1])):
+    for go in range(int(wl.seg_op_start[v, s]), int(wl.seg_op_start[v, s + 1])):
         traffic = OpTraffic()
         events = wl.act_events[int(wl.op_event_start[go]):int(wl.op_event_start[go + 1])]
         touched = {int(ev[ACT_EVENT.tensor]) for ev in events}

@@ -21,8 +21,8 @@ from accelsim.atomic import atomic_write_text
 from accelsim.errors import InputError
 from accelsim.hardware import HardwareConfig
 from accelsim.layouts import ROW
-from accelsim.period import op_tiles, period_costs, schedule_period, tile_size
-from accelsim.placement import activation_plan, segment_resident
+from accelsim.period import op_tiles, period_costs, schedule_period
+from accelsim.placement import activation_plan, segment_resident, variant
 from accelsim.trace import NETWORKS, PHASES, Trace
 from accelsim.workload import build_workload
 
@@ -40,11 +40,12 @@ def step_events(tr: Trace, hw: HardwareConfig, step: int, view: str = "compresse
     first, period = int(tr.seg_first_step[s]), int(tr.seg_period_steps[s])
     k = (step - first) % period
     cost, _ = period_costs(wl, s, h)
-    ops = op_tiles(wl, s, cost, activation_plan(wl, s, h), tile_size(h))
+    ops = op_tiles(wl, s, h, cost, activation_plan(wl, s, h))
     sched = schedule_period(ops, model.stream_slots(h), record_spans=True)
     spans = sched.spans
-    o0 = int(wl.seg_op_start[s])
-    attr = [int(i) for i in wl.op_attr[o0:int(wl.seg_op_start[s + 1])]]
+    v = variant(h)
+    o0 = int(wl.seg_op_start[v, s])
+    attr = [int(i) for i in wl.op_attr[o0:int(wl.seg_op_start[v, s + 1])]]
     us_per_cycle = 1.0 / hw.clock.mhz
     mine = {o for o, i in enumerate(attr) if int(wl.rows[i, ROW.step]) == k}
     t0 = min((sp.start for sp in spans if sp.op in mine), default=0)

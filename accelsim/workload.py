@@ -44,18 +44,22 @@ class Workload:
         seg_rep: (S,) the first segment whose period (rows, residency keys) is identical to this one's; a
             segment with ``seg_rep[s] == s`` is its own representative. Identical periods cost the same, so
             engines may evaluate each representative once (in the dense view every segment of a run is alike).
-        seg_op_start: (S+1,) offsets of each segment's ops into ``op_start`` / ``op_attr``.
-        op_start: (N_ops+1,) offsets of each op's rows into ``op_rows``.
-        op_rows: (R,) row indices (into ``rows``) in op order: op o is rows ``op_rows[op_start[o]:op_start[o+1]]``.
+        key_grad: (K,) 1 where the key is a weight gradient (never stored with ``pe.fuse_update``).
+        seg_op_start: (2, S+1) offsets of each segment's ops into ``op_start`` / ``op_attr``, for the two op
+            variants: [0] as the trace orders them (:func:`group_ops`), [1] with each optimizer update fused
+            into its backward-weight op (:func:`fuse_updates`, for ``pe.fuse_update``).
+        op_start: (N_ops+1,) offsets of each op's rows into ``op_rows`` (both variants' ops, one after the other).
+        op_rows: (2R,) row indices (into ``rows``) in op order: op o is rows ``op_rows[op_start[o]:op_start[o+1]]``.
         op_attr: (N_ops,) the row an op's stalls are attributed to: its first compute row, else its first row.
-        seg_tensor_start: (S+1,) offsets of each segment's activation tensors into ``act_tensors``.
+        seg_tensor_start: (2, S+1) offsets of each segment's activation tensors into ``act_tensors``, per variant.
         act_tensors: (N_t, N_ACT_TENSOR) each period's activation tensors (:func:`activation_events`), by
             :data:`accelsim.layouts.ACT_TENSOR`.
         op_event_start: (N_ops+1,) offsets of each op's events into ``act_events``.
         act_events: (N_e, N_ACT_EVENT) the ops' events on activation tensors, by
             :data:`accelsim.layouts.ACT_EVENT` (tensor and next-use indices are segment-local).
-        seg_act_rep: (S,) the first segment whose ops and activation events are identical to this one's
-            (activation placement depends on nothing else, so engines may plan it once per representative).
+        seg_act_rep: (2, S) per variant, the first segment whose ops and activation events are identical to
+            this one's (activation placement depends on nothing else, so engines may plan it once per
+            representative).
         row_uid: (R,) an index shared by rows whose costs are the same on every hardware point (equal in every
             column but :data:`PLACE_COLUMNS`); engines may cost each distinct row once per point.
         n_uid: how many distinct rows there are (``row_uid`` < ``n_uid``).
@@ -71,6 +75,7 @@ class Workload:
     key_bytes: np.ndarray
     key_order: np.ndarray
     seg_rep: np.ndarray
+    key_grad: np.ndarray
     seg_op_start: np.ndarray
     op_start: np.ndarray
     op_rows: np.ndarray
@@ -146,6 +151,32 @@ def op_attribution(rows: np.ndarray, op: list[int]) -> int:
         if rows[i, ROW.m] > 0 or rows[i, ROW.vflops] > 0:
             return i
     return op[0]
+
+
+def fuse_updates(rows: np.ndarray, ops: list[list[int]]) -> list[list[int]]:
+    """``ops`` (from :func:`group_ops`) with each layer's optimizer update merged into that layer's
+    backward-weight op, where it goes for ``pe.fuse_update``: the fused op computes a gradient tile and
+    updates the matching tiles of W, m and v at once (its rows: the gradient write, then the update's)."""
+    update = PHASES.index("update")
+    backward_weight = PHASES.index("backward_weight")
+    pending: dict[tuple[int, int], list[int]] = {}
+    for k, op in enumerate(ops):
+        r = rows[op_attribution(rows, op)]
+        if r[ROW.phase] == update:
+            pending.setdefault((int(r[ROW.net]), int(r[ROW.layer])), []).append(k)
+    out, merged = [], set()
+    for k, op in enumerate(ops):
+        if k in merged:
+            continue
+        r = rows[op_attribution(rows, op)]
+        if r[ROW.phase] == backward_weight and r[ROW.m] > 0 and r[ROW.grad] == 1:
+            later = [u for u in pending.get((int(r[ROW.net]), int(r[ROW.layer])), []) if u > k and u not in merged]
+            if later:
+                merged.add(later[0])
+                out.append(op + ops[later[0]])
+                continue
+        out.append(op)
+    return out
 
 
 def activation_events(rows: np.ndarray, ops: list[list[int]]) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -280,6 +311,13 @@ def build_workload(trace: Trace, view: str = "compressed", batch: int | None = N
     nbytes = formats.stored_bytes(code, rows_, cols_, sv, bits, c["group_rows"].astype(np.int64),
                                   c["group_cols"].astype(np.int64), c["nm_m"].astype(np.int64))
     nbytes = np.where(weight_side, nbytes + bias, formats.dense_bytes(rows_, cols_, bits))
+    # Vector work (Adam, Polyak) is per element the trace records it for, dense; in the compressed view it
+    # runs on the stored values (and the dense bias) in place: per stored value.
+    vflops = c["vector_flops"].astype(np.int64)
+    if not dense_view:
+        elems = rows_ * cols_ + c["bias_values"].astype(np.int64)
+        kept = np.where(weight_side, sv + c["bias_values"].astype(np.int64), elems)
+        vflops = np.where(vflops > 0, -(-vflops * kept // np.maximum(elems, 1)), 0)
     gemm = c["gemm_m"] > 0
     # Format conversion happens for weight-side rows that meet the PE array (GEMM rows).
     block = c["block_size"].astype(np.int64)
@@ -293,7 +331,7 @@ def build_workload(trace: Trace, view: str = "compressed", batch: int | None = N
     S = trace.n_segments
     starts = trace.seg_row_start
     key_start = np.zeros(S + 1, dtype=np.int64)
-    key_bytes_l, key_order_l = [], []
+    key_bytes_l, key_order_l, key_grad_l = [], [], []
     key = np.full(n, -1, dtype=np.int64)
     first = np.zeros(n, dtype=np.int64)
     net = c["network"]
@@ -313,6 +351,7 @@ def build_workload(trace: Trace, view: str = "compressed", batch: int | None = N
                 ids[k] = j
                 counts.append(0)
                 kb.append(int(nbytes[i]))
+                key_grad_l.append(tensor[i] == "grad")
                 first[i] = 1
             counts[j] += 1
             key[i] = j
@@ -335,7 +374,8 @@ def build_workload(trace: Trace, view: str = "compressed", batch: int | None = N
         "bytes": nbytes,
         "dec_values": dec,
         "trans_values": trans,
-        "vflops": c["vector_flops"],
+        "vflops": vflops,
+        "grad": tensor == "grad",
         "key": key,
         "first": first,
         "structured": structured,
@@ -347,28 +387,35 @@ def build_workload(trace: Trace, view: str = "compressed", batch: int | None = N
         "dens_den": np.where(structured, rows_ * cols_, 0),
     }, np.int64).reshape(n, -1)
     R = np.ascontiguousarray(R)
-    seg_op_start = np.zeros(S + 1, dtype=np.int64)
-    seg_tensor_start = np.zeros(S + 1, dtype=np.int64)
+    seg_op_start = np.zeros((2, S + 1), dtype=np.int64)
+    seg_tensor_start = np.zeros((2, S + 1), dtype=np.int64)
     op_start_l, op_rows_l, op_attr_l = [0], [], []
     tensors_l, events_l, op_event_start_l = [], [], [0]
-    act_rep = np.arange(S, dtype=np.int64)
-    act_seen: dict[bytes, int] = {}
-    for s in range(S):
-        a, b = int(starts[s]), int(starts[s + 1])
-        ops = group_ops(R[a:b])
-        for op in ops:
-            op_rows_l.extend(a + i for i in op)
-            op_start_l.append(len(op_rows_l))
-            op_attr_l.append(a + op_attribution(R[a:b], op))
-        seg_op_start[s + 1] = len(op_attr_l)
-        tens, evs = activation_events(R[a:b], ops)
-        tensors_l.append(tens)
-        for e in evs:
-            events_l.append(e)
-            op_event_start_l.append(op_event_start_l[-1] + e.shape[0])
-        seg_tensor_start[s + 1] = seg_tensor_start[s] + tens.shape[0]
-        sig = tens.tobytes() + b"|" + b"|".join(e.tobytes() for e in evs)
-        act_rep[s] = act_seen.setdefault(sig, s)
+    act_rep = np.tile(np.arange(S, dtype=np.int64), (2, 1))
+    n_tensors = 0
+    for v in (0, 1):  # the two op variants: as traced, and with optimizer updates fused into backward-weight
+        seg_op_start[v, 0] = len(op_attr_l)
+        seg_tensor_start[v, 0] = n_tensors
+        act_seen: dict[bytes, int] = {}
+        for s in range(S):
+            a, b = int(starts[s]), int(starts[s + 1])
+            ops = group_ops(R[a:b])
+            if v == 1:
+                ops = fuse_updates(R[a:b], ops)
+            for op in ops:
+                op_rows_l.extend(a + i for i in op)
+                op_start_l.append(len(op_rows_l))
+                op_attr_l.append(a + op_attribution(R[a:b], op))
+            seg_op_start[v, s + 1] = len(op_attr_l)
+            tens, evs = activation_events(R[a:b], ops)
+            tensors_l.append(tens)
+            n_tensors += tens.shape[0]
+            for e in evs:
+                events_l.append(e)
+                op_event_start_l.append(op_event_start_l[-1] + e.shape[0])
+            seg_tensor_start[v, s + 1] = n_tensors
+            sig = tens.tobytes() + b"|" + b"|".join(e.tobytes() for e in evs)
+            act_rep[v, s] = act_seen.setdefault(sig, s)
     rep = np.arange(S, dtype=np.int64)
     seen: dict[bytes, int] = {}
     for s in range(S):
@@ -384,7 +431,8 @@ def build_workload(trace: Trace, view: str = "compressed", batch: int | None = N
         uid, n_uid = np.zeros(0, np.int64), 0
     return Workload(view, trace.seg_first_step.astype(np.int64), trace.seg_period_steps.astype(np.int64),
                     trace.seg_repeats.astype(np.int64), trace.seg_row_start.astype(np.int64), R,
-                    key_start, key_bytes, key_order, rep, seg_op_start, np.asarray(op_start_l, dtype=np.int64),
+                    key_start, key_bytes, key_order, rep, np.asarray(key_grad_l, dtype=np.int64).reshape(-1),
+                    seg_op_start, np.asarray(op_start_l, dtype=np.int64),
                     np.asarray(op_rows_l, dtype=np.int64), np.asarray(op_attr_l, dtype=np.int64),
                     seg_tensor_start, _stack(tensors_l, len(ACT_TENSOR)),
                     np.asarray(op_event_start_l, dtype=np.int64), _stack(events_l, len(ACT_EVENT)), act_rep,

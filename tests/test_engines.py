@@ -36,6 +36,8 @@ def _random_hw(rng: random.Random):
         "pe.skip_zeros": rng.choice(["true", "false"]),
         "clock.mhz": rng.choice([50.0, 333.3, 1000.0]),
         "decode.values_per_cycle": rng.choice([1, 4, 64]),
+        "sram.stream_kib": rng.choice([0.1, 2, 32]),
+        "pe.fuse_update": rng.choice(["true", "false"]),
     }
     return load_hardware(name, over)
 

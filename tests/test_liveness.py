@@ -95,8 +95,8 @@ def _plans(capacity: int, sizes: list[int], ops: list[list[tuple[int, int, int]]
     cost, energy = np.zeros((n, N_ROW_COST), np.int64), np.zeros((n, N_ENERGY))
     rd, wr = np.zeros(n, np.int64), np.zeros(n, np.int64)
     liveness.activation_plan(tensors, events, start, 0, n, capacity, h, cost, energy, rd, wr)
-    wl = SimpleNamespace(seg_tensor_start=np.array([0, len(sizes)]), act_tensors=tensors, seg_op_start=np.array([0, n]),
-                         op_event_start=start, act_events=events)
+    wl = SimpleNamespace(seg_tensor_start=np.array([[0, len(sizes)]] * 2), act_tensors=tensors,
+                         seg_op_start=np.array([[0, n]] * 2), op_event_start=start, act_events=events)
     ref = placement.activation_plan(wl, 0, h)
     assert [(sum(t.refills), sum(t.spills)) for t in ref] == list(zip(rd.tolist(), wr.tolist(), strict=True))
     for k, t in enumerate(ref):
@@ -138,9 +138,10 @@ def test_the_result_lies_between_a_buffer_holding_nothing_and_one_holding_everyt
     burst = load_hardware(None).dram.burst_bytes
     expect = 0
     for s in range(wl.n_segments):
-        t0 = int(wl.seg_tensor_start[s])
-        ev = wl.act_events[int(wl.op_event_start[wl.seg_op_start[s]]):int(wl.op_event_start[wl.seg_op_start[s + 1]])]
-        sizes = wl.act_tensors[t0:int(wl.seg_tensor_start[s + 1]), ACT_TENSOR.bytes]
+        t0 = int(wl.seg_tensor_start[0, s])
+        ev = wl.act_events[int(wl.op_event_start[wl.seg_op_start[0, s]]):
+                           int(wl.op_event_start[wl.seg_op_start[0, s + 1]])]
+        sizes = wl.act_tensors[t0:int(wl.seg_tensor_start[0, s + 1]), ACT_TENSOR.bytes]
         period = 0
         for t, create, nxt in ev[:, [ACT_EVENT.tensor, ACT_EVENT.create, ACT_EVENT.next_use]].tolist():
             if not create or nxt >= 0:  # a read is a refill; a write read later is a spill
@@ -174,7 +175,8 @@ def test_spills_and_refills_are_charged_to_the_op_as_dram_transfers(tmp_path):
     wl = build_workload(tr, "dense")
     hp = model.pack_hardware(h1)
     extra_pj = 0.0
-    for t, create, nxt in wl.act_events[:, [ACT_EVENT.tensor, ACT_EVENT.create, ACT_EVENT.next_use]].tolist():
+    events = wl.act_events[:int(wl.op_event_start[wl.seg_op_start[0, 1]])]  # segment 0, ops as traced
+    for t, create, nxt in events[:, [ACT_EVENT.tensor, ACT_EVENT.create, ACT_EVENT.next_use]].tolist():
         if not create or nxt >= 0:
             c, e = np.zeros(N_ROW_COST, np.int64), np.zeros(N_ENERGY)
             model.transfer_costs(int(wl.act_tensors[t, ACT_TENSOR.bytes]), bool(create), hp, c, e)

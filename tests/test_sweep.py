@@ -15,7 +15,7 @@ from accelsim.analysis import average_compression, reencode
 from accelsim.errors import InputError
 from accelsim.hardware import load_hardware
 from accelsim.layouts import ROW
-from accelsim.period import op_tiles, period_costs, schedule_period, tile_size
+from accelsim.period import op_tiles, period_costs, schedule_period
 from accelsim.placement import activation_plan
 from accelsim.sweep import make_points, parse_axes, run_sweep
 from accelsim.trace import read_trace
@@ -142,7 +142,7 @@ def test_timeline_schedule_matches_engines(tmp_path):
     wl = build_workload(tr, "compressed")
     h = model.pack_hardware(hw)
     cost, _ = period_costs(wl, 0, h)
-    sched = schedule_period(op_tiles(wl, 0, cost, activation_plan(wl, 0, h), tile_size(h)), model.stream_slots(h),
+    sched = schedule_period(op_tiles(wl, 0, h, cost, activation_plan(wl, 0, h)), model.stream_slots(h),
                             record_spans=True)
     spans = sched.spans
     one, two = (simulate(dataclasses.replace(tr, seg_repeats=np.array([k])), hw).compressed.totals for k in (1, 2))
