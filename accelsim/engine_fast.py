@@ -24,7 +24,8 @@ from accelsim.engine_output import EngineOutput, Tally
 from accelsim.jit import kernel, prange
 from accelsim.layouts import COUNT, ENERGY, HW, N_COUNT, N_ENERGY, N_HW, N_OP_COST, N_ROW_COST, OP_COST, ROW, ROW_COST
 from accelsim.liveness import activation_plan
-from accelsim.model import op_variant, row_costs, select_resident, static_pj, stream_slots, tile_bytes, transfer_costs
+from accelsim.model import op_variant, row_costs, static_pj, stream_slots, tile_bytes, transfer_costs
+from accelsim.residency import select_resident
 from accelsim.tiles import schedule_ops, tile_count
 
 if TYPE_CHECKING:  # not imported at run time, so the kernels' sources stay out of the trace reader's
@@ -40,7 +41,7 @@ class Arrays(NamedTuple):
     rows: np.ndarray
     seg_key_start: np.ndarray
     key_bytes: np.ndarray
-    key_order: np.ndarray
+    key_count: np.ndarray
     seg_rep: np.ndarray
     key_grad: np.ndarray
     seg_op_start: np.ndarray
@@ -163,7 +164,7 @@ def _segment(w: Arrays, s: int, h: np.ndarray, cache: Cache, plan: Plan, per_c: 
     phase and network tallies (this point's) get ``seg_repeats[s]`` periods plus the prologue, row by row."""
     k0, k1 = w.seg_key_start[s], w.seg_key_start[s + 1]
     resident = np.zeros(k1 - k0, dtype=np.int64)
-    select_resident(w.key_order[k0:k1], w.key_bytes[k0:k1], w.key_grad[k0:k1], h, resident)
+    select_resident(w.key_bytes[k0:k1], w.key_count[k0:k1], w.key_grad[k0:k1], h, resident)
     a = w.seg_row_start[s]
     n = w.seg_row_start[s + 1] - a
     v = op_variant(h)

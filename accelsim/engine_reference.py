@@ -17,9 +17,9 @@ import numpy as np
 
 from accelsim import model
 from accelsim.engine_output import EngineOutput, Tally
-from accelsim.layouts import COUNT, ENERGY, HW, N_ENERGY, N_ROW_COST, ROW, ROW_COST, pack
+from accelsim.layouts import COUNT, ENERGY, N_ENERGY, N_ROW_COST, ROW, ROW_COST, pack
 from accelsim.period import op_tiles, period_costs, schedule_period
-from accelsim.placement import activation_plan, segment_resident, variant
+from accelsim.placement import activation_plan, segment_resident, stream_slots, variant
 
 if TYPE_CHECKING:
     from accelsim.workload import Workload
@@ -50,7 +50,7 @@ def run(workload: Workload, H: np.ndarray, n_phase: int, n_net: int, detail: boo
     rows = workload.rows
     for p in range(P):
         h = H[p]
-        slots = 2 if h[HW.double_buffer] > 0.5 else 1
+        slots = stream_slots(h)
         for s in range(S):
             a = int(workload.seg_row_start[s])
             reps = int(workload.seg_repeats[s])

@@ -65,7 +65,8 @@ class SRAMConfig:
 
     Attributes:
         weight_kib: bytes for weights and their training state (grads, Adam moments), any compression.
-            Tensors that fit stay resident across steps; the rest stream through the stream region.
+            Less the stream region, it holds the tensors that save the most DRAM traffic per byte across
+            steps (a knapsack); the rest stream through the stream region.
         act_kib: activation buffer: holds the live activations (and gradients with respect to them); when
             they do not fit, the one read again furthest in the future is spilled to DRAM and refilled.
         banks: SRAM banks (documented for the energy/area tables; the model assumes conflict-free access).

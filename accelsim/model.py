@@ -209,32 +209,3 @@ def op_variant(h: np.ndarray) -> int:
     """Which of a workload's op variants runs on ``h``: 1 with ``pe.fuse_update`` (updates fused into
     backward-weight), else 0 (:attr:`accelsim.workload.Workload.seg_op_start`)."""
     return 1 if h[HW.fuse_update] > 0.5 else 0
-
-
-@kernel
-def select_resident(order: np.ndarray, key_bytes: np.ndarray, key_grad: np.ndarray, h: np.ndarray,
-                    out: np.ndarray) -> None:
-    """Which weight-side tensors of a segment stay on chip (``out[key] = 1``).
-
-    If all fit in the weight buffer, all stay. Otherwise half the buffer is kept for streaming and the other
-    half is filled first-fit in ``order`` (most accesses per period first). With ``pe.fuse_update`` gradients
-    are never stored, so they take no room and are never resident.
-    """
-    capacity = int(h[HW.weight_bytes])
-    skip_grads = h[HW.fuse_update] > 0.5
-    total = 0
-    for j in range(key_bytes.shape[0]):
-        if not (skip_grads and key_grad[j] == 1):
-            total += key_bytes[j]
-        out[j] = 0
-    if total <= capacity:
-        for j in range(key_bytes.shape[0]):
-            out[j] = 0 if (skip_grads and key_grad[j] == 1) else 1
-        return
-    budget = capacity // 2
-    used = 0
-    for idx in range(order.shape[0]):
-        j = order[idx]
-        if used + key_bytes[j] <= budget and not (skip_grads and key_grad[j] == 1):
-            out[j] = 1
-            used += key_bytes[j]

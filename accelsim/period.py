@@ -30,8 +30,8 @@ import numpy as np
 import simpy
 
 from accelsim import model
-from accelsim.layouts import HW, KIND, N_ENERGY, N_ROW_COST, ROW, ROW_COST
-from accelsim.placement import OpTraffic, segment_resident, variant
+from accelsim.layouts import KIND, N_ENERGY, N_ROW_COST, ROW, ROW_COST
+from accelsim.placement import OpTraffic, segment_resident, tile_size, variant
 
 if TYPE_CHECKING:
     from accelsim.workload import Workload
@@ -105,13 +105,6 @@ def period_costs(wl: Workload, s: int, h: np.ndarray) -> tuple[np.ndarray, np.nd
         key = int(wl.rows[i, ROW.key])
         model.row_costs(wl.rows[i], key >= 0 and key in resident, h, cost[j], energy[j])
     return cost, energy
-
-
-def tile_size(h: np.ndarray) -> int:
-    """Bytes of one tile: the stream region (at most half the weight buffer) over the slots, at least a burst."""
-    slots = 2 if h[HW.double_buffer] > 0.5 else 1
-    stream = min(int(h[HW.stream_bytes]), int(h[HW.weight_bytes]) // 2)
-    return max(int(h[HW.burst_bytes]), stream // slots)
 
 
 def op_tiles(wl: Workload, s: int, h: np.ndarray, cost: np.ndarray, plan: list[OpTraffic]) -> list[OpTiles]:

@@ -1,6 +1,6 @@
 """The reference engine's placement decisions, in plain Python: which weight-side tensors stay resident and
 where activation tensors live. The fast engine makes the same decisions compiled
-(:func:`accelsim.model.select_resident`, :func:`accelsim.liveness.activation_plan`); this module shares no
+(:func:`accelsim.residency.select_resident`, :func:`accelsim.liveness.activation_plan`); this module shares no
 code with them, so the two engines agreeing checks both (policies: ``docs/model.md`` §3).
 """
 
@@ -28,25 +28,45 @@ def variant(h: np.ndarray) -> int:
     return 1 if fused(h) else 0
 
 
-def resident_keys(order: np.ndarray, key_bytes: np.ndarray, stored: set[int], capacity: int) -> frozenset[int]:
-    """Residency keys that stay on chip, among the ``stored`` ones: all if they fit in ``capacity`` bytes, else
-    first-fit in priority ``order`` into half of it (the other half is kept for streaming)."""
-    if sum(int(key_bytes[j]) for j in stored) <= capacity:
-        return frozenset(stored)
-    budget, used, out = capacity // 2, 0, set()
-    for j in order.tolist():
-        if j in stored and used + int(key_bytes[j]) <= budget:
-            out.add(j)
-            used += int(key_bytes[j])
-    return frozenset(out)
+def stream_slots(h: np.ndarray) -> int:
+    """Tiles the stream region holds: 2 with double buffering, else 1."""
+    return 2 if h[HW.double_buffer] > 0.5 else 1
+
+
+def tile_size(h: np.ndarray) -> int:
+    """Bytes of one tile: the stream region (at most half the weight buffer) over the slots, at least a burst."""
+    stream = min(int(h[HW.stream_bytes]), int(h[HW.weight_bytes]) // 2)
+    return max(int(h[HW.burst_bytes]), stream // stream_slots(h))
+
+
+def resident_keys(nbytes: dict[int, int], value: dict[int, int], budget: int) -> frozenset[int]:
+    """The keys (of ``nbytes``: key -> stored bytes) that stay resident within ``budget`` bytes, ``value``
+    being each key's bus bytes per period when it streams: all if they fit, else the better of the greedy
+    knapsack (by value per byte, ties by key) and the single most valuable key that fits."""
+    if sum(nbytes.values()) <= budget:
+        return frozenset(nbytes)
+    greedy, used = set(), 0
+    for k in sorted(nbytes, key=lambda k: (-(value[k] / max(nbytes[k], 1)), k)):
+        if value[k] > 0 and used + nbytes[k] <= budget:
+            greedy.add(k)
+            used += nbytes[k]
+    single = max((k for k in nbytes if nbytes[k] <= budget and value[k] > 0), key=lambda k: (value[k], -k),
+                 default=None)
+    if single is not None and value[single] > sum(value[k] for k in greedy):
+        return frozenset({single})
+    return frozenset(greedy)
 
 
 def segment_resident(wl: Workload, s: int, h: np.ndarray) -> frozenset[int]:
-    """Segment ``s``'s resident residency keys on packed hardware ``h`` (gradients are not stored at all when
-    the update is fused)."""
+    """Segment ``s``'s resident residency keys on packed hardware ``h``: the knapsack of :func:`resident_keys`
+    over the weight buffer less the stream region's tiles (gradients are not stored when the update is
+    fused)."""
     k0, k1 = int(wl.seg_key_start[s]), int(wl.seg_key_start[s + 1])
-    stored = {j for j in range(k1 - k0) if not (fused(h) and wl.key_grad[k0 + j])}
-    return resident_keys(wl.key_order[k0:k1], wl.key_bytes[k0:k1], stored, int(h[HW.weight_bytes]))
+    burst = int(h[HW.burst_bytes])
+    nbytes = {k: int(wl.key_bytes[k0 + k]) for k in range(k1 - k0) if not (fused(h) and wl.key_grad[k0 + k])}
+    value = {k: int(wl.key_count[k0 + k]) * -(-b // burst) * burst for k, b in nbytes.items()}
+    budget = max(0, int(h[HW.weight_bytes]) - stream_slots(h) * tile_size(h))
+    return resident_keys(nbytes, value, budget)
 
 
 @dataclass

@@ -38,9 +38,10 @@ class Workload:
         seg_row_start: (S+1,) row offsets of each segment's period.
         rows: (R, N_ROW) int64 per-row inputs, columns :data:`accelsim.layouts.ROW`; ``ROW.key`` is the
             segment-local residency key (-1 none).
-        seg_key_start: (S+1,) offsets into ``key_bytes`` / ``key_order``.
+        seg_key_start: (S+1,) offsets into ``key_bytes`` / ``key_count``.
         key_bytes: (K,) stored bytes of each key (a tensor of one segment).
-        key_order: (K,) segment-local key indices in residency priority order, per segment.
+        key_count: (K,) how many rows of a period access each key (its DRAM transfers per period if it is
+            not resident).
         seg_rep: (S,) the first segment whose period (rows, residency keys) is identical to this one's; a
             segment with ``seg_rep[s] == s`` is its own representative. Identical periods cost the same, so
             engines may evaluate each representative once (in the dense view every segment of a run is alike).
@@ -73,7 +74,7 @@ class Workload:
     rows: np.ndarray
     seg_key_start: np.ndarray
     key_bytes: np.ndarray
-    key_order: np.ndarray
+    key_count: np.ndarray
     seg_rep: np.ndarray
     key_grad: np.ndarray
     seg_op_start: np.ndarray
@@ -331,7 +332,7 @@ def build_workload(trace: Trace, view: str = "compressed", batch: int | None = N
     S = trace.n_segments
     starts = trace.seg_row_start
     key_start = np.zeros(S + 1, dtype=np.int64)
-    key_bytes_l, key_order_l, key_grad_l = [], [], []
+    key_bytes_l, key_count_l, key_grad_l = [], [], []
     key = np.full(n, -1, dtype=np.int64)
     first = np.zeros(n, dtype=np.int64)
     net = c["network"]
@@ -355,13 +356,11 @@ def build_workload(trace: Trace, view: str = "compressed", batch: int | None = N
                 first[i] = 1
             counts[j] += 1
             key[i] = j
-        # Priority: most accesses per period first; ties by first appearance (stable sort).
-        order = np.argsort(-np.asarray(counts, dtype=np.int64), kind="stable") if counts else np.zeros(0, np.int64)
         key_bytes_l.append(np.asarray(kb, dtype=np.int64))
-        key_order_l.append(order.astype(np.int64))
+        key_count_l.append(np.asarray(counts, dtype=np.int64))
         key_start[s + 1] = key_start[s] + len(kb)
     key_bytes = np.concatenate(key_bytes_l) if key_bytes_l else np.zeros(0, np.int64)
-    key_order = np.concatenate(key_order_l) if key_order_l else np.zeros(0, np.int64)
+    key_count = np.concatenate(key_count_l) if key_count_l else np.zeros(0, np.int64)
 
     net_code = {name: i for i, name in enumerate(NETWORKS)}
     phase_code = {name: i for i, name in enumerate(PHASES)}
@@ -421,7 +420,7 @@ def build_workload(trace: Trace, view: str = "compressed", batch: int | None = N
     for s in range(S):
         a, b = int(starts[s]), int(starts[s + 1])
         k0, k1 = int(key_start[s]), int(key_start[s + 1])
-        sig = R[a:b].tobytes() + b"|" + key_bytes[k0:k1].tobytes() + b"|" + key_order[k0:k1].tobytes()
+        sig = R[a:b].tobytes() + b"|" + key_bytes[k0:k1].tobytes() + b"|" + key_count[k0:k1].tobytes()
         rep[s] = seen.setdefault(sig, s)
     cost_cols = [q for q, name in enumerate(names(ROW)) if name not in PLACE_COLUMNS]
     if n:
@@ -431,7 +430,7 @@ def build_workload(trace: Trace, view: str = "compressed", batch: int | None = N
         uid, n_uid = np.zeros(0, np.int64), 0
     return Workload(view, trace.seg_first_step.astype(np.int64), trace.seg_period_steps.astype(np.int64),
                     trace.seg_repeats.astype(np.int64), trace.seg_row_start.astype(np.int64), R,
-                    key_start, key_bytes, key_order, rep, np.asarray(key_grad_l, dtype=np.int64).reshape(-1),
+                    key_start, key_bytes, key_count, rep, np.asarray(key_grad_l, dtype=np.int64).reshape(-1),
                     seg_op_start, np.asarray(op_start_l, dtype=np.int64),
                     np.asarray(op_rows_l, dtype=np.int64), np.asarray(op_attr_l, dtype=np.int64),
                     seg_tensor_start, _stack(tensors_l, len(ACT_TENSOR)),
