@@ -39,6 +39,23 @@ def tile_count(bytes_read: int, bytes_written: int, tile: int) -> int:
     return max(1, (max(bytes_read, bytes_written) + tile - 1) // tile)
 
 
+#: The most pending stores the jump-ahead compares (more: it does not try).
+MAX_QUEUE = 8
+
+
+@kernel(inline=True)
+def _same_queue(st_ready: np.ndarray, st_cyc: np.ndarray, head: int, n: int, c: int, head0: int, n0: int,
+                c0: int) -> bool:
+    """Whether the pending stores [head, n) relative to cycle ``c`` equal those [head0, n0) relative to ``c0``
+    (the FIFO keeps served entries, so the queue of a tile ago is still in the arrays)."""
+    if n - head != n0 - head0 or n - head > MAX_QUEUE:
+        return False
+    for k in range(n - head):
+        if st_ready[head + k] - c != st_ready[head0 + k] - c0 or st_cyc[head + k] != st_cyc[head0 + k]:
+            return False
+    return True
+
+
 @kernel
 def schedule_ops(opc: np.ndarray, slots: int, idle_out: np.ndarray, dec_stall_out: np.ndarray) -> tuple[int, int]:
     """Run one period's ops (``opc`` (n_ops, N_OP_COST), slots :data:`OP_COST`) tile by tile from an empty
@@ -47,6 +64,13 @@ def schedule_ops(opc: np.ndarray, slots: int, idle_out: np.ndarray, dec_stall_ou
     Writes each op's PE idle cycles (its tiles' stalls) to ``idle_out`` and their decoder part to
     ``dec_stall_out`` (shape (n_ops,)). Returns (period cycles, tail), tail being the cycles the write queue
     drains after the last compute ends; period = compute + idle + tail.
+
+    Jump-ahead (exact): within a run of identical tiles, once the pipeline's state relative to the last
+    compute's end (the decoder's and the bus's free cycles, the PE's end two tiles back, the slot releases,
+    the pending stores) is what it was one tile earlier, every later tile of the run repeats that tile shifted
+    by the same cycles, so the rest of the run is added at once. A run whose tiles store without loading is
+    simulated tile by tile (its stores pile up until the next load). The reference engine simulates every
+    tile; the two agreeing checks this.
     """
     n_ops = opc.shape[0]
     n_tiles = 0
@@ -77,7 +101,19 @@ def schedule_ops(opc: np.ndarray, slots: int, idle_out: np.ndarray, dec_stall_ou
         uses = L > 0
         idle_sum = 0
         dec_sum = 0
-        for t in range(T):
+        t = 0
+        run_end = 0
+        # The state after the previous tile of this run, relative to its compute end (for the jump-ahead).
+        seen = False
+        s_d = s_c2 = s_bus = s_r0 = s_r1 = s_c = s_head = s_n = 0
+        while t < T:
+            if t >= run_end:
+                # A run: tiles whose shares are all the same (they change where a remainder runs out).
+                run_end = T
+                for b in (lr, wr, dr, cr):
+                    if t < b < run_end:
+                        run_end = b
+                seen = False
             ld = lq + (1 if t < lr else 0)
             fl = 0
             if uses:
@@ -109,6 +145,38 @@ def schedule_ops(opc: np.ndarray, slots: int, idle_out: np.ndarray, dec_stall_ou
             c_prev2 = c_prev
             c_prev = fc
             d_prev = fd
+            t += 1
+            if run_end - t < 2 or not (uses or st == 0) or (uses and n_users <= slots):
+                seen = False
+                continue
+            r0, r1 = ring[n_users % slots], ring[(n_users + 1) % slots]  # oldest release first
+            if (seen and fd - fc == s_d - s_c and c_prev2 - fc == s_c2 - s_c
+                    and (not uses or (bus - fc == s_bus - s_c and r0 - fc == s_r0 - s_c and r1 - fc == s_r1 - s_c
+                                      and _same_queue(st_ready, st_cyc, head, n_st, fc, s_head, s_n, s_c)))):
+                # Periodic from here: the remaining m tiles of the run each repeat this one, `step` later.
+                m = run_end - t
+                step = fc - s_c
+                shift = m * step
+                idle_sum += m * idle
+                dec_sum += m * min(idle, dec)
+                d_prev += shift
+                c_prev += shift
+                c_prev2 += shift
+                if uses:
+                    bus += shift
+                    for q in range(head, n_st):
+                        st_ready[q] += shift
+                    if slots == 2 and m % 2 == 1:  # an odd number of users on: the older release swaps place
+                        ring[0], ring[1] = ring[1] + shift, ring[0] + shift
+                    else:
+                        ring[0] += shift
+                        ring[1] += shift
+                    n_users += m
+                t += m
+                seen = False
+                continue
+            seen = True
+            s_d, s_c2, s_bus, s_r0, s_r1, s_c, s_head, s_n = fd, c_prev2, bus, r0, r1, fc, head, n_st
         idle_out[o] = idle_sum
         dec_stall_out[o] = dec_sum
     while head < n_st:

@@ -70,14 +70,25 @@ def test_the_write_queue_drains_at_the_period_end():
     assert (cycles, idle, tail) == (100 + 3 * 150, [0], 3 * 150 - 200)
 
 
+def test_long_ops_of_identical_tiles():
+    """Hundreds of tiles per op (the fast scheduler jumps ahead once its state repeats; the reference simulates
+    every tile): a load-bound op, a compute-bound one, an on-chip one and a store-heavy one, on 1 and 2 slots."""
+    ops = [op(load=30_000, store=9_000, compute=12_000, tiles=300), op(load=2_000, compute=50_000, tiles=200),
+           op(decode=7_001, compute=9_999, tiles=257), op(load=5_000, store=40_000, compute=1_000, tiles=100),
+           op(store=3_000, compute=2_000, tiles=50)]
+    for slots in (1, 2):
+        cycles, idle, _, tail = both(ops, slots)
+        assert cycles == sum(o.compute_cycles for o in ops) + sum(idle) + tail
+
+
 def test_a_tile_gets_an_exact_share_of_each_total():
     # 7 cycles over 3 tiles: 3, 2, 2 (the remainder to the first tiles); the period adds up exactly.
     assert both([op(compute=7, tiles=3)], 2)[0] == 7
     assert both([op(load=5, compute=7, tiles=3)], 1)[0] == (2 + 3) + (2 + 2) + (1 + 2)
 
 
-OPS = st.lists(st.builds(op, load=st.integers(0, 300), store=st.integers(0, 300), decode=st.integers(0, 300),
-                         compute=st.integers(0, 300), tiles=st.integers(1, 5)), min_size=1, max_size=8)
+OPS = st.lists(st.builds(op, load=st.integers(0, 3000), store=st.integers(0, 3000), decode=st.integers(0, 3000),
+                         compute=st.integers(0, 3000), tiles=st.integers(1, 40)), min_size=1, max_size=8)
 
 
 @settings(max_examples=150, deadline=None)
