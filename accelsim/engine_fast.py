@@ -180,6 +180,8 @@ def _segment(w: Arrays, s: int, h: np.ndarray, cache: Cache, plan: Plan, per_c: 
     uk = np.empty((n, 2), dtype=np.int64)  # each row's (distinct row, cost kind), for the detail pass
     comp_total = 0
     pro_cycles = 0
+    a_rd = a_wr = a_act = a_mac = a_srd = a_swr = 0
+    e_dram = e_sram = e_mac = e_dec = 0.0
     for o in range(o0, o1):
         # The op's activation spills and refills first.
         p = o + po
@@ -198,9 +200,20 @@ def _segment(w: Arrays, s: int, h: np.ndarray, cache: Cache, plan: Plan, per_c: 
             u = row_uid[i]
             if cdone[u, k] == 0:  # first time this distinct row is costed so
                 _fill(rows, i, u, k, h, ccost, cen, cdone)
-            uk[i - a, 0] = u
-            uk[i - a, 1] = k
-            _add(per_c, per_e, ccost, cen, u, k, 1)
+            if detail:
+                uk[i - a, 0] = u
+                uk[i - a, 1] = k
+            # Bytes, MACs and energy in locals (kept in registers; into per_c/per_e after the loop).
+            a_rd += ccost[u, k, ROW_COST.dram_read_bytes]
+            a_wr += ccost[u, k, ROW_COST.dram_write_bytes]
+            a_act += ccost[u, k, ROW_COST.dram_row_activations]
+            a_mac += ccost[u, k, ROW_COST.macs]
+            a_srd += ccost[u, k, ROW_COST.sram_read_bytes]
+            a_swr += ccost[u, k, ROW_COST.sram_write_bytes]
+            e_dram += cen[u, k, ENERGY.dram]
+            e_sram += cen[u, k, ENERGY.sram]
+            e_mac += cen[u, k, ENERGY.mac]
+            e_dec += cen[u, k, ENERGY.decode]
             rd = ccost[u, k, ROW_COST.read_cycles]
             wr = ccost[u, k, ROW_COST.write_cycles]
             ld += rd
@@ -234,6 +247,16 @@ def _segment(w: Arrays, s: int, h: np.ndarray, cache: Cache, plan: Plan, per_c: 
         oc[OP_COST.tiles] = tile_count(rd_bytes, wr_bytes, tile)
         comp_total += comp
     _add_cycles(pro_c, pro_e, 0, pro_cycles, 0, 1, h)
+    per_c[COUNT.dram_read_bytes] += a_rd
+    per_c[COUNT.dram_write_bytes] += a_wr
+    per_c[COUNT.dram_row_activations] += a_act
+    per_c[COUNT.macs] += a_mac
+    per_c[COUNT.sram_read_bytes] += a_srd
+    per_c[COUNT.sram_write_bytes] += a_swr
+    per_e[ENERGY.dram] += e_dram
+    per_e[ENERGY.sram] += e_sram
+    per_e[ENERGY.mac] += e_mac
+    per_e[ENERGY.decode] += e_dec
     idle = np.zeros(o1 - o0, dtype=np.int64)
     dec_stall = np.zeros(o1 - o0, dtype=np.int64)
     _, tail = schedule_ops(opc, stream_slots(h), idle, dec_stall)

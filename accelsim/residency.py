@@ -52,12 +52,15 @@ def select_resident(key_bytes: np.ndarray, key_count: np.ndarray, key_grad: np.n
             out[k] = 1 if value[k] > 0 else 0
         return
     # Greedy by value per byte: an insertion sort of the keys, highest density first, stable.
+    density = np.empty(n, dtype=np.float64)
+    for k in range(n):
+        density[k] = value[k] / max(key_bytes[k], 1)
     order = np.arange(n)
     for i in range(1, n):
         k = order[i]
-        d = value[k] / max(key_bytes[k], 1)
+        d = density[k]
         j = i - 1
-        while j >= 0 and value[order[j]] / max(key_bytes[order[j]], 1) < d:
+        while j >= 0 and density[order[j]] < d:
             order[j + 1] = order[j]
             j -= 1
         order[j + 1] = k

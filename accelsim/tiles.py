@@ -81,8 +81,10 @@ def schedule_ops(opc: np.ndarray, slots: int, idle_out: np.ndarray, dec_stall_ou
     st_cyc = np.empty(n_tiles, dtype=np.int64)
     head = 0
     n_st = 0
-    # Release cycles of the last `slots` slot users: ring[k % slots] for user k.
+    # Release cycles of the last `slots` slot users: ring[k & mask] for user k (slots is 1 or 2; a mask, not
+    # a modulo: an integer division three times a tile was a tenth of the scheduler's time).
     ring = np.zeros(2, dtype=np.int64)
+    mask = slots - 1
     n_users = 0
     bus = 0        # the DMA engine is free from this cycle
     d_prev = 0     # decoder: end of the previous tile
@@ -117,7 +119,7 @@ def schedule_ops(opc: np.ndarray, slots: int, idle_out: np.ndarray, dec_stall_ou
             ld = lq + (1 if t < lr else 0)
             fl = 0
             if uses:
-                ready = ring[n_users % slots] if n_users >= slots else 0
+                ready = ring[n_users & mask] if n_users >= slots else 0
                 if ld > 0:
                     # First come, first served: stores that became ready before this load go first.
                     while head < n_st and st_ready[head] < ready:
@@ -140,7 +142,7 @@ def schedule_ops(opc: np.ndarray, slots: int, idle_out: np.ndarray, dec_stall_ou
                 st_cyc[n_st] = st
                 n_st += 1
             if uses:
-                ring[n_users % slots] = fc
+                ring[n_users & mask] = fc
                 n_users += 1
             c_prev2 = c_prev
             c_prev = fc
@@ -149,7 +151,7 @@ def schedule_ops(opc: np.ndarray, slots: int, idle_out: np.ndarray, dec_stall_ou
             if run_end - t < 2 or not (uses or st == 0) or (uses and n_users <= slots):
                 seen = False
                 continue
-            r0, r1 = ring[n_users % slots], ring[(n_users + 1) % slots]  # oldest release first
+            r0, r1 = ring[n_users & mask], ring[(n_users + 1) & mask]  # oldest release first
             if (seen and fd - fc == s_d - s_c and c_prev2 - fc == s_c2 - s_c
                     and (not uses or (bus - fc == s_bus - s_c and r0 - fc == s_r0 - s_c and r1 - fc == s_r1 - s_c
                                       and _same_queue(st_ready, st_cyc, head, n_st, fc, s_head, s_n, s_c)))):
