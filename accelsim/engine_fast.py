@@ -269,26 +269,40 @@ def _segment(w: Arrays, s: int, h: np.ndarray, cache: Cache, plan: Plan, per_c: 
     if not detail:
         return
     # By phase and network: each row's compute; an op's stalls to its attribution row; the drain to the last op's.
+    # One period into per-segment tallies (static energy from their cycles at the end: it is linear in cycles),
+    # then `reps` of them into the point's.
+    n_ph, n_nt = ph_c.shape[0], net_c.shape[0]
+    tc = np.zeros((n_ph + n_nt, N_COUNT), dtype=np.int64)
+    te = np.zeros((n_ph + n_nt, N_ENERGY), dtype=np.float64)
     mem = np.zeros(n, dtype=np.int64)
     dcy = np.zeros(n, dtype=np.int64)
-    reps = w.seg_repeats[s]
     for o in range(o1 - o0):
         j = w.op_attr[o0 + o] - a
         dcy[j] += dec_stall[o]
         mem[j] += idle[o] - dec_stall[o]
         # The op's spills and refills: bytes and energy of its attribution row (their time is in its stalls).
-        ph, nt = rows[a + j, ROW.phase], rows[a + j, ROW.net]
         p = o0 + o + po
-        _add(ph_c[ph], ph_e[ph], pcost, pen, p, 0, reps)
-        _add(net_c[nt], net_e[nt], pcost, pen, p, 0, reps)
+        _add(tc[rows[a + j, ROW.phase]], te[rows[a + j, ROW.phase]], pcost, pen, p, 0, 1)
+        _add(tc[n_ph + rows[a + j, ROW.net]], te[n_ph + rows[a + j, ROW.net]], pcost, pen, p, 0, 1)
     if o1 > o0:
         mem[w.op_attr[o1 - 1] - a] += tail
     for j in range(n):
         u, k = uk[j, 0], uk[j, 1]
-        ph, nt = rows[a + j, ROW.phase], rows[a + j, ROW.net]
-        for cv, ev in ((ph_c[ph], ph_e[ph]), (net_c[nt], net_e[nt])):
-            _add(cv, ev, ccost, cen, u, k, reps)
-            _add_cycles(cv, ev, ccost[u, k, ROW_COST.compute_cycles], mem[j], dcy[j], reps, h)
+        comp = ccost[u, k, ROW_COST.compute_cycles]
+        for g in (rows[a + j, ROW.phase], n_ph + rows[a + j, ROW.net]):
+            _add(tc[g], te[g], ccost, cen, u, k, 1)
+            tc[g, COUNT.cycles] += comp + mem[j] + dcy[j]
+            tc[g, COUNT.compute_cycles] += comp
+            tc[g, COUNT.stall_memory_cycles] += mem[j]
+            tc[g, COUNT.stall_decode_cycles] += dcy[j]
+    reps = w.seg_repeats[s]
+    for g in range(n_ph + n_nt):
+        te[g, ENERGY.static] = static_pj(tc[g, COUNT.cycles], h)
+        cv, ev = (ph_c[g], ph_e[g]) if g < n_ph else (net_c[g - n_ph], net_e[g - n_ph])
+        for q in range(N_COUNT):
+            cv[q] += reps * tc[g, q]
+        for q in range(N_ENERGY):
+            ev[q] += reps * te[g, q]
 
 
 @kernel
