@@ -11,7 +11,8 @@ import sys
 from pathlib import Path
 
 from accelsim.argparser import OneLineParser
-from accelsim.errors import InputError
+from accelsim.errors import InputError, expected_error
+from accelsim.paths import check_output
 
 DEFAULT_TRACE_NAME = "halfcheetah_gst_s0.parquet"
 
@@ -30,8 +31,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     if args.engine not in ENGINES:
         raise InputError("--engine", args.engine, f"unknown engine; expected one of {', '.join(ENGINES)}")
+    trace = args.trace or default_trace()
+    inputs = [trace] + ([args.hw] if args.hw and Path(args.hw).exists() else [])
+    check_output(args.json, "--json", inputs)
+    check_output(args.csv, "--csv", inputs)
     hw = load_hardware(args.hw, parse_set_args(args.set))
-    tr = read_trace(args.trace or default_trace())
+    tr = read_trace(trace)
     res = simulate(tr, hw, engine=args.engine)
     if args.json:
         atomic_write_text(args.json, json_report(res))
@@ -70,6 +75,8 @@ def _cmd_scalesim(args: argparse.Namespace) -> int:
     out = args.o or args.p
     if not out:
         raise InputError("-o", "", "an output folder is required (-o or -p)")
+    check_output(out, "-o", [args.c, args.t], folder=True)
+    check_output(Path(out) / "COMPUTE_REPORT.csv", "-o", [args.c, args.t])
     path = scalesim_compat.run(args.c, args.t, out)
     print(f"wrote {path}")
     return 0
@@ -78,6 +85,7 @@ def _cmd_scalesim(args: argparse.Namespace) -> int:
 def _cmd_pack(args: argparse.Namespace) -> int:
     from accelsim.trace import pack
 
+    check_output(args.dst, "dst", [args.src])
     print(f"wrote {pack(args.src, args.dst)}")
     return 0
 
@@ -85,8 +93,11 @@ def _cmd_pack(args: argparse.Namespace) -> int:
 def _cmd_synth(args: argparse.Namespace) -> int:
     from accelsim.synth import SynthSpec, generate
 
-    if args.steps <= 0:
-        raise InputError("--steps", str(args.steps), "expected a positive number of steps")
+    for flag, v, top in (("--steps", args.steps, 10**9), ("--batch", args.batch, 2**20),
+                         ("--change-every", args.change_every, 10**9)):
+        if not 0 < v <= top:
+            raise InputError(flag, str(v), f"expected a positive integer up to {top:,}")
+    check_output(args.out, "--out")
     if "synthetic" not in Path(args.out).name:
         raise InputError("--out", args.out, "synthetic traces must have 'synthetic' in their file name")
     spec = SynthSpec(steps=args.steps, change_every=args.change_every, every_step=args.every_step,
@@ -99,7 +110,12 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     from accelsim.sweep import parse_axes, run_sweep
 
     traces = args.traces or [str(default_trace())]
-    path = run_sweep(traces, args.hw, parse_axes(args.set), args.out, zipped=args.zip, scheduler=args.scheduler,
+    check_output(args.out, "--out", traces, folder=True)
+    notes: list[str] = []
+    axes = parse_axes(args.set, notes)
+    for n in notes:
+        print(f"note: {n}", file=sys.stderr)
+    path = run_sweep(traces, args.hw, axes, args.out, zipped=args.zip, scheduler=args.scheduler,
                      chunk=args.chunk, progress=not args.quiet)
     print(f"wrote {path} and {path.with_suffix('.csv')}")
     return 0
@@ -113,9 +129,14 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     from accelsim.simulate import simulate
     from accelsim.trace import read_trace
 
+    traces = args.traces or [str(default_trace())]
+    check_output(args.json, "--json", traces)
+    check_output(args.csv, "--csv", traces)
+    if min(args.group) < 1 or max(args.group) > 2**16:
+        raise InputError("--group", " ".join(map(str, args.group)), "expected two positive group dimensions")
     hw = load_hardware(args.hw, parse_set_args(args.set))
     rows = []
-    for path in args.traces or [str(default_trace())]:
+    for path in traces:
         tr = read_trace(path)
         if args.format:
             tr = reencode(tr, args.format, *args.group)
@@ -154,6 +175,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 def _cmd_plot(args: argparse.Namespace) -> int:
     from accelsim.plots import plot_sweep, plot_training
 
+    check_output(args.o, "-o", [args.dir], folder=True)
     if args.trace_only:
         files = plot_training(args.dir, args.o or ".", hw=args.hw)
         notes: list[str] = []
@@ -170,6 +192,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     if not args.html:
         raise InputError("--html", "", "only the HTML report exists; pass --html")
+    if not Path(args.dir).is_dir():
+        raise InputError(args.dir, "", "not a sweep folder")
+    check_output(args.o, "-o", [Path(args.dir) / "sweep.parquet", Path(args.dir) / "sweep.csv"])
     print(f"wrote {write_html(args.dir, args.o)}")
     return 0
 
@@ -179,8 +204,10 @@ def _cmd_timeline(args: argparse.Namespace) -> int:
     from accelsim.timeline import write_timeline
     from accelsim.trace import read_trace
 
+    trace = args.trace or default_trace()
+    check_output(args.o, "-o", [trace])
     hw = load_hardware(args.hw, parse_set_args(args.set))
-    tr = read_trace(args.trace or default_trace())
+    tr = read_trace(trace)
     step = tr.first_step if args.step is None else args.step
     print(f"wrote {write_timeline(tr, hw, step, args.o, args.view)} (open in https://ui.perfetto.dev)")
     return 0
@@ -283,11 +310,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.fn(args)
-    except InputError as exc:
-        sys.stderr.write(f"accelsim: error: {exc.one_line()}\n")
-        return 2
     except BrokenPipeError:
         return 0
+    except (InputError, OSError, UnicodeDecodeError) as exc:
+        # The one error boundary: every expected failure (bad value, bad or unreadable file, unwritable path,
+        # unreachable scheduler) is one line and exit 2. Anything else is a bug and keeps its traceback.
+        sys.stderr.write(f"accelsim: error: {expected_error(exc)}\n")
+        return 2
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from accelsim import limits
 from accelsim.errors import InputError
 
 DATAFLOWS = ("ws", "os", "is")
@@ -282,11 +283,13 @@ def _validate_field(sec: str, name: str, value: Any, source: str) -> None:
     if name.endswith(_NON_NEGATIVE_SUFFIXES):
         if value < 0:
             raise InputError(source, key, f"expected a value >= 0, got {value!r}")
-        return
-    if value <= 0:
+    elif value <= 0:
         auto = isinstance(field_types(SECTIONS[sec])[name], types.UnionType)
         hint = f" or {AUTO} (derived from the part)" if auto else ""
         raise InputError(source, key, f"expected a positive value{hint}, got {value!r}")
+    # Ranges, not just signs (accelsim.limits): keeps every figure finite and inside the engines' int64.
+    typ = field_types(SECTIONS[sec])[name]
+    limits.check_field(key, value, int if typ is int else float, source)
 
 
 def _validate(cfg: HardwareConfig, source: str) -> HardwareConfig:
@@ -373,6 +376,8 @@ def load_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except FileNotFoundError:
         raise InputError(str(path), "", "file not found") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(str(path), "", f"not UTF-8 text (byte {exc.start}); a TOML file is UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError(str(path), "", f"malformed TOML ({exc})") from None
     except OSError as exc:
