@@ -95,6 +95,16 @@ class DRAMConfig:
         io_pj_per_bit: interface + array energy per bit moved.
         act_pj: energy of one row activation (activate + precharge).
         static_mw: background power of the part.
+
+    Optional keys of the banked model (``accelsim.dram``, ``accelsim dram --hw``); today's engines do not
+    read them, and 0 or "" means the protocol's documented default (``accelsim/dram/presets.py``):
+        protocol: "LPDDR4", "LPDDR5", "DDR4" or "HBM2" ("": named in ``part``).
+        ranks, bank_groups, banks_per_group, device_bits: organisation per channel.
+        address_map: six two-letter fields, most significant first (default ``rorababgchco``).
+        tras_ns, trrd_s_ns, trrd_l_ns, tfaw_ns, twtr_s_ns, twtr_l_ns, trtp_ns, twr_ns, tcwl_ns: timings.
+        tccd_s_ck, tccd_l_ck: column-to-column spacing in DRAM clock cycles (tCK = 2000 / data_rate_mtps ns).
+        request_bytes: DMA request size (0: one burst). requests_in_flight: DMA requests outstanding (0: only
+            the controller's queues limit them).
     """
 
     part: str = "LPDDR4-3200"
@@ -113,6 +123,25 @@ class DRAMConfig:
     io_pj_per_bit: float = 8.0
     act_pj: float = 1000.0
     static_mw: float = 20.0
+    protocol: str = ""
+    ranks: int = 0
+    bank_groups: int = 0
+    banks_per_group: int = 0
+    device_bits: int = 0
+    address_map: str = ""
+    tras_ns: float = 0.0
+    trrd_s_ns: float = 0.0
+    trrd_l_ns: float = 0.0
+    tfaw_ns: float = 0.0
+    twtr_s_ns: float = 0.0
+    twtr_l_ns: float = 0.0
+    trtp_ns: float = 0.0
+    twr_ns: float = 0.0
+    tcwl_ns: float = 0.0
+    tccd_s_ck: int = 0
+    tccd_l_ck: int = 0
+    request_bytes: int = 0
+    requests_in_flight: int = 0
 
     @property
     def peak_gbps(self) -> float:
@@ -179,8 +208,10 @@ SECTIONS: dict[str, type] = {
     "power": PowerConfig,
 }
 
-# Fields that may be zero: derived-if-zero peak bandwidth, energies and static powers.
-_MAY_BE_ZERO = {"gbps"}
+# Fields that may be zero: derived-if-zero peak bandwidth, the banked model's "use the protocol default"
+# keys; energies and static powers (by suffix).
+_MAY_BE_ZERO = {"gbps", "ranks", "bank_groups", "banks_per_group", "device_bits", "tccd_s_ck", "tccd_l_ck",
+                "request_bytes", "requests_in_flight"}
 _NON_NEGATIVE_SUFFIXES = ("_pj", "_mw", "_pj_per_bit", "_pj_per_byte", "_pj_per_value", "_ns")
 
 
@@ -270,6 +301,12 @@ def _validate(cfg: HardwareConfig, source: str) -> HardwareConfig:
         raise InputError(source, "dram.channel_bits", f"expected a multiple of 8, got {cfg.dram.channel_bits}")
     if cfg.dram.trfc_ns >= cfg.dram.trefi_ns:
         raise InputError(source, "dram.trfc_ns", "expected trfc_ns < trefi_ns (refresh must leave time to work)")
+    if cfg.dram.address_map:
+        from accelsim.dram.part import parse_address_map
+
+        parse_address_map(cfg.dram.address_map, source)
+    if cfg.dram.protocol and cfg.dram.protocol.upper() not in ("LPDDR4", "LPDDR5", "DDR4", "HBM2"):
+        raise InputError(source, "dram.protocol", f"expected LPDDR4, LPDDR5, DDR4 or HBM2, got {cfg.dram.protocol!r}")
     return cfg
 
 

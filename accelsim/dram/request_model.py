@@ -22,7 +22,7 @@ DRAMSim3 (``tests/test_dram.py``). It follows the usual controller structure (DR
   the JEDEC constraint table (tRCD, tRP, tRAS, tRC, tCCD_S/L, tRRD_S/L, tWTR_S/L, tRTP, tWR, tRTRS and
   the read↔write turnaround), plus at most four ACTIVATEs per rank in a tFAW window.
 * **Refresh.** Each rank is refreshed every tREFI (staggered: ranks take turns every tREFI/ranks, the
-  first at ``refresh_offset_ck``): its open banks are precharged, then REF blocks it for tRFC.
+  schedule's phase ``refresh_phase_ck``): its open banks are precharged, then REF blocks it for tRFC.
 * **Energy.** The IDD model (Micron TN-41-01, as DRAMSim3): per ACTIVATE VDD·(IDD0·tRC − IDD3N·tRAS −
   IDD2N·tRP), per READ/WRITE VDD·(IDD4R/W − IDD3N)·burst, per REF VDD·(IDD5AB − IDD3N)·tRFC, each times the
   devices of a rank; background VDD·IDD3N per cycle a rank has a row open, VDD·IDD2N otherwise; plus
@@ -33,7 +33,7 @@ Time ends when the last read data has returned and the last write data is on the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numba import njit
@@ -47,17 +47,18 @@ ACT, RD, WR, PRE, REF = 0, 1, 2, 3, 4
 # Packed parameter vector (int64), by index.
 (P_CH, P_RANKS, P_BG, P_BPG, P_BURST, P_RL, P_WL, P_RCD, P_RCDWR, P_RP, P_RAS, P_CCDS, P_CCDL, P_RRDS, P_RRDL,
  P_FAW, P_WTRS, P_WTRL, P_RTP, P_WR, P_RTRS, P_REFI, P_RFC, P_PPD, P_Q, P_BQ, P_WQ, P_DUAL, P_HITCAP, P_SIMUL,
- P_INFLIGHT, P_REF_OFFSET) = range(32)
+ P_INFLIGHT, P_REF_PHASE) = range(32)
 N_P = 32
 # Result vector (int64), by index.
 (S_END, S_ACT, S_RD, S_WR, S_REF, S_HITS, S_ACTIVE_RANK_CK, S_IDLE_RANK_CK, S_SWITCHES) = range(9)
 N_S = 9
 
 
-def pack_params(mem: MemorySystem, requests_in_flight: int = 0, refresh_offset_ck: int = -1) -> np.ndarray:
+def pack_params(mem: MemorySystem, requests_in_flight: int = 0, refresh_phase_ck: int = 0) -> np.ndarray:
     """The int64 parameter vector of :func:`simulate_bursts` (shape (N_P,)).
 
-    ``refresh_offset_ck``: cycle of the first refresh; -1 = one interval after the start, as DRAMSim3.
+    ``refresh_phase_ck``: how far into its refresh schedule the part is at the start (0 ≤ phase < tREFI);
+    refresh k is due at k·interval − phase. 0 is DRAMSim3's schedule (first refresh one interval in).
     """
     p, t, o, c = mem.part, mem.part.timing, mem.part.org, mem.controller
     v = np.zeros(N_P, dtype=np.int64)
@@ -71,7 +72,7 @@ def pack_params(mem: MemorySystem, requests_in_flight: int = 0, refresh_offset_c
     v[P_DUAL], v[P_HITCAP] = int(c.dual_command), c.row_hit_limit
     v[P_SIMUL] = int(c.refresh == "rank_simultaneous")
     v[P_INFLIGHT] = requests_in_flight
-    v[P_REF_OFFSET] = refresh_offset_ck
+    v[P_REF_PHASE] = refresh_phase_ck
     return v
 
 
@@ -228,8 +229,23 @@ def simulate_bursts(p, ch, bank, row, is_wr, request, n_requests):
     ref_next = np.zeros(C, dtype=np.int64)
     ref_rank = -np.ones(C, dtype=np.int64)
     last_dir = -np.ones(C, dtype=np.int64)
+    # Refresh k (k = 1, 2, ...) is due at k·interval − phase, for rank (k − 1) mod ranks; phase 0 is
+    # DRAMSim3's schedule (first refresh at one interval, rank 0). A refresh due before the start may
+    # still be running: its rank cannot activate until it ends.
     interval = p[P_REFI] if p[P_SIMUL] else max(1, p[P_REFI] // p[P_RANKS])
-    first_ref = interval if p[P_REF_OFFSET] < 0 else p[P_REF_OFFSET]
+    phase = p[P_REF_PHASE]
+    k0 = phase // interval + 1
+    first_ref = k0 * interval - phase
+    for c in range(C):
+        ref_next[c] = 0 if p[P_SIMUL] else (k0 - 1) % p[P_RANKS]
+        t_prev = first_ref - interval
+        if t_prev < 0 and t_prev + p[P_RFC] > 0:
+            r_prev = (k0 - 2) % p[P_RANKS]
+            for r in range(p[P_RANKS]):
+                if p[P_SIMUL] or r == r_prev:
+                    for k in range(nbr):
+                        nxt[c, r * nbr + k, ACT] = t_prev + p[P_RFC]
+                        nxt[c, r * nbr + k, REF] = t_prev + p[P_RFC]
     # per-request completion (for requests_in_flight): bursts left and latest completion cycle
     left = np.zeros(n_requests, dtype=np.int64)
     done_at = np.zeros(n_requests, dtype=np.int64)
@@ -244,7 +260,7 @@ def simulate_bursts(p, ch, bank, row, is_wr, request, n_requests):
     while issued_rw < n:
         for c in range(C):
             # refresh due: mark the next rank (all ranks when simultaneous)
-            if clk >= first_ref and (clk - first_ref) % interval == 0:
+            if clk >= first_ref and (clk - first_ref) % interval == 0 and clk > 0:
                 if p[P_SIMUL]:
                     for r in range(p[P_RANKS]):
                         ref_need[c, r] = 1
@@ -456,14 +472,37 @@ def make_stats(mem: MemorySystem, useful: int, bus: int, end_ck: float, acts: fl
 
 
 def simulate(mem: MemorySystem, pattern: Pattern, stream: BurstStream | None = None,
-             refresh_offset_ck: int = -1) -> DRAMStats:
+             refresh_phase_ck: int = 0) -> DRAMStats:
     """Run a pattern through the request-level model."""
     stream = stream if stream is not None else burst_stream(pattern, mem)
     d = decode(stream.addr, mem.part.org, layout(mem.part.org, mem.controller.address_map))
-    p = pack_params(mem, pattern.requests_in_flight, refresh_offset_ck)
+    p = pack_params(mem, pattern.requests_in_flight, refresh_phase_ck)
     s = simulate_bursts(p, d.channel, d.bank, d.row, stream.is_write.astype(np.bool_), stream.request,
                         stream.n_requests)
     bus = int(stream.addr.size) * mem.part.org.burst_bytes
     return make_stats(mem, stream.useful_bytes, bus, float(s[S_END]), float(s[S_ACT]), float(s[S_RD]),
                       float(s[S_WR]), float(s[S_REF]), float(s[S_HITS]), float(s[S_ACTIVE_RANK_CK]),
                       float(s[S_IDLE_RANK_CK]), "request")
+
+
+def simulate_expected(mem: MemorySystem, pattern: Pattern, samples: int = 16) -> DRAMStats:
+    """The request-level model averaged over ``samples`` runs: evenly spaced points of the refresh schedule
+    and, for random patterns, as many address draws (seeds ``pattern.seed`` + k).
+
+    A transfer's time depends on where refreshes fall in it and on which banks its random addresses hit;
+    the closed forms give the expectation over both, which this estimates (times and counts averaged,
+    figures rebuilt from them).
+    """
+    acc = np.zeros(N_S, dtype=np.float64)
+    stream = None
+    for k in range(samples):
+        if stream is None or pattern.kind == "random":
+            stream = burst_stream(replace(pattern, seed=pattern.seed + k), mem)
+            d = decode(stream.addr, mem.part.org, layout(mem.part.org, mem.controller.address_map))
+            wr = stream.is_write.astype(np.bool_)
+        p = pack_params(mem, pattern.requests_in_flight, k * mem.part.timing.trefi_ck // samples)
+        acc += simulate_bursts(p, d.channel, d.bank, d.row, wr, stream.request, stream.n_requests)
+    acc /= samples
+    bus = int(stream.addr.size) * mem.part.org.burst_bytes
+    return make_stats(mem, stream.useful_bytes, bus, acc[S_END], acc[S_ACT], acc[S_RD], acc[S_WR], acc[S_REF],
+                      acc[S_HITS], acc[S_ACTIVE_RANK_CK], acc[S_IDLE_RANK_CK], "request")
