@@ -189,6 +189,12 @@ def _run_stream(v, nbytes, rb, step, base, write, window, out, ch_time, ch_first
     pend_rel = -np.ones(C, dtype=np.int64)  # the boundary into the current run, settled when it ends
     pend_lead = np.zeros(C)
     rank_used = np.zeros(int(v[V_RANKS]))
+    ch_cols = np.zeros(C)
+    ch_acts = np.zeros(C)
+    ch_runs = np.zeros(C)
+    ch_rank_switch = np.zeros(C)
+    ch_ranks = np.zeros((C, int(v[V_RANKS])))
+    bank_acts = np.zeros((C, nb))
     n_req = int(math.ceil(nbytes / rb))
     runs = 0
     scale = 1.0
@@ -206,6 +212,7 @@ def _run_stream(v, nbytes, rb, step, base, write, window, out, ch_time, ch_first
             ch_first[ch] = 1.0
             out[O_WR if write else O_RD] += n
             ch_time[ch] += n * c1
+            ch_cols[ch] += n
             if last_bank[ch] == bank and open_row[ch, bank] == ro:
                 out[O_HITS] += n  # the same run goes on (a strided request in the same row)
                 cur_len[ch] += n
@@ -216,6 +223,8 @@ def _run_stream(v, nbytes, rb, step, base, write, window, out, ch_time, ch_first
                 else:
                     out[O_ACT] += 1
                     out[O_HITS] += n - 1
+                    ch_acts[ch] += 1
+                    bank_acts[ch, bank] += 1
                     if last_bank[ch] < 0:
                         rel = -1
                     elif bank == last_bank[ch]:
@@ -236,7 +245,11 @@ def _run_stream(v, nbytes, rb, step, base, write, window, out, ch_time, ch_first
                 prev_len[ch] = cur_len[ch]
                 cur_len[ch] = n
                 open_row[ch, bank] = ro
+                if last_rank[ch] >= 0 and ra != last_rank[ch]:
+                    ch_rank_switch[ch] += 1
+                ch_ranks[ch, ra] = 1.0
                 last_bank[ch], last_rank[ch], last_bg[ch] = bank, ra, bg
+                ch_runs[ch] += 1
                 runs += 1
             addr = (addr + n * bpb) % cap
             remaining -= n
@@ -247,6 +260,20 @@ def _run_stream(v, nbytes, rb, step, base, write, window, out, ch_time, ch_first
     for ch in range(C):
         if pend_rel[ch] >= 0:
             ch_time[ch] += _boundary(v, pend_rel[ch], pend_lead[ch], window, prev_len[ch], cur_len[ch], close, rcd)
+        if ch_runs[ch] == 0:
+            continue
+        # Short runs make other limits bind: the activate rate (tRRD, four per tFAW in a rank; the ranks
+        # within one window's reach work in parallel), each bank's row cycle tRC, the command bus.
+        run_len = ch_cols[ch] / ch_runs[ch]
+        stretch = ch_runs[ch] / (ch_rank_switch[ch] + 1.0)  # runs in one rank before the stream moves on
+        r_par = min(ch_ranks[ch].sum(), max(1.0, (window / run_len) / stretch))
+        t_act = ch_acts[ch] * max(v[V_RRDS], v[V_FAW] / 4.0) / r_par
+        t_bank = bank_acts[ch].max() * (v[V_RAS] + v[V_RP])
+        if v[V_DUAL] > 0:
+            t_cmd = max(ch_cols[ch], 2.0 * ch_acts[ch])
+        else:
+            t_cmd = ch_cols[ch] + 2.0 * ch_acts[ch]
+        ch_time[ch] = max(ch_time[ch], t_act, t_bank, t_cmd)
     return rank_used.sum(), scale
 
 
@@ -342,28 +369,40 @@ def _random_stream(v, n_req, rb, write, inflight, out):
     if inflight > 0:
         window = min(window, inflight * s / C)
     k_w = max(1.0, window / m)  # pieces a channel holds
-    units = R * G  # bank groups of all ranks: columns to different units need not wait tCCD_L
     lead = PIPE_CK + v[V_RP] + rcd
     a_w = max(0.0, window - lead / c1)
-    # share of bursts whose column can go between another unit's: the next piece (or, with a deep window,
-    # any queued piece) must be in another unit, and only a_w bursts of a long piece overlap
-    p_other = 1.0 - (1.0 / units) ** max(1.0, k_w - 1.0)
-    f = p_other * min(1.0, 2.0 * a_w / m)
-    p_rank = (R - 1.0) / R
-    p_group = (G - 1.0) / G / R
-    c2 = cs
-    if p_rank + p_group > 0:
-        c2 = (p_rank * max(burst + v[V_RTRS], c1 / 2.0) + p_group * max(cs, c1 / 2.0)) / (p_rank + p_group)
-    t_cad = m * (f * c2 + (1.0 - f) * c1) + p_rank * v[V_RTRS]
+    # Interleaving: a column of another bank group of the same rank may go cs after ours, one of another
+    # rank burst + tRTRS after; the scheduler takes such a slot only where it beats c1 (the next column of
+    # the same bank). Partners come from the next piece (a shallow window) or any queued piece (a deep one).
+    c_grp = max(cs, c1 / 2.0)
+    c_rank = max(burst + v[V_RTRS], c1 / 2.0)
+    p_grp1 = (G - 1.0) / G / R  # the next piece is in another group of this rank
+    p_rank1 = (R - 1.0) / R  # ... in another rank
+    deep = max(1.0, k_w)  # queued pieces the scheduler can choose from
+    gain_grp = max(0.0, c1 - c_grp)
+    gain_rank = max(0.0, c1 - c_rank)
+    # probability that some queued piece offers each kind of partner
+    q_grp = 1.0 - (1.0 - p_grp1) ** deep
+    q_rank = 1.0 - (1.0 - p_rank1) ** deep
+    if gain_grp >= gain_rank:
+        best = q_grp * gain_grp + (1.0 - q_grp) * q_rank * gain_rank
+    else:
+        best = q_rank * gain_rank + (1.0 - q_rank) * q_grp * gain_grp
+    overlap = min(1.0, 2.0 * a_w / m)  # share of a long piece's bursts within reach of its neighbours
+    t_cad = m * (c1 - overlap * best)
+    # a rank switch costs tRTRS where the next piece lies in another rank and nothing else was interleaved
+    t_cad += p_rank1 * v[V_RTRS] * (1.0 - q_grp if gain_grp > 0 else 1.0)
     if k_w < 2.0:  # a long piece after one in the same bank waits for its precharge
         t_cad += (close + v[V_RP] + rcd - cs) / nb
     t_cad = max(t_cad, m * burst)
+    f = overlap
+    c2 = c1 - best
     t_act = max(v[V_RRDS], v[V_FAW] / 4.0) / max(1.0, min(R, k_w))
     t_bank_cycle = max(v[V_RAS] + v[V_RP], v[V_RP] + rcd + (m - 1.0) * c1 + close)
-    t_bank = t_bank_cycle / max(1.0, min(nb, k_w))
+    t_bank = t_bank_cycle / max(1.0, min(nb, k_w + 1.0))  # the piece in service and the queued ones
     t_cmd = max(m, 2.0) if v[V_DUAL] > 0 else m + 2.0
     latency = PIPE_CK + v[V_RP] + rcd + (v[V_WL] if write else v[V_RL]) + m * burst
-    t_lat = latency / k_w
+    t_lat = latency / (k_w + 1.0)
     t_p = max(t_cad, t_act, t_bank, t_cmd, t_lat)
     # steady state over the channels, then the short-transfer bounds: the busiest channel and bank
     util = _hol_utilisation(C, window, m)
@@ -443,7 +482,9 @@ def stream_cost(v, kind, nbytes, request_bytes, stride_bytes, write_fraction, in
     t = t0 + t_dir[0] + t_dir[1]
     # direction switches: the write buffer drains in batches of its size
     if n_r > 0 and n_w > 0:
-        batches = math.ceil(out[O_WR] / v[V_WQ])
+        # each channel has its own write buffer: its batches cost in parallel with the others'
+        ch_used = C if random else max(1.0, min(C, n_bursts * bpb / (v[V_MAP + 2 * F_CH] * 1.0)))
+        batches = math.ceil(out[O_WR] / ch_used / v[V_WQ])
         rd_to_wr = v[V_RL] + burst - v[V_WL] + v[V_RTRS]
         wtr = v[V_WTRS] + (v[V_WTRL] - v[V_WTRS]) / v[V_BG]
         wr_to_rd = v[V_WL] + burst + wtr
