@@ -304,7 +304,7 @@ def _validate(cfg: HardwareConfig, source: str) -> HardwareConfig:
     if cfg.dram.address_map:
         from accelsim.dram.part import parse_address_map
 
-        parse_address_map(cfg.dram.address_map, source)
+        parse_address_map(cfg.dram.address_map, source, "dram.address_map")
     if cfg.dram.protocol and cfg.dram.protocol.upper() not in ("LPDDR4", "LPDDR5", "DDR4", "HBM2"):
         raise InputError(source, "dram.protocol", f"expected LPDDR4, LPDDR5, DDR4 or HBM2, got {cfg.dram.protocol!r}")
     return cfg

@@ -195,7 +195,7 @@ def _run_stream(v, nbytes, rb, step, base, write, window, out, ch_time, ch_first
     ch_rank_switch = np.zeros(C)
     ch_ranks = np.zeros((C, int(v[V_RANKS])))
     bank_acts = np.zeros((C, nb))
-    n_req = int(math.ceil(nbytes / rb))
+    n_req = math.ceil(nbytes / rb)
     runs = 0
     scale = 1.0
     cap = v[V_CAPACITY]
@@ -269,10 +269,7 @@ def _run_stream(v, nbytes, rb, step, base, write, window, out, ch_time, ch_first
         r_par = min(ch_ranks[ch].sum(), max(1.0, (window / run_len) / stretch))
         t_act = ch_acts[ch] * max(v[V_RRDS], v[V_FAW] / 4.0) / r_par
         t_bank = bank_acts[ch].max() * (v[V_RAS] + v[V_RP])
-        if v[V_DUAL] > 0:
-            t_cmd = max(ch_cols[ch], 2.0 * ch_acts[ch])
-        else:
-            t_cmd = ch_cols[ch] + 2.0 * ch_acts[ch]
+        t_cmd = max(ch_cols[ch], 2.0 * ch_acts[ch]) if v[V_DUAL] > 0 else ch_cols[ch] + 2.0 * ch_acts[ch]
         ch_time[ch] = max(ch_time[ch], t_act, t_bank, t_cmd)
     return rank_used.sum(), scale
 
@@ -504,7 +501,7 @@ def stream_cost(v, kind, nbytes, request_bytes, stride_bytes, write_fraction, in
     return out
 
 
-def closed_form(mem: MemorySystem, pattern: Pattern) -> DRAMStats:
+def evaluate_closed(mem: MemorySystem, pattern: Pattern) -> DRAMStats:
     """The closed forms for a pattern, as :class:`DRAMStats` (expected over the refresh schedule)."""
     pattern.validate()
     v = pack_system(mem)
@@ -512,5 +509,5 @@ def closed_form(mem: MemorySystem, pattern: Pattern) -> DRAMStats:
                     float(pattern.stride_bytes), float(pattern.write_fraction), float(pattern.requests_in_flight))
     rb = request_bus_bytes(pattern, mem.part.org.burst_bytes)
     del rb
-    return make_stats(mem, pattern.total_bytes, int(round(o[O_BUS_BYTES])), o[O_CK], o[O_ACT], o[O_RD], o[O_WR],
+    return make_stats(mem, pattern.total_bytes, round(o[O_BUS_BYTES]), o[O_CK], o[O_ACT], o[O_RD], o[O_WR],
                       o[O_REF], o[O_HITS], o[O_ACTIVE_RANK_CK], o[O_IDLE_RANK_CK], "closed")

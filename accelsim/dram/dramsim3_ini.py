@@ -12,7 +12,8 @@ So a DRAMSim3 user's config runs unchanged: every key DRAMSim3 reads (``src/conf
 
 What the model does not cover is refused with an :class:`InputError` naming the key: HMC, CLOSE_PAGE,
 PER_RANK queues, BANK_LEVEL_STAGGERED refresh, a unified queue. DRAMSim3 configs carry no interface
-energy; ``io_pj_per_bit`` is 0 unless overridden.
+energy: ``io_pj_per_bit`` is 0 unless the file (``[power] io_pj_per_bit``, which DRAMSim3 ignores) or
+``--set power.io_pj_per_bit=...`` gives one.
 """
 
 from __future__ import annotations
@@ -28,14 +29,32 @@ from accelsim.dram.part import (
     DRAMPower,
     DRAMTiming,
     MemorySystem,
+    parse_address_map,
 )
 from accelsim.errors import InputError
+
+#: The keys DRAMSim3 reads (``src/configuration.cc``), by section; ``--set SECTION.KEY=V`` may override them.
+#: ``power.io_pj_per_bit`` is ours (interface energy, which DRAMSim3 does not model; it ignores the key).
+KNOWN_KEYS = {
+    "dram_structure": ("protocol", "bankgroups", "banks_per_group", "bankgroup_enable", "rows", "columns",
+                       "device_width", "BL", "num_dies", "hbm_dual_cmd"),
+    "timing": ("tCK", "AL", "CL", "CWL", "tCCD_L", "tCCD_S", "tRTRS", "tRTP", "tWTR_L", "tWTR_S", "tWR", "tRP",
+               "tRRD_L", "tRRD_S", "tRAS", "tRCD", "tRFC", "tRFCb", "tREFI", "tREFIb", "tFAW", "tRPRE", "tWPRE",
+               "tPPD", "t32AW", "tRCDRD", "tRCDWR", "tCKE", "tCKESR", "tXS", "tXP", "tRTP_L", "tRTP_S", "tRFC2",
+               "tRFC4", "tCKSRE"),
+    "power": ("VDD", "IDD0", "IPP0", "IDD2P", "IDD2N", "IDD3P", "IDD3N", "IDD4W", "IDD4R", "IDD5AB", "IDD5PB",
+              "IDD6x", "io_pj_per_bit"),
+    "system": ("channel_size", "channels", "bus_width", "address_mapping", "queue_structure", "refresh_policy",
+               "row_buf_policy", "cmd_queue_size", "trans_queue_size", "unified_queue", "write_buf_size",
+               "enable_self_refresh", "sref_threshold", "aggressive_precharging_enabled"),
+    "other": ("epoch_period", "output_level", "output_prefix"),
+}
 
 
 class _Ini:
     """Typed look-ups with DRAMSim3's defaults; a malformed value is an InputError naming section.key."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, overrides: dict[str, str] | None = None) -> None:
         self.path = str(path)
         cp = configparser.ConfigParser(inline_comment_prefixes=(";", "#"), comment_prefixes=(";", "#"),
                                        strict=False, interpolation=None)
@@ -49,6 +68,14 @@ class _Ini:
             raise InputError(self.path, "", f"malformed INI ({str(exc).splitlines()[0]})") from None
         except OSError as exc:
             raise InputError(self.path, "", f"cannot read ({exc.strerror})") from None
+        for key, value in (overrides or {}).items():
+            sec, _, opt = key.partition(".")
+            if sec not in KNOWN_KEYS or opt not in KNOWN_KEYS[sec]:
+                raise InputError("--set", key, "unknown key; expected SECTION.KEY of the DRAMSim3 config, e.g. "
+                                               "timing.tRCD=20 or system.channels=2")
+            if not cp.has_section(sec):
+                cp.add_section(sec)
+            cp.set(sec, opt, str(value))
         self.cp = cp
 
     def has(self, sec: str, key: str) -> bool:
@@ -86,9 +113,13 @@ class _Ini:
         raise InputError(self.path, f"{sec}.{key}", f"expected true or false, got {raw!r}")
 
 
-def read_dramsim3_ini(path: str | Path) -> MemorySystem:
-    """Parse a DRAMSim3 config into a validated :class:`MemorySystem`."""
-    ini = _Ini(Path(path))
+def read_dramsim3_ini(path: str | Path, overrides: dict[str, str] | None = None) -> MemorySystem:
+    """Parse a DRAMSim3 config into a validated :class:`MemorySystem`.
+
+    ``overrides``: ``{"timing.tRCD": "20", ...}`` replace the file's values (keys DRAMSim3 reads, plus
+    ``power.io_pj_per_bit``).
+    """
+    ini = _Ini(Path(path), overrides)
     src = ini.path
     protocol = ini.str("dram_structure", "protocol", "DDR3")
     if protocol == "HMC":
@@ -165,7 +196,7 @@ def read_dramsim3_ini(path: str | Path) -> MemorySystem:
         vdd_v=ini.real("power", "VDD", 1.2), idd0_ma=ini.real("power", "IDD0", 48),
         idd2n_ma=ini.real("power", "IDD2N", 34), idd3n_ma=ini.real("power", "IDD3N", 43),
         idd4r_ma=ini.real("power", "IDD4R", 135), idd4w_ma=ini.real("power", "IDD4W", 123),
-        idd5ab_ma=ini.real("power", "IDD5AB", 250), io_pj_per_bit=0.0,
+        idd5ab_ma=ini.real("power", "IDD5AB", 250), io_pj_per_bit=ini.real("power", "io_pj_per_bit", 0.0),
     )
     org = DRAMOrganisation(channels=channels, ranks=ranks, bankgroups=bankgroups, banks_per_group=banks_per_group,
                            rows=rows, columns=columns, device_width_bits=device_width, bus_width_bits=bus_width,
@@ -179,5 +210,6 @@ def read_dramsim3_ini(path: str | Path) -> MemorySystem:
         dual_command=is_hbm and ini.bool("dram_structure", "hbm_dual_cmd", True),
     )
     name = Path(path).stem
+    parse_address_map(ctrl.address_map, src, "system.address_mapping")
     return MemorySystem(part=DRAMPart(name=name, protocol=protocol, org=org, timing=timing, power=power),
                         controller=ctrl).validate(src)

@@ -250,12 +250,12 @@ class DRAMController:
         return self
 
 
-def parse_address_map(spec: str, source: str = "address_map") -> tuple[str, ...]:
+def parse_address_map(spec: str, source: str = "address_map", field: str = "address_map") -> tuple[str, ...]:
     """``"rochrababgco"`` or ``"ro:ch:ra:ba:bg:co"`` → ("ro", "ch", "ra", "ba", "bg", "co"), most significant first."""
     s = spec.replace(":", "").replace(" ", "").lower()
     parts = tuple(s[i:i + 2] for i in range(0, len(s), 2))
     if len(s) != 12 or sorted(parts) != sorted(MAP_FIELDS):
-        raise InputError(source, "address_map", f"expected the six fields {', '.join(MAP_FIELDS)} once each, most "
+        raise InputError(source, field, f"expected the six fields {', '.join(MAP_FIELDS)} once each, most "
                                                 f"significant first (e.g. {DEFAULT_ADDRESS_MAP}), got {spec!r}")
     return parts
 

@@ -98,8 +98,8 @@ def protocol_of(part_name: str, explicit: str = "") -> str:
     for p in ("LPDDR5", "LPDDR4", "HBM2", "DDR4"):
         if p in name:
             return p
-    raise InputError("dram.part", part_name, f"names no protocol the banked model knows ({', '.join(PROTOCOL_DEFAULTS)});"
-                                             " set dram.protocol")
+    raise InputError("dram.part", part_name, f"names no protocol the banked model knows "
+                                             f"({', '.join(PROTOCOL_DEFAULTS)}); set dram.protocol")
 
 
 def _ck(ns: float, min_ck: int, tck: float) -> int:

@@ -128,10 +128,9 @@ def _update_timing(nxt, p, c, bank, kind, t):
                         _push(nxt, c, b, REF, t + p[P_RP])
                     elif r == rank and p[P_PPD] > 0:
                         _push(nxt, c, b, PRE, t + p[P_PPD])
-                elif kind == REF:
-                    if r == rank:
-                        _push(nxt, c, b, ACT, t + p[P_RFC])
-                        _push(nxt, c, b, REF, t + p[P_RFC])
+                elif kind == REF and r == rank:
+                    _push(nxt, c, b, ACT, t + p[P_RFC])
+                    _push(nxt, c, b, REF, t + p[P_RFC])
 
 
 @njit(cache=True)
@@ -176,9 +175,9 @@ def _pick(p, clk, c, row_of, is_wr, cq, cq_n, open_row, hits, nxt, faw, rr, ref_
                 kind = WR if is_wr[i] else RD
             else:
                 kind = PRE
-            if want_rw == 1 and (kind == ACT or kind == PRE):
+            if want_rw == 1 and (kind in (ACT, PRE)):
                 continue
-            if want_rw == 0 and (kind == RD or kind == WR):
+            if want_rw == 0 and (kind in (RD, WR)):
                 continue
             if clk < nxt[c, b, kind]:
                 continue
@@ -334,7 +333,7 @@ def simulate_bursts(p, ch, bank, row, is_wr, request, n_requests):
                 _update_timing(nxt, p, c, b, kind, clk)
                 if rep == 0 and p[P_DUAL]:
                     # HBM: separate row and column command buses, one command each per cycle
-                    want = 0 if (kind == RD or kind == WR) else 1
+                    want = 0 if (kind in (RD, WR)) else 1
                     kind, b, s = _pick(p, clk, c, row, is_wr, cq, cq_n, open_row, hits, nxt, faw, rr, ref_rank[c],
                                        want)
                 else:
