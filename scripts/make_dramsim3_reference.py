@@ -10,7 +10,8 @@ this script, which for every part × pattern below
    ``dramsim3main`` adds at most one request per cycle to the whole system, which caps HBM2's 8 channels at
    a quarter of their bandwidth; the driver adds every request the controllers accept, in order);
 3. reads DRAMSim3's ``dramsim3.json`` and writes to ``tests/data/dramsim3/``: ``reference.json`` (every
-   figure and the exact command of every run), ``reference.csv`` (the headline figures) and ``commands.txt``.
+   figure and the exact command of every run), ``reference.csv`` (the headline figures), ``commands.txt``
+   and a copy of the three configs (``configs/``, with DRAMSim3's MIT licence) for the tests.
 
 How the figures are read from DRAMSim3's stats (summed over channels):
 
@@ -39,6 +40,7 @@ import json
 import os
 import platform
 import shlex
+import shutil
 import subprocess
 import sys
 import time
@@ -170,12 +172,18 @@ def main() -> int:
         ini = args.configs / cfg
         for name in PATTERNS:
             c = run_case(args.driver, ini, part, name, args.work)
+            wall = c.pop("wall_s")  # printed, not kept: the committed figures are reproducible byte for byte
             cases.append(c)
             print(f"{part:7s} {name:20s} {c['effective_gbps']:8.2f} GB/s  row hits {c['row_hit_rate']:.3f}  "
-                  f"{c['energy_pj_per_bit']:6.2f} pJ/b  ({c['wall_s']:.1f} s)", flush=True)
+                  f"{c['energy_pj_per_bit']:6.2f} pJ/b  ({wall:.1f} s)", flush=True)
+    # The three configs travel with the figures (tests read them; DRAMSim3's MIT licence beside them), so the
+    # tests need no DRAMSim3 checkout; their hashes tie them to these runs.
+    (args.out / "configs").mkdir(exist_ok=True)
+    shutil.copy(args.configs.parent / "LICENSE", args.out / "configs" / "LICENSE")
     configs = {}
     for part, (cfg, nbytes) in PARTS.items():
         data = (args.configs / cfg).read_bytes()
+        (args.out / "configs" / cfg).write_bytes(data)
         configs[part] = {"file": cfg, "sha256": hashlib.sha256(data).hexdigest(), "total_bytes": nbytes}
     info = {
         "dramsim3_commit": DRAMSIM3_COMMIT,

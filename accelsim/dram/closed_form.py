@@ -52,14 +52,17 @@ MAP_ORDER = ("ch", "ra", "bg", "ba", "ro", "co")
 N_V = V_MAP + 2 * len(MAP_ORDER)
 F_CH, F_RA, F_BG, F_BA, F_RO, F_CO = range(6)
 
+# Terms of the random-stream model (for inspection and tests), by index.
+(R_M, R_A, R_KW, R_TCAD, R_TACT, R_TBANK, R_TCMD, R_TLAT, R_TP, R_UTIL, R_STEADY, R_CH, R_BK, R_TBC, R_NP) = range(15)
+N_R = 15
 # Result (float64), by index.
 (O_CK, O_BUS_BYTES, O_ACT, O_RD, O_WR, O_HITS, O_REF, O_ACTIVE_RANK_CK, O_IDLE_RANK_CK) = range(9)
 N_O = 9
 #: Cycles from a request's arrival to its ACTIVATE: one to reach its bank queue, one to be scheduled.
 PIPE_CK = 2
-DEBUG = False
-#: Run boundaries the geometry walk looks at before it extrapolates (a constant bound on the work).
-WALK_CAP = 2048
+#: Stream pieces (runs, or bursts where fields lie below the column) the geometry walk looks at before it
+#: extrapolates: a constant bound on the work per call.
+WALK_CAP = 4096
 
 
 def pack_system(mem: MemorySystem) -> np.ndarray:
@@ -172,7 +175,7 @@ def _run_stream(v, nbytes, rb, step, base, write, window, out, ch_time, ch_first
 
     Adds per channel: column-stream time (cycles, first data excluded) to ``ch_time``; bursts, ACTs and row
     hits to ``out``. ``ch_first[c]`` becomes 1 once the channel is used. Returns the ranks touched and the
-    factor by which the walked part scales to the whole stream (the walk stops after WALK_CAP runs).
+    factor by which the walked part scales to the whole stream (the walk stops after WALK_CAP pieces).
     """
     C = int(v[V_CH])
     nb = int(v[V_RANKS] * v[V_BG] * v[V_BPG])
@@ -197,7 +200,19 @@ def _run_stream(v, nbytes, rb, step, base, write, window, out, ch_time, ch_first
     bank_acts = np.zeros((C, nb))
     n_req = math.ceil(nbytes / rb)
     runs = 0
+    pieces = 0
     scale = 1.0
+    # The in-order front end: a piece longer than the window is admitted only as its channel drains, and
+    # nothing behind it moves meanwhile. fe_time adds up that serial streaming; a channel's first run can
+    # start only after the excess of the pieces before it.
+    fe_time = 0.0
+    ch_start = np.zeros(C)
+    # a snapshot half-way, to extrapolate a capped walk at its marginal (steady-state) cost per burst
+    k_mid = -1
+    mid_time = np.zeros(C)
+    mid_cols = -np.ones(C)
+    last_time = np.zeros(C)
+    last_cols = np.zeros(C)
     cap = v[V_CAPACITY]
     k = 0
     while k < n_req:
@@ -209,7 +224,10 @@ def _run_stream(v, nbytes, rb, step, base, write, window, out, ch_time, ch_first
             n = min(remaining, math.ceil((_segment_end(v, addr) - addr) / bpb))
             ch, ra, bg, bank, ro = _bank(v, addr)
             rank_used[ra] = 1.0
+            if ch_first[ch] == 0:
+                ch_start[ch] = fe_time
             ch_first[ch] = 1.0
+            pieces += 1
             out[O_WR if write else O_RD] += n
             ch_time[ch] += n * c1
             ch_cols[ch] += n
@@ -239,6 +257,11 @@ def _run_stream(v, nbytes, rb, step, base, write, window, out, ch_time, ch_first
                 if pend_rel[ch] >= 0:
                     ch_time[ch] += _boundary(v, pend_rel[ch], pend_lead[ch], window, prev_len[ch], cur_len[ch],
                                              close, rcd)
+                    # the marginal cost per burst, measured between settled run boundaries of the second half
+                    if k_mid >= 0:
+                        if mid_cols[ch] < 0:
+                            mid_time[ch], mid_cols[ch] = ch_time[ch] - n * c1, ch_cols[ch] - n
+                        last_time[ch], last_cols[ch] = ch_time[ch] - n * c1, ch_cols[ch] - n
                 # a bank left open on another row must be precharged first
                 pend_lead[ch] = PIPE_CK + rcd + (v[V_RP] if open_row[ch, bank] >= 0 else 0.0)
                 pend_rel[ch] = rel
@@ -251,26 +274,46 @@ def _run_stream(v, nbytes, rb, step, base, write, window, out, ch_time, ch_first
                 last_bank[ch], last_rank[ch], last_bg[ch] = bank, ra, bg
                 ch_runs[ch] += 1
                 runs += 1
+            if C > 1:
+                fe_time += max(0.0, cur_len[ch] - window) * c1 if cur_len[ch] == n else 0.0
             addr = (addr + n * bpb) % cap
             remaining -= n
         k += 1
-        if runs >= WALK_CAP and k < n_req:
+        if k_mid < 0 and pieces >= WALK_CAP // 2:
+            k_mid = k
+        if pieces >= WALK_CAP and k < n_req:
             scale = n_req / k  # the rest repeats the pattern walked so far
             break
     for ch in range(C):
         if pend_rel[ch] >= 0:
-            ch_time[ch] += _boundary(v, pend_rel[ch], pend_lead[ch], window, prev_len[ch], cur_len[ch], close, rcd)
+            # a walk cut short leaves each channel inside a run: take it as long as the one before
+            last = max(cur_len[ch], prev_len[ch]) if scale > 1.0 else cur_len[ch]
+            ch_time[ch] += _boundary(v, pend_rel[ch], pend_lead[ch], window, prev_len[ch], last, close, rcd)
         if ch_runs[ch] == 0:
             continue
+        if scale > 1.0:  # extrapolate the rest at the marginal cost per burst of the walk's second half
+            d_cols = last_cols[ch] - mid_cols[ch]
+            rate = (last_time[ch] - mid_time[ch]) / d_cols if mid_cols[ch] >= 0 and d_cols > 0 else \
+                ch_time[ch] / ch_cols[ch]
+            ch_time[ch] += ch_cols[ch] * (scale - 1.0) * rate
+            ch_cols[ch] *= scale
+            ch_acts[ch] *= scale
+            ch_runs[ch] *= scale
+            ch_rank_switch[ch] *= scale
+            bank_acts[ch] *= scale
         # Short runs make other limits bind: the activate rate (tRRD, four per tFAW in a rank; the ranks
         # within one window's reach work in parallel), each bank's row cycle tRC, the command bus.
         run_len = ch_cols[ch] / ch_runs[ch]
         stretch = ch_runs[ch] / (ch_rank_switch[ch] + 1.0)  # runs in one rank before the stream moves on
         r_par = min(ch_ranks[ch].sum(), max(1.0, (window / run_len) / stretch))
-        t_act = ch_acts[ch] * max(v[V_RRDS], v[V_FAW] / 4.0) / r_par
-        t_bank = bank_acts[ch].max() * (v[V_RAS] + v[V_RP])
+        # (n activations are n - 1 spacings apart; the first is in the first data's latency)
+        t_act = (ch_acts[ch] - 1.0) * max(v[V_RRDS], v[V_FAW] / 4.0) / r_par
+        t_bank = (bank_acts[ch].max() - 1.0) * (v[V_RAS] + v[V_RP])
         t_cmd = max(ch_cols[ch], 2.0 * ch_acts[ch]) if v[V_DUAL] > 0 else ch_cols[ch] + 2.0 * ch_acts[ch]
-        ch_time[ch] = max(ch_time[ch], t_act, t_bank, t_cmd)
+        ch_time[ch] = max(ch_time[ch], t_act, t_bank, t_cmd) + ch_start[ch]
+    # the front end's serial streaming bounds the whole stream (returned through the busiest channel)
+    busiest = np.argmax(ch_time)
+    ch_time[busiest] = max(ch_time[busiest], fe_time * scale)
     return rank_used.sum(), scale
 
 
@@ -330,11 +373,11 @@ def _expected_max_load(n, bins):
 
 
 @njit(cache=True)
-def _random_stream(v, n_req, rb, write, inflight, out):
+def _random_stream(v, n_req, rb, write, inflight, out, parts):
     """Requests of ``rb`` bus bytes at random ``rb``-aligned addresses, one direction.
 
     Returns (cycles after the first data, ranks used, cycles of work the other ranks cover during a
-    refresh). Adds bursts, ACTs and row hits to ``out``.
+    refresh). Adds bursts, ACTs and row hits to ``out``; writes its terms to ``parts`` (R_* indices).
     """
     C = v[V_CH]
     R = v[V_RANKS]
@@ -347,13 +390,23 @@ def _random_stream(v, n_req, rb, write, inflight, out):
     rcd = v[V_RCDWR] if write else v[V_RCD]
     close = (v[V_WL] + burst + v[V_WR]) if write else v[V_RTP]
     s = rb / bpb  # bursts per request
-    # a request starting at a multiple of rb crosses (rb - gcd(rb, seg)) / seg segment boundaries on average;
-    # each segment it touches is a piece in its own bank (and, with the channel field just above the
-    # column, its own channel)
-    seg = v[V_MAP + 2 * F_CO] * v[V_MAP + 2 * F_CO + 1]
-    if v[V_MAP + 2 * F_CO] > bpb:
-        seg = bpb
-    a = 1.0 + (rb - math.gcd(int(rb), int(seg))) / seg
+    # Channels below the column field (fine interleave): a request's bursts go round the channels, each
+    # channel taking a piece of about s / C bursts in one of its rows. Otherwise a request starting at a
+    # multiple of rb crosses (rb - gcd(rb, seg)) / seg segment boundaries on average, each segment it
+    # touches a piece in its own bank (and, with the channel field just above the column, its own channel).
+    fine = C > 1 and v[V_MAP + 2 * F_CH] < v[V_MAP + 2 * F_CO]
+    row_bursts = v[V_MAP + 2 * F_CO + 1]
+    if fine:
+        k_ch = min(s, C)
+        s_c = s / k_ch
+        a = k_ch * (1.0 + max(0.0, s_c - 1.0) / row_bursts)
+        seg = v[V_MAP + 2 * F_CO] * row_bursts  # bytes between rows of one channel's bank
+    else:
+        k_ch = 1.0
+        seg = v[V_MAP + 2 * F_CO] * row_bursts
+        if v[V_MAP + 2 * F_CO] > bpb:
+            seg = bpb
+        a = 1.0 + (rb - math.gcd(int(rb), int(seg))) / seg
     m = s / a  # bursts per piece
     n_p = n_req * a
     out[O_ACT] += n_p
@@ -365,6 +418,31 @@ def _random_stream(v, n_req, rb, write, inflight, out):
     window = q + v[V_BQ] + (v[V_BQ] if m < q else 0.0)
     if inflight > 0:
         window = min(window, inflight * s / C)
+    # A piece longer than the window cannot be admitted at once: the in-order front end streams its excess
+    # at its channel's pace while everything behind it waits. Average that excess over where a request
+    # starts in its segment (offsets are multiples of gcd(rb, seg), equally likely).
+    g = math.gcd(int(rb), int(seg))
+    n_off = int(seg // g) if not fine else 1
+    step_off = max(1, n_off // 256)
+    excess, n_seen = 0.0, 0
+    for j in range(0, n_off, step_off):
+        o = j * g
+        left = rb
+        first = True
+        if fine:  # pieces are one channel's share of the request
+            excess += (a if a > 0 else 1.0) * max(0.0, m - window)
+            left = 0
+        while left > 0:
+            piece = min(seg - o, left) if first else min(seg, left)
+            excess += max(0.0, piece / bpb - window)
+            left -= piece
+            first = False
+        n_seen += 1
+    excess /= n_seen
+    # the pieces of one request lie in consecutive segments: their relation is the address map's
+    ch0, ra0, bg0, _, _ = _bank(v, 0.0)
+    ch1, ra1, bg1, _, _ = _bank(v, seg)
+    inner = (a - 1.0) / a  # share of piece boundaries inside a request
     k_w = max(1.0, window / m)  # pieces a channel holds
     lead = PIPE_CK + v[V_RP] + rcd
     a_w = max(0.0, window - lead / c1)
@@ -375,6 +453,10 @@ def _random_stream(v, n_req, rb, write, inflight, out):
     c_rank = max(burst + v[V_RTRS], c1 / 2.0)
     p_grp1 = (G - 1.0) / G / R  # the next piece is in another group of this rank
     p_rank1 = (R - 1.0) / R  # ... in another rank
+    if ch1 == ch0:  # consecutive pieces of a request share a channel: the map decides their relation
+        same_rank_other_grp = 1.0 if (ra1 == ra0 and bg1 != bg0) else 0.0
+        p_grp1 = (1.0 - inner) * p_grp1 + inner * same_rank_other_grp
+        p_rank1 = (1.0 - inner) * p_rank1 + inner * (1.0 if ra1 != ra0 else 0.0)
     deep = max(1.0, k_w)  # queued pieces the scheduler can choose from
     gain_grp = max(0.0, c1 - c_grp)
     gain_rank = max(0.0, c1 - c_rank)
@@ -392,8 +474,6 @@ def _random_stream(v, n_req, rb, write, inflight, out):
     if k_w < 2.0:  # a long piece after one in the same bank waits for its precharge
         t_cad += (close + v[V_RP] + rcd - cs) / nb
     t_cad = max(t_cad, m * burst)
-    f = overlap
-    c2 = c1 - best
     t_act = max(v[V_RRDS], v[V_FAW] / 4.0) / max(1.0, min(R, k_w))
     t_bank_cycle = max(v[V_RAS] + v[V_RP], v[V_RP] + rcd + (m - 1.0) * c1 + close)
     t_bank = t_bank_cycle / max(1.0, min(nb, k_w + 1.0))  # the piece in service and the queued ones
@@ -402,14 +482,15 @@ def _random_stream(v, n_req, rb, write, inflight, out):
     t_lat = latency / (k_w + 1.0)
     t_p = max(t_cad, t_act, t_bank, t_cmd, t_lat)
     # steady state over the channels, then the short-transfer bounds: the busiest channel and bank
-    util = _hol_utilisation(C, window, m)
-    t_steady = n_p * t_p / (C * util)
-    t_ch = _expected_max_load(n_p, C) * t_p
+    # a request over all the channels loads them evenly: no channel can hold the front end up for long
+    util = 1.0 if k_ch >= C else _hol_utilisation(C, window, min(m, window))
+    t_steady = max(n_p * t_p / (C * util), n_req * excess * t_p / m)
+    t_ch = (n_p / C if k_ch >= C else _expected_max_load(n_p, C)) * t_p
     t_bk = _expected_max_load(n_p, C * nb) * t_bank_cycle
     t = max(t_steady, t_ch, t_bk)
-    if DEBUG:
-        print("m", m, "a", a, "k_w", k_w, "f", f, "c2", c2, "| t_cad", t_cad, "t_act", t_act, "t_bank", t_bank,
-              "t_cmd", t_cmd, "t_lat", t_lat, "| util", util, "steady", t_steady, "ch", t_ch, "bk", t_bk)
+    parts[R_M], parts[R_A], parts[R_KW], parts[R_TCAD], parts[R_TACT] = m, a, k_w, t_cad, t_act
+    parts[R_TBANK], parts[R_TCMD], parts[R_TLAT], parts[R_TP], parts[R_UTIL] = t_bank, t_cmd, t_lat, t_p, util
+    parts[R_STEADY], parts[R_CH], parts[R_BK], parts[R_TBC], parts[R_NP] = t_steady, t_ch, t_bk, t_bank_cycle, n_p
     cover = (q + (nb / R) * v[V_BQ]) * (R - 1.0) / R * (t_p / m)
     return t, min(R, n_req), cover
 
@@ -447,7 +528,7 @@ def stream_cost(v, kind, nbytes, request_bytes, stride_bytes, write_fraction, in
         bytes_d = nreq_d * req if d == 0 or n_r > 0 else nbytes
         bytes_d = min(bytes_d, nbytes)
         if random:
-            t, rk, cv = _random_stream(v, nreq_d, rb, d == 1, inflight, out)
+            t, rk, cv = _random_stream(v, nreq_d, rb, d == 1, inflight, out, np.zeros(N_R))
             t_dir[d], ranks_dir[d], cover[d] = t, rk, cv
         else:
             ch_time = np.zeros(C)
@@ -464,7 +545,7 @@ def stream_cost(v, kind, nbytes, request_bytes, stride_bytes, write_fraction, in
             rk, scale = _run_stream(v, bytes_d, rb, step, base, d == 1, window, sub, ch_time, ch_first)
             for i in range(N_O):
                 out[i] += sub[i] * scale
-            t_dir[d] = _ch_max(ch_time, ch_first) * scale
+            t_dir[d] = _ch_max(ch_time, ch_first)  # already extrapolated to the whole stream
             ranks_dir[d] = rk
     n_bursts = out[O_RD] + out[O_WR]
     out[O_BUS_BYTES] = n_bursts * bpb
@@ -491,6 +572,12 @@ def stream_cost(v, kind, nbytes, request_bytes, stride_bytes, write_fraction, in
     write_only = n_r == 0
     t += _refresh_cost(v, t, max(ranks_dir[0], ranks_dir[1]), random, write_only, max(cover[0], cover[1]))
     refs = t / v[V_REFI] * v[V_RANKS] * v[V_CH]
+    if not random:
+        # a refresh closes the row a stream is reading in its rank: one more activation per channel in use
+        ch_used = max(1.0, min(C, n_bursts * bpb / max(bpb, v[V_MAP + 2 * F_CH])))
+        reopen = min(t / v[V_REFI] * ch_used, out[O_HITS])
+        out[O_ACT] += reopen
+        out[O_HITS] -= reopen
     out[O_CK] = t
     out[O_REF] = refs
     ranks_total = v[V_RANKS] * v[V_CH]

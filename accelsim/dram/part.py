@@ -208,7 +208,7 @@ MAP_FIELDS = ("ch", "ra", "bg", "ba", "ro", "co")
 #: Our default: row on top; then rank, bank, bank group, channel; column lowest. A stream fills one row of
 #: one bank (column bits), then moves to the next channel, then the next bank group, bank and rank, so a
 #: row activation can hide behind the previous row's data in another bank.
-DEFAULT_ADDRESS_MAP = "rorababgchco"
+DEFAULT_ADDRESS_MAP = "rorababgcoch"
 
 
 @dataclass(frozen=True)
