@@ -17,7 +17,8 @@ REENCODE_FORMATS = ("dense", "bitmap", "csr", "group")
 def segment_compression(tr: Trace) -> tuple[np.ndarray, np.ndarray]:
     """Per segment: (ratio by bytes, ratio by parameters) of the six networks' weights, biases counted dense.
 
-    ratio = 1 − stored / dense over the distinct (network, layer) weights of the segment, metadata included.
+    Each distinct (network, layer) weight of the segment counts once, through
+    :func:`accelsim.formats.weight_compression`, the one definition training logs too.
     """
     c = tr.rows
     by_b, by_p = [], []
@@ -34,18 +35,17 @@ def segment_compression(tr: Trace) -> tuple[np.ndarray, np.ndarray]:
             continue
         code = np.array([formats.SCHEME_CODE[x] for x in c["scheme"][idx]])
         bits = np.array([formats.DTYPE_BITS[x] for x in c["dtype"][idx]])
-        bias = c["bias_values"][idx]
-        st = formats.stored_bytes(code, c["rows"][idx], c["cols"][idx], c["stored_values"][idx], bits,
-                                  c["group_rows"][idx], c["group_cols"][idx], c["nm_m"][idx]) + bias * bits // 8
-        de = formats.dense_bytes(c["rows"][idx], c["cols"][idx], bits) + bias * bits // 8
-        by_b.append(formats.compression_ratio(st, de))
-        dense_p = c["rows"][idx] * c["cols"][idx] + bias
-        by_p.append(1.0 - float(np.sum(c["stored_values"][idx] + bias)) / float(np.sum(dense_p)))
+        r = formats.weight_compression(code, c["rows"][idx], c["cols"][idx], c["stored_values"][idx], bits,
+                                       c["group_rows"][idx], c["group_cols"][idx], c["nm_m"][idx],
+                                       c["bias_values"][idx])
+        by_b.append(r.bytes)
+        by_p.append(r.params)
     return np.array(by_b), np.array(by_p)
 
 
 def average_compression(tr: Trace) -> tuple[float, float]:
-    """Mean over gradient steps of the compression ratio (by bytes, by parameters)."""
+    """Mean over gradient steps of the compression ratio (by bytes, by parameters): what training logs as
+    ``avg_ratio_bytes`` and ``avg_ratio_params``."""
     b, p = segment_compression(tr)
     steps = (tr.seg_period_steps * tr.seg_repeats).astype(np.float64)
     return float(np.sum(b * steps) / steps.sum()), float(np.sum(p * steps) / steps.sum())

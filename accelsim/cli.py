@@ -11,16 +11,10 @@ import json
 import sys
 from pathlib import Path
 
+from accelsim.argparser import OneLineParser
 from accelsim.errors import InputError
 
 DEFAULT_TRACE_NAME = "halfcheetah_gst_s0.parquet"
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse with one-line errors and exit code 2."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
 def default_trace() -> Path:
@@ -29,8 +23,9 @@ def default_trace() -> Path:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from accelsim.atomic import atomic_write_text
     from accelsim.hardware import load_hardware, parse_set_args
-    from accelsim.report import atomic_write_text, csv_report, json_report, text_report
+    from accelsim.report import csv_report, json_report, text_report
     from accelsim.simulate import ENGINES, simulate
     from accelsim.trace import read_trace
 
@@ -141,8 +136,9 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
 def _cmd_compare(args: argparse.Namespace) -> int:
     from accelsim.analysis import average_compression, reencode
+    from accelsim.atomic import atomic_write_text
     from accelsim.hardware import load_hardware, parse_set_args
-    from accelsim.report import atomic_write_text
+    from accelsim.report import table
     from accelsim.simulate import simulate
     from accelsim.trace import read_trace
 
@@ -168,10 +164,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
               f"{r['dense_latency_ms_per_step']:.4g}",
               f"{r['energy_j']:.4g}", f"{r['dram_bytes']:.4g}", f"{r['speedup']:.3f}", f"{r['energy_ratio']:.3f}"]
              for r in rows]
-    from accelsim.report import _table
-
     print(f"hardware {hw.name}")
-    print(_table(hdr, lines))
+    print(table(hdr, lines))
     if args.json:
         atomic_write_text(args.json, json.dumps(rows, indent=2) + "\n")
     if args.csv:
@@ -249,9 +243,9 @@ def _float_arg(flag: str):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="accelsim", description="Replay weight-transaction traces of DRL training on a simulated "
+    p = OneLineParser(prog="accelsim", description="Replay weight-transaction traces of DRL training on a simulated "
                                              "edge accelerator: compressed versus dense.")
-    sub = p.add_subparsers(dest="cmd", required=True, parser_class=_Parser)
+    sub = p.add_subparsers(dest="cmd", required=True, parser_class=OneLineParser)
 
     r = sub.add_parser("run", help="simulate a trace, compressed vs dense")
     r.add_argument("trace", nargs="?", help="trace folder or .parquet (default: the shipped sample)")

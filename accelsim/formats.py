@@ -24,7 +24,7 @@ nm(N:M)   rows·ceil(cols/M)·N                   ceil(stored_values·ceil(log2 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -56,20 +56,55 @@ def scheme_code(name: str, source: str = "", field: str = "scheme") -> int:
 
 
 @dataclass(frozen=True)
-class FormatParams:
-    """Parameters of one encoding (those that do not apply are 0).
+class Format:
+    """How one weight tensor is stored: its scheme, the scheme's parameters, and how many units it keeps.
+
+    The one format record: gst_train describes its layers with it, the canonical TD3 step
+    (:mod:`accelsim.td3_step`) writes it into every weight-side transaction, and the trace stores its fields
+    as columns of the same names.
 
     Attributes:
-        block: block-circulant block size b.
-        group_rows, group_cols: group shape gr×gc (1×g groups along the input dimension by default).
-        nm_n, nm_m: N kept of every M consecutive input weights.
+        scheme: one of :data:`SCHEMES`.
+        block_size: block-circulant block size b (bc).
+        group_rows, group_cols: group shape gr×gc (group; 1×g groups along the input dimension by default).
+        nm_n, nm_m: N kept of every M consecutive input weights (nm).
+        nnz_units: kept units (elements for bitmap/csr, groups for group, blocks for bc); -1 = all of them.
+    Parameters that do not apply are 0.
     """
 
-    block: int = 0
+    scheme: str = "dense"
+    block_size: int = 0
     group_rows: int = 0
     group_cols: int = 0
     nm_n: int = 0
     nm_m: int = 0
+    nnz_units: int = -1
+
+    @property
+    def code(self) -> int:
+        return scheme_code(self.scheme)
+
+    def all_units(self, rows: int, cols: int) -> int:
+        """Units of a [rows, cols] tensor when everything is kept."""
+        if self.code == GROUP:
+            return int(_cdiv(rows, self.group_rows) * _cdiv(cols, self.group_cols))
+        if self.code == BC:
+            return int(_cdiv(rows, self.block_size) * _cdiv(cols, self.block_size))
+        return rows * cols
+
+    def resolved(self, rows: int, cols: int) -> Format:
+        """This format with ``nnz_units`` made concrete for a [rows, cols] tensor."""
+        return self if self.nnz_units >= 0 else replace(self, nnz_units=self.all_units(rows, cols))
+
+    def resolve(self, rows: int, cols: int) -> tuple[int, int]:
+        """(stored_values, nnz_units) of a [rows, cols] tensor in this format."""
+        nnz = self.resolved(rows, cols).nnz_units
+        sv = expected_stored_values(self.code, rows, cols, nnz, self.block_size, self.group_rows, self.group_cols,
+                                    self.nm_n, self.nm_m)
+        return int(sv), nnz
+
+
+DENSE_FORMAT = Format()
 
 
 def expected_stored_values(code, rows, cols, nnz_units, block, group_rows, group_cols, nm_n, nm_m):
@@ -146,22 +181,41 @@ def compression_ratio(stored, dense) -> float:
     return 1.0 - float(np.sum(stored)) / total_dense
 
 
-def encode_summary(scheme: str, rows: int, cols: int, dtype: str = "fp32", nnz_units: int | None = None,
-                   params: FormatParams = FormatParams()) -> dict[str, int]:
-    """Scalar convenience: stored values, value/metadata/total/dense bytes of one tensor.
+@dataclass(frozen=True)
+class CompressionRatio:
+    """How much smaller a set of weights is stored than dense.
 
-    ``nnz_units`` defaults to "everything kept" (all elements, groups or blocks).
+    Attributes:
+        bytes: 1 − stored bytes / dense bytes; stored = values + metadata, biases counted dense on both sides.
+        params: 1 − stored values / dense values, biases counted on both sides.
     """
-    code = scheme_code(scheme)
+
+    bytes: float
+    params: float
+
+
+def weight_compression(code, rows, cols, stored_values, value_bits, group_rows, group_cols, nm_m,
+                       bias_values) -> CompressionRatio:
+    """THE compression ratio of a set of weight tensors, one entry per tensor (arrays of equal shape).
+
+    Training logs it (gst_train's ``Compressor.ratios``), ``accelsim validate`` and ``accelsim compare``
+    report it (through :func:`accelsim.analysis.segment_compression`): one definition, so they agree.
+    DESIGN §4: over the weights of all six networks (each target counted with its online network's
+    storage), biases dense.
+    """
+    bias_b = bias_values * value_bits // 8
+    stored_b = stored_bytes(code, rows, cols, stored_values, value_bits, group_rows, group_cols, nm_m) + bias_b
+    dense_b = dense_bytes(rows, cols, value_bits) + bias_b
+    dense_p = np.sum(rows * cols + bias_values)
+    params = 1.0 - float(np.sum(stored_values + bias_values)) / float(dense_p) if dense_p > 0 else 0.0
+    return CompressionRatio(compression_ratio(stored_b, dense_b), params)
+
+
+def encode_summary(fmt: Format, rows: int, cols: int, dtype: str = "fp32") -> dict[str, int]:
+    """Scalar convenience: stored values, value/metadata/total/dense bytes of one [rows, cols] tensor."""
     bits = DTYPE_BITS[dtype]
-    if nnz_units is None:
-        if code == GROUP:
-            nnz_units = _cdiv(rows, max(params.group_rows, 1)) * _cdiv(cols, max(params.group_cols, 1))
-        else:
-            nnz_units = rows * cols
-    sv = int(expected_stored_values(code, rows, cols, nnz_units, params.block, params.group_rows,
-                                    params.group_cols, params.nm_n, params.nm_m))
+    sv, _ = fmt.resolve(rows, cols)
     vb = int(value_bytes(sv, bits))
-    mb = int(metadata_bytes(code, rows, cols, sv, params.group_rows, params.group_cols, params.nm_m))
+    mb = int(metadata_bytes(fmt.code, rows, cols, sv, fmt.group_rows, fmt.group_cols, fmt.nm_m))
     return {"stored_values": sv, "value_bytes": vb, "meta_bytes": mb, "total_bytes": vb + mb,
             "dense_bytes": int(dense_bytes(rows, cols, bits))}

@@ -3,7 +3,9 @@
 A preset file mirrors the tree: ``[dram] gbps = 12.8`` is the field ``HardwareConfig.dram.gbps`` and the
 CLI override ``--set dram.gbps=12.8``. Units are in the field names: ``gbps`` = 1e9 bytes/s, ``kib`` =
 1024 bytes, ``mhz`` = 1e6 cycles/s, ``ns``, ``pj`` (picojoules), ``mw`` (milliwatts). Every size must be
-positive; any positive value is accepted (a model, not a catalogue of parts).
+positive (zero is refused like any other bad size); any positive value is accepted (a model, not a
+catalogue of parts). Energies, latencies and static powers may be zero. A field typed ``float | None``
+(``dram.gbps``) also takes ``auto`` (or is left out): "derive it from the rest of the config".
 
 Presets live in ``models/*.toml`` at the project root; see ``models/README.md`` for their sources.
 """
@@ -86,8 +88,8 @@ class DRAMConfig:
         data_rate_mtps: transfers per second per pin, in 1e6/s (e.g. 3200 for LPDDR4-3200).
         channels, channel_bits, burst_length: a transfer rounds up to whole bursts of
             ``channel_bits/8 · burst_length`` bytes.
-        gbps: total peak bandwidth in 1e9 B/s; 0 means derived from the part
-            (channels · channel_bits/8 · data_rate_mtps · 1e6). Setting it overrides the part's peak.
+        gbps: total peak bandwidth in 1e9 B/s, overriding the part's derived peak; None (the key left out,
+            or ``auto``) uses the derived peak, channels · channel_bits/8 · data_rate_mtps · 1e6.
         row_bytes: bytes of one open row (page) per channel.
         trcd_ns, trp_ns, tcl_ns: activate-to-read, precharge and CAS latency.
         trefi_ns, trfc_ns: refresh interval and refresh cycle time.
@@ -97,14 +99,15 @@ class DRAMConfig:
         static_mw: background power of the part.
 
     Optional keys of the banked model (``accelsim.dram``, ``accelsim dram --hw``); today's engines do not
-    read them, and 0 or "" means the protocol's documented default (``accelsim/dram/presets.py``):
-        protocol: "LPDDR4", "LPDDR5", "DDR4" or "HBM2" ("": named in ``part``).
+    read them, and None (left out, or ``auto``) means the protocol's documented default
+    (``accelsim/dram/presets.py``):
+        protocol: "LPDDR4", "LPDDR5", "DDR4" or "HBM2" (auto: named in ``part``).
         ranks, bank_groups, banks_per_group, device_bits: organisation per channel.
         address_map: six two-letter fields, most significant first (default ``rorababgchco``).
         tras_ns, trrd_s_ns, trrd_l_ns, tfaw_ns, twtr_s_ns, twtr_l_ns, trtp_ns, twr_ns, tcwl_ns: timings.
         tccd_s_ck, tccd_l_ck: column-to-column spacing in DRAM clock cycles (tCK = 2000 / data_rate_mtps ns).
-        request_bytes: DMA request size (0: one burst). requests_in_flight: DMA requests outstanding (0: only
-            the controller's queues limit them).
+        request_bytes: DMA request size (auto: one burst). requests_in_flight: DMA requests outstanding
+            (auto: only the controller's queues limit them).
     """
 
     part: str = "LPDDR4-3200"
@@ -112,7 +115,7 @@ class DRAMConfig:
     channels: int = 1
     channel_bits: int = 16
     burst_length: int = 16
-    gbps: float = 0.0
+    gbps: float | None = None
     row_bytes: int = 2048
     trcd_ns: float = 18.0
     trp_ns: float = 18.0
@@ -123,30 +126,30 @@ class DRAMConfig:
     io_pj_per_bit: float = 8.0
     act_pj: float = 1000.0
     static_mw: float = 20.0
-    protocol: str = ""
-    ranks: int = 0
-    bank_groups: int = 0
-    banks_per_group: int = 0
-    device_bits: int = 0
-    address_map: str = ""
-    tras_ns: float = 0.0
-    trrd_s_ns: float = 0.0
-    trrd_l_ns: float = 0.0
-    tfaw_ns: float = 0.0
-    twtr_s_ns: float = 0.0
-    twtr_l_ns: float = 0.0
-    trtp_ns: float = 0.0
-    twr_ns: float = 0.0
-    tcwl_ns: float = 0.0
-    tccd_s_ck: int = 0
-    tccd_l_ck: int = 0
-    request_bytes: int = 0
-    requests_in_flight: int = 0
+    protocol: str | None = None
+    ranks: int | None = None
+    bank_groups: int | None = None
+    banks_per_group: int | None = None
+    device_bits: int | None = None
+    address_map: str | None = None
+    tras_ns: float | None = None
+    trrd_s_ns: float | None = None
+    trrd_l_ns: float | None = None
+    tfaw_ns: float | None = None
+    twtr_s_ns: float | None = None
+    twtr_l_ns: float | None = None
+    trtp_ns: float | None = None
+    twr_ns: float | None = None
+    tcwl_ns: float | None = None
+    tccd_s_ck: int | None = None
+    tccd_l_ck: int | None = None
+    request_bytes: int | None = None
+    requests_in_flight: int | None = None
 
     @property
     def peak_gbps(self) -> float:
         """Peak bandwidth in 1e9 B/s: ``gbps`` if set, else derived from the part."""
-        if self.gbps > 0:
+        if self.gbps is not None:
             return self.gbps
         return self.channels * self.channel_bits / 8 * self.data_rate_mtps * 1e6 / 1e9
 
@@ -208,14 +211,14 @@ SECTIONS: dict[str, type] = {
     "power": PowerConfig,
 }
 
-# Fields that may be zero: derived-if-zero peak bandwidth, the banked model's "use the protocol default"
-# keys; energies and static powers (by suffix).
-_MAY_BE_ZERO = {"gbps", "ranks", "bank_groups", "banks_per_group", "device_bits", "tccd_s_ck", "tccd_l_ck",
-                "request_bytes", "requests_in_flight"}
+# Fields that may be zero: energies, latencies and static powers. Sizes, rates and counts may not.
 _NON_NEGATIVE_SUFFIXES = ("_pj", "_mw", "_pj_per_bit", "_pj_per_byte", "_pj_per_value", "_ns")
+#: What a ``float | None`` field takes for None ("derive it"), in TOML and on the command line.
+AUTO = "auto"
 
 
-def _field_types(cls: type) -> dict[str, type]:
+def field_types(cls: type) -> dict[str, Any]:
+    """Field name → declared type of a config section class."""
     hints = typing.get_type_hints(cls)
     return {f.name: hints[f.name] for f in fields(cls)}
 
@@ -224,14 +227,34 @@ def keys() -> list[str]:
     """Every overridable dotted key, e.g. ``dram.gbps``."""
     out = []
     for sec, cls in SECTIONS.items():
-        out.extend(f"{sec}.{name}" for name in _field_types(cls))
+        out.extend(f"{sec}.{name}" for name in field_types(cls))
     return out
 
 
-def _coerce(value: Any, typ: type, source: str, key: str) -> Any:
+def parse_value(key: str, value: Any, source: str = "--set") -> Any:
+    """A dotted key's value (a TOML value or a command-line string) as its field's type; the value's range
+    is checked when the config is built. An unknown key is an InputError."""
+    sec, _, name = key.partition(".")
+    if sec not in SECTIONS or not name:
+        raise InputError(source, key, f"unknown key; expected section.field with section one of "
+                                      f"{', '.join(SECTIONS)}")
+    ftypes = field_types(SECTIONS[sec])
+    if name not in ftypes:
+        raise InputError(source, key, f"unknown key; {sec} has {', '.join(ftypes)}")
+    return _coerce(value, ftypes[name], source, key)
+
+
+def _coerce(value: Any, typ: Any, source: str, key: str) -> Any:
     """Convert a TOML value or a --set string to the field's type, or raise InputError."""
-    if isinstance(typ, types.UnionType):  # pragma: no cover - no unions in the tree today
-        typ = typing.get_args(typ)[0]
+    if isinstance(typ, types.UnionType):  # ``float | None``: None is spelled "auto"
+        if value is None or (isinstance(value, str) and value.strip().lower() == AUTO):
+            return None
+        (typ,) = (t for t in typing.get_args(typ) if t is not type(None))
+        if typ is float and isinstance(value, str):
+            try:
+                float(value)
+            except ValueError:
+                raise InputError(source, key, f"expected a number or {AUTO}, got {value!r}") from None
     if typ is bool:
         if isinstance(value, bool):
             return value
@@ -280,16 +303,20 @@ def _coerce(value: Any, typ: type, source: str, key: str) -> Any:
 
 def _validate_field(sec: str, name: str, value: Any, source: str) -> None:
     key = f"{sec}.{name}"
+    if value is None:
+        return  # "auto": derived from the rest of the config
     if isinstance(value, bool | str):
         if key == "pe.dataflow" and value not in DATAFLOWS:
             raise InputError(source, key, f"expected one of {', '.join(DATAFLOWS)}, got {value!r}")
         return
-    if name in _MAY_BE_ZERO or name.endswith(_NON_NEGATIVE_SUFFIXES):
+    if name.endswith(_NON_NEGATIVE_SUFFIXES):
         if value < 0:
             raise InputError(source, key, f"expected a value >= 0, got {value!r}")
         return
     if value <= 0:
-        raise InputError(source, key, f"expected a positive value, got {value!r}")
+        auto = isinstance(field_types(SECTIONS[sec])[name], types.UnionType)
+        hint = f" or {AUTO} (derived from the part)" if auto else ""
+        raise InputError(source, key, f"expected a positive value{hint}, got {value!r}")
 
 
 def _validate(cfg: HardwareConfig, source: str) -> HardwareConfig:
@@ -301,11 +328,11 @@ def _validate(cfg: HardwareConfig, source: str) -> HardwareConfig:
         raise InputError(source, "dram.channel_bits", f"expected a multiple of 8, got {cfg.dram.channel_bits}")
     if cfg.dram.trfc_ns >= cfg.dram.trefi_ns:
         raise InputError(source, "dram.trfc_ns", "expected trfc_ns < trefi_ns (refresh must leave time to work)")
-    if cfg.dram.address_map:
+    if cfg.dram.address_map is not None:
         from accelsim.dram.part import parse_address_map
 
         parse_address_map(cfg.dram.address_map, source, "dram.address_map")
-    if cfg.dram.protocol and cfg.dram.protocol.upper() not in ("LPDDR4", "LPDDR5", "DDR4", "HBM2"):
+    if cfg.dram.protocol is not None and cfg.dram.protocol.upper() not in ("LPDDR4", "LPDDR5", "DDR4", "HBM2"):
         raise InputError(source, "dram.protocol", f"expected LPDDR4, LPDDR5, DDR4 or HBM2, got {cfg.dram.protocol!r}")
     return cfg
 
@@ -326,7 +353,7 @@ def from_dict(data: dict[str, Any], source: str = "<dict>") -> HardwareConfig:
         if not isinstance(value, dict):
             raise InputError(source, key, "expected a table")
         cls = SECTIONS[key]
-        ftypes = _field_types(cls)
+        ftypes = field_types(cls)
         kwargs = {}
         for name, v in value.items():
             if name not in ftypes:
@@ -341,13 +368,7 @@ def apply_overrides(cfg: HardwareConfig, overrides: dict[str, Any], source: str 
     sections: dict[str, dict[str, Any]] = {}
     for key, value in overrides.items():
         sec, _, name = key.partition(".")
-        if sec not in SECTIONS or not name:
-            raise InputError(source, key, f"unknown key; expected section.field with section one of "
-                                          f"{', '.join(SECTIONS)}")
-        ftypes = _field_types(SECTIONS[sec])
-        if name not in ftypes:
-            raise InputError(source, key, f"unknown key; {sec} has {', '.join(ftypes)}")
-        sections.setdefault(sec, {})[name] = _coerce(value, ftypes[name], source, key)
+        sections.setdefault(sec, {})[name] = parse_value(key, value, source)
     new = cfg
     for sec, kw in sections.items():
         new = replace(new, **{sec: replace(getattr(new, sec), **kw)})

@@ -8,8 +8,8 @@ import os
 from collections import defaultdict
 from pathlib import Path
 
+from accelsim.atomic import atomic_write_text
 from accelsim.plots import load_sweep, plot_sweep
-from accelsim.report import atomic_write_text
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:

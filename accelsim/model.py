@@ -1,9 +1,9 @@
 """The per-transaction cost model shared by both engines: DRAM transfers, decode, compute, energy.
 
 Everything here is a pure function of numbers. A :class:`~accelsim.hardware.HardwareConfig` is packed
-into a flat float64 vector (:func:`pack_hardware`) so the compiled engine can evaluate many hardware points
-in one call; the reference engine calls the same compiled functions from Python, so the two engines share
-the *model* and differ in how they schedule and account it.
+into a flat float64 vector (:func:`pack_hardware`, slots :data:`accelsim.layouts.HW`) so the compiled engine
+can evaluate many hardware points in one call; the reference engine calls the same compiled functions from
+Python, so the two engines share the *model* and differ in how they schedule and account it.
 
 Units: bytes, accelerator cycles (integers), picojoules (floats). See ``docs/model.md`` for the equations.
 """
@@ -13,59 +13,58 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
 
 from accelsim.hardware import HardwareConfig
+from accelsim.jit import kernel
+from accelsim.layouts import ENERGY, HW, KIND, ROW, ROW_COST, pack
 from accelsim.systolic import DATAFLOW_CODE, gemm_cycles
-
-# Index of each hardware parameter in the packed vector.
-(H_MHZ, H_ROWS, H_COLS, H_DF, H_SKIP, H_MAC_PJ, H_VEC_FPC, H_VEC_PJ, H_W_BYTES, H_ACT_BYTES, H_DBUF,
- H_SRAM_RD_PJ, H_SRAM_WR_PJ, H_GBPS, H_BURST, H_CHANNELS, H_ROW_BYTES, H_TRCD, H_TRP, H_TCL, H_TREFI,
- H_TRFC, H_TURN, H_IO_PJ_BIT, H_ACT_PJ, H_DEC_VPC, H_DEC_TVPC, H_DEC_PJ, H_STATIC_MW) = range(29)
-N_HW = 29
 
 
 def pack_hardware(hw: HardwareConfig) -> np.ndarray:
-    """Flatten a config into the float64 vector the engines read (shape (N_HW,))."""
-    v = np.zeros(N_HW, dtype=np.float64)
-    v[H_MHZ] = hw.clock.mhz
-    v[H_ROWS] = hw.pe.rows
-    v[H_COLS] = hw.pe.cols
-    v[H_DF] = DATAFLOW_CODE[hw.pe.dataflow]
-    v[H_SKIP] = 1.0 if hw.pe.skip_zeros else 0.0
-    v[H_MAC_PJ] = hw.pe.mac_pj
-    v[H_VEC_FPC] = hw.pe.vector_flops_per_cycle
-    v[H_VEC_PJ] = hw.pe.vector_flop_pj
-    v[H_W_BYTES] = math.floor(hw.sram.weight_kib * 1024)
-    v[H_ACT_BYTES] = math.floor(hw.sram.act_kib * 1024)
-    v[H_DBUF] = 1.0 if hw.sram.double_buffer else 0.0
-    v[H_SRAM_RD_PJ] = hw.sram.read_pj_per_byte
-    v[H_SRAM_WR_PJ] = hw.sram.write_pj_per_byte
-    v[H_GBPS] = hw.dram.peak_gbps
-    v[H_BURST] = hw.dram.burst_bytes
-    v[H_CHANNELS] = hw.dram.channels
-    v[H_ROW_BYTES] = hw.dram.row_bytes
-    v[H_TRCD] = hw.dram.trcd_ns
-    v[H_TRP] = hw.dram.trp_ns
-    v[H_TCL] = hw.dram.tcl_ns
-    v[H_TREFI] = hw.dram.trefi_ns
-    v[H_TRFC] = hw.dram.trfc_ns
-    v[H_TURN] = hw.dram.turnaround_ns
-    v[H_IO_PJ_BIT] = hw.dram.io_pj_per_bit
-    v[H_ACT_PJ] = hw.dram.act_pj
-    v[H_DEC_VPC] = hw.decode.values_per_cycle
-    v[H_DEC_TVPC] = hw.decode.transpose_values_per_cycle
-    v[H_DEC_PJ] = hw.decode.pj_per_value
-    v[H_STATIC_MW] = hw.power.static_mw + hw.sram.leakage_mw + hw.dram.static_mw
-    return v
+    """Flatten a config into the float64 vector the engines read (shape (N_HW,), slots :data:`HW`)."""
+    return pack(HW, {
+        "mhz": hw.clock.mhz,
+        "pe_rows": hw.pe.rows,
+        "pe_cols": hw.pe.cols,
+        "dataflow": DATAFLOW_CODE[hw.pe.dataflow],
+        "skip_zeros": 1.0 if hw.pe.skip_zeros else 0.0,
+        "mac_pj": hw.pe.mac_pj,
+        "vector_flops_per_cycle": hw.pe.vector_flops_per_cycle,
+        "vector_flop_pj": hw.pe.vector_flop_pj,
+        "weight_bytes": math.floor(hw.sram.weight_kib * 1024),
+        "act_bytes": math.floor(hw.sram.act_kib * 1024),
+        "double_buffer": 1.0 if hw.sram.double_buffer else 0.0,
+        "sram_read_pj_per_byte": hw.sram.read_pj_per_byte,
+        "sram_write_pj_per_byte": hw.sram.write_pj_per_byte,
+        "dram_gbps": hw.dram.peak_gbps,
+        "burst_bytes": hw.dram.burst_bytes,
+        "channels": hw.dram.channels,
+        "row_bytes": hw.dram.row_bytes,
+        "trcd_ns": hw.dram.trcd_ns,
+        "trp_ns": hw.dram.trp_ns,
+        "tcl_ns": hw.dram.tcl_ns,
+        "trefi_ns": hw.dram.trefi_ns,
+        "trfc_ns": hw.dram.trfc_ns,
+        "turnaround_ns": hw.dram.turnaround_ns,
+        "io_pj_per_bit": hw.dram.io_pj_per_bit,
+        "act_pj": hw.dram.act_pj,
+        "decode_values_per_cycle": hw.decode.values_per_cycle,
+        "transpose_values_per_cycle": hw.decode.transpose_values_per_cycle,
+        "decode_pj_per_value": hw.decode.pj_per_value,
+        "static_mw": hw.power.static_mw + hw.sram.leakage_mw + hw.dram.static_mw,
+    })
 
 
-@njit(cache=True)
+@kernel
 def cdiv(a: int, b: int) -> int:
     return (a + b - 1) // b
 
 
-@njit(cache=True)
+#: Bits per byte, for the DRAM energy per bit.
+BITS_PER_BYTE = 8.0
+
+
+@kernel
 def dram_transfer(nbytes: int, is_write: bool, h: np.ndarray) -> tuple[int, int, int]:
     """One contiguous DRAM transfer of ``nbytes``: (cycles, bus bytes, row activations).
 
@@ -76,106 +75,96 @@ def dram_transfer(nbytes: int, is_write: bool, h: np.ndarray) -> tuple[int, int,
     """
     if nbytes <= 0:
         return 0, 0, 0
-    burst = int(h[H_BURST])
+    burst = int(h[HW.burst_bytes])
     bus = cdiv(nbytes, burst) * burst
-    acts = cdiv(bus, int(h[H_ROW_BYTES]))
-    acts_exposed = cdiv(acts, int(h[H_CHANNELS]))
-    ns = bus / h[H_GBPS] + h[H_TCL] + acts_exposed * (h[H_TRCD] + h[H_TRP])
+    acts = cdiv(bus, int(h[HW.row_bytes]))
+    acts_exposed = cdiv(acts, int(h[HW.channels]))
+    ns = bus / h[HW.dram_gbps] + h[HW.tcl_ns] + acts_exposed * (h[HW.trcd_ns] + h[HW.trp_ns])
     if is_write:
-        ns += h[H_TURN]
-    ns *= h[H_TREFI] / (h[H_TREFI] - h[H_TRFC])
-    cycles = math.ceil(ns * h[H_MHZ] / 1000.0)
+        ns += h[HW.turnaround_ns]
+    ns *= h[HW.trefi_ns] / (h[HW.trefi_ns] - h[HW.trfc_ns])
+    cycles = math.ceil(ns * h[HW.mhz] / 1000.0)
     return cycles, bus, acts
 
 
-# Per-row inputs the workload provides, as columns of an int64 matrix (rows × N_ROWCOL).
-(R_IS_READ, R_KIND, R_M, R_K, R_N, R_BYTES, R_DEC_VALUES, R_TRANS_VALUES, R_VFLOPS, R_KEY, R_FIRST,
- R_STRUCT, R_PHASE, R_NET, R_STEP, R_DENS_NUM, R_DENS_DEN) = range(17)
-N_ROWCOL = 17
-# Row kinds.
-KIND_WEIGHT_SIDE, KIND_ACTIVATION, KIND_REPLAY = 0, 1, 2
-
-# Integer and float results of one row, by index.
-(I_RD_CYC, I_WR_CYC, I_DEC_CYC, I_COMP_CYC, I_RD_BUS, I_WR_BUS, I_ACTS, I_MACS, I_SRAM_RD, I_SRAM_WR) = range(10)
-N_IRES = 10
-(F_DRAM_PJ, F_SRAM_PJ, F_MAC_PJ, F_DEC_PJ) = range(4)
-N_FRES = 4
-
-
-@njit(cache=True)
-def row_costs(r: np.ndarray, resident: bool, cold: bool, h: np.ndarray, iout: np.ndarray, fout: np.ndarray) -> None:
-    """Costs of one transaction on hardware ``h``; writes ``iout`` (N_IRES,) and ``fout`` (N_FRES,).
+@kernel
+def row_costs(r: np.ndarray, resident: bool, cold: bool, h: np.ndarray, cost: np.ndarray, energy: np.ndarray) -> None:
+    """Costs of one transaction on hardware ``h``: writes ``cost`` (slots :data:`ROW_COST`, int64) and
+    ``energy`` (slots :data:`ENERGY`, pJ; the static part is the scheduler's and is left 0).
 
     Args:
-        r: the row's N_ROWCOL integer inputs (see R_* indices).
+        r: the row's integer inputs (slots :data:`ROW`).
         resident: the row's weight-side tensor stays in the weight SRAM across steps.
         cold: first period of a segment (resident tensors are fetched on their first access).
     """
-    nbytes = r[R_BYTES]
-    is_read = r[R_IS_READ] == 1
-    kind = r[R_KIND]
+    nbytes = r[ROW.bytes]
+    is_read = r[ROW.is_read] == 1
+    kind = r[ROW.kind]
     # Off-chip or on-chip?
     offchip = True
-    if kind == KIND_WEIGHT_SIDE:
+    if kind == KIND.weight_side:
         if resident:
-            offchip = cold and is_read and r[R_FIRST] == 1
-    elif kind == KIND_ACTIVATION:
-        offchip = nbytes > h[H_ACT_BYTES]
+            offchip = cold and is_read and r[ROW.first] == 1
+    elif kind == KIND.activation:
+        offchip = nbytes > h[HW.act_bytes]
     rd_bytes = nbytes if (offchip and is_read) else 0
     wr_bytes = nbytes if (offchip and not is_read) else 0
     rd_cyc, rd_bus, rd_acts = dram_transfer(rd_bytes, False, h)
     wr_cyc, wr_bus, wr_acts = dram_transfer(wr_bytes, True, h)
     # Decoder: format conversion between storage and the PE array, plus the W^T transposer.
     dec_cyc = 0
-    if r[R_DEC_VALUES] > 0:
-        dec_cyc += cdiv(r[R_DEC_VALUES], int(h[H_DEC_VPC]))
-    if r[R_TRANS_VALUES] > 0:
-        dec_cyc += cdiv(r[R_TRANS_VALUES], int(h[H_DEC_TVPC]))
+    if r[ROW.dec_values] > 0:
+        dec_cyc += cdiv(r[ROW.dec_values], int(h[HW.decode_values_per_cycle]))
+    if r[ROW.trans_values] > 0:
+        dec_cyc += cdiv(r[ROW.trans_values], int(h[HW.transpose_values_per_cycle]))
     # Compute: the GEMM on the array, or vector work.
     comp = 0
     macs = 0
-    m, k, n = r[R_M], r[R_K], r[R_N]
+    m, k, n = r[ROW.m], r[ROW.k], r[ROW.n]
     if m > 0:
-        comp = gemm_cycles(m, k, n, int(h[H_ROWS]), int(h[H_COLS]), int(h[H_DF]))
+        comp = gemm_cycles(m, k, n, int(h[HW.pe_rows]), int(h[HW.pe_cols]), int(h[HW.dataflow]))
         macs = m * k * n
-        if h[H_SKIP] > 0.5 and r[R_STRUCT] == 1 and r[R_DENS_DEN] > 0:
+        if h[HW.skip_zeros] > 0.5 and r[ROW.structured] == 1 and r[ROW.dens_den] > 0:
             # Structured sparsity skipped by the array: cycles and MACs scale with the kept fraction.
-            comp = cdiv(comp * r[R_DENS_NUM], r[R_DENS_DEN])
-            macs = cdiv(macs * r[R_DENS_NUM], r[R_DENS_DEN])
-    if r[R_VFLOPS] > 0:
-        comp += cdiv(r[R_VFLOPS], int(h[H_VEC_FPC]))
+            comp = cdiv(comp * r[ROW.dens_num], r[ROW.dens_den])
+            macs = cdiv(macs * r[ROW.dens_num], r[ROW.dens_den])
+    if r[ROW.vflops] > 0:
+        comp += cdiv(r[ROW.vflops], int(h[HW.vector_flops_per_cycle]))
     # SRAM: reads feed the decoder/PE, writes take results and DRAM fills.
     sram_rd = nbytes if is_read else 0
     sram_wr = (0 if is_read else nbytes) + rd_bytes
-    iout[I_RD_CYC] = rd_cyc
-    iout[I_WR_CYC] = wr_cyc
-    iout[I_DEC_CYC] = dec_cyc
-    iout[I_COMP_CYC] = comp
-    iout[I_RD_BUS] = rd_bus
-    iout[I_WR_BUS] = wr_bus
-    iout[I_ACTS] = rd_acts + wr_acts
-    iout[I_MACS] = macs
-    iout[I_SRAM_RD] = sram_rd
-    iout[I_SRAM_WR] = sram_wr
-    fout[F_DRAM_PJ] = (rd_bus + wr_bus) * 8.0 * h[H_IO_PJ_BIT] + (rd_acts + wr_acts) * h[H_ACT_PJ]
-    fout[F_SRAM_PJ] = sram_rd * h[H_SRAM_RD_PJ] + sram_wr * h[H_SRAM_WR_PJ]
-    fout[F_MAC_PJ] = macs * h[H_MAC_PJ] + r[R_VFLOPS] * h[H_VEC_PJ]
-    fout[F_DEC_PJ] = (r[R_DEC_VALUES] + r[R_TRANS_VALUES]) * h[H_DEC_PJ]
+    cost[ROW_COST.read_cycles] = rd_cyc
+    cost[ROW_COST.write_cycles] = wr_cyc
+    cost[ROW_COST.decode_cycles] = dec_cyc
+    cost[ROW_COST.compute_cycles] = comp
+    cost[ROW_COST.dram_read_bytes] = rd_bus
+    cost[ROW_COST.dram_write_bytes] = wr_bus
+    cost[ROW_COST.dram_row_activations] = rd_acts + wr_acts
+    cost[ROW_COST.macs] = macs
+    cost[ROW_COST.sram_read_bytes] = sram_rd
+    cost[ROW_COST.sram_write_bytes] = sram_wr
+    energy[ENERGY.dram] = ((rd_bus + wr_bus) * BITS_PER_BYTE * h[HW.io_pj_per_bit]
+                           + (rd_acts + wr_acts) * h[HW.act_pj])
+    energy[ENERGY.sram] = sram_rd * h[HW.sram_read_pj_per_byte] + sram_wr * h[HW.sram_write_pj_per_byte]
+    energy[ENERGY.mac] = macs * h[HW.mac_pj] + r[ROW.vflops] * h[HW.vector_flop_pj]
+    energy[ENERGY.decode] = (r[ROW.dec_values] + r[ROW.trans_values]) * h[HW.decode_pj_per_value]
+    energy[ENERGY.static] = 0.0
 
 
-@njit(cache=True)
+@kernel
 def static_pj(cycles: int, h: np.ndarray) -> float:
     """Static energy over ``cycles`` accelerator cycles (logic + SRAM leakage + DRAM background)."""
     # mW × µs = nJ = 1e3 pJ; cycles / MHz = µs.
-    return h[H_STATIC_MW] * (cycles / h[H_MHZ]) * 1e3
+    return h[HW.static_mw] * (cycles / h[HW.mhz]) * 1e3
 
 
+@kernel
 def buffer_slots(h: np.ndarray) -> int:
     """Row buffers in flight: 2 with double buffering, else 1."""
-    return 2 if h[H_DBUF] > 0.5 else 1
+    return 2 if h[HW.double_buffer] > 0.5 else 1
 
 
-@njit(cache=True)
+@kernel
 def select_resident(order: np.ndarray, key_bytes: np.ndarray, capacity: int, out: np.ndarray) -> None:
     """Which weight-side tensors of a segment stay on chip (``out[key] = 1``).
 

@@ -27,9 +27,9 @@ TRACE_DIR = ROOT / "traces"
 CHANGELOG = ROOT / "docs" / "model.md"
 CHANGELOG_HEADING = "## Changelog of pinned figures"
 
+#: Integer figures pinned per view (energy is pinned in full: ``energy_j`` and every part).
 INT_FIELDS = ("cycles", "compute_cycles", "stall_memory_cycles", "stall_decode_cycles", "dram_bytes",
               "dram_read_bytes", "dram_write_bytes", "macs")
-ENERGY_PARTS = ("dram", "sram", "mac", "decode", "static")
 
 
 def shipped_traces() -> list[Path]:
@@ -42,6 +42,7 @@ def figures(trace, preset: str) -> dict[str, Any]:
 
     Per view: the integer fields of :data:`INT_FIELDS` and ``energy_j`` with its parts (joules).
     """
+    from accelsim.records import ENERGY_NAMES
     from accelsim.simulate import simulate
 
     res = simulate(trace, preset)
@@ -50,7 +51,7 @@ def figures(trace, preset: str) -> dict[str, Any]:
         t = getattr(res, view).totals
         d: dict[str, Any] = {f: int(getattr(t, f)) for f in INT_FIELDS}
         d["energy_j"] = t.energy_j
-        d["energy_breakdown_j"] = {p: getattr(t.energy_breakdown_j, p) for p in ENERGY_PARTS}
+        d["energy_breakdown_j"] = {p: getattr(t.energy_breakdown_j, p) for p in ENERGY_NAMES}
         out[view] = d
     return out
 

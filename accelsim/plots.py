@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from accelsim.engine_fast import ENERGY_PARTS
+from accelsim.atomic import atomic_path
+from accelsim.records import ENERGY_NAMES
 
 BW, SRAM = "dram.gbps", "sram.weight_kib"
 
@@ -49,14 +50,15 @@ def _label(r: dict[str, Any]) -> str:
 def _save(fig, out: Path, name: str, written: list[Path]) -> None:
     for ext in ("png", "svg"):
         p = out / f"{name}.{ext}"
-        fig.savefig(p, dpi=130, bbox_inches="tight")
+        with atomic_path(p) as tmp:
+            fig.savefig(tmp, format=ext, dpi=130, bbox_inches="tight")
         written.append(p)
 
 
 def _at_reference(rows: list[dict[str, Any]], fixed: tuple[str, ...]) -> list[dict[str, Any]]:
     """Rows whose non-``fixed`` swept keys are at their first (smallest) value."""
     keys = [k for k in rows[0] if "." in k and k not in fixed]
-    ref = {k: min(r[k] for r in rows) for k in keys}
+    ref = {k: min((r[k] for r in rows), key=lambda v: (v is not None, v)) for k in keys}  # auto (None) first
     return [r for r in rows if all(r[k] == ref[k] for k in keys)]
 
 
@@ -75,6 +77,9 @@ def plot_sweep(d: str | os.PathLike, out: str | os.PathLike | None = None) -> tu
         by_trace[_label(r)].append(r)
     labels = sorted(by_trace)
     has_bw = BW in rows[0] and len({r[BW] for r in rows}) > 1
+    # dram.gbps = auto (None: the part's derived peak) has no place on a bandwidth axis.
+    bw_auto = has_bw and any(r[BW] is None for r in rows)
+    has_bw = has_bw and not bw_auto
     has_sram = SRAM in rows[0] and len({r[SRAM] for r in rows}) > 1
     if has_bw:
         for metric, name, ylabel in (("speedup", "speedup_vs_bandwidth", "speedup (dense time / compressed time)"),
@@ -100,7 +105,8 @@ def plot_sweep(d: str | os.PathLike, out: str | os.PathLike | None = None) -> tu
             _save(fig, out, name, written)
             plt.close(fig)
     else:
-        notes.append("speedup/energy vs bandwidth: skipped (dram.gbps was not swept)")
+        why = "dram.gbps was swept with auto, which has no bandwidth value" if bw_auto else "dram.gbps was not swept"
+        notes.append(f"speedup/energy vs bandwidth: skipped ({why})")
     if has_bw and has_sram:
         fig, axes = plt.subplots(1, len(labels), figsize=(4.2 * len(labels), 3.6), squeeze=False)
         for ax, lab in zip(axes[0], labels, strict=True):
@@ -131,11 +137,11 @@ def plot_sweep(d: str | os.PathLike, out: str | os.PathLike | None = None) -> tu
         fig, ax = plt.subplots(figsize=(1.6 + 1.3 * len(ref_rows), 3.6))
         x = 0
         ticks, names = [], []
-        colors = dict(zip(ENERGY_PARTS, ("#4c72b0", "#55a868", "#c44e52", "#8172b2", "#ccb974"), strict=True))
+        colors = dict(zip(ENERGY_NAMES, ("#4c72b0", "#55a868", "#c44e52", "#8172b2", "#ccb974"), strict=True))
         for lab, r in ref_rows.items():
             for view in ("dense", "compressed"):
                 bottom = 0.0
-                for part in ENERGY_PARTS:
+                for part in ENERGY_NAMES:
                     v = r[f"{view}_energy_{part}_j"]
                     ax.bar(x, v, bottom=bottom, color=colors[part], label=part if x == 0 else None,
                            hatch="//" if view == "dense" else None, edgecolor="k", linewidth=0.3)

@@ -2,12 +2,20 @@
 
 Units: cycles of the accelerator clock, seconds, joules, bytes (on the DRAM bus: burst round-up and
 metadata included), MACs.
+
+:class:`Counts` and :class:`EnergyBreakdown` are also the *declarations* of the engines' packed count and
+energy vectors: :mod:`accelsim.layouts` derives the vector slots from their fields, so a figure is named
+once, here, and the engines, the records and the reports cannot disagree on what slot holds what.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
+
+#: Picojoules per joule: the engines accumulate pJ, the records hold J.
+PJ = 1e-12
 
 
 @dataclass(frozen=True)
@@ -22,31 +30,55 @@ class EnergyBreakdown:
 
     @property
     def total(self) -> float:
-        return self.dram + self.sram + self.mac + self.decode + self.static
+        return sum(getattr(self, f.name) for f in fields(self))
 
 
 @dataclass(frozen=True)
-class Totals:
-    """Figures of a whole run, or of one part of it (a phase, a network, a segment).
+class Counts:
+    """The integer figures the engines accumulate, in the order of their count vector.
 
-    ``cycles = compute_cycles + stall_memory_cycles + stall_decode_cycles``;
-    ``energy_j = sum(energy_breakdown_j)``; ``dram_bytes = dram_read_bytes + dram_write_bytes``.
+    ``cycles = compute_cycles + stall_memory_cycles + stall_decode_cycles``; DRAM bytes are bus bytes.
     """
 
     cycles: int
     compute_cycles: int
     stall_memory_cycles: int
     stall_decode_cycles: int
+    dram_read_bytes: int
+    dram_write_bytes: int
+    dram_row_activations: int
+    macs: int
+    sram_read_bytes: int
+    sram_write_bytes: int
+
+
+#: Field names of :class:`Counts` and :class:`EnergyBreakdown`, in vector order.
+COUNT_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Counts))
+ENERGY_NAMES: tuple[str, ...] = tuple(f.name for f in fields(EnergyBreakdown))
+
+
+@dataclass(frozen=True)
+class Totals(Counts):
+    """Figures of a whole run, or of one part of it (a phase, a network, a segment): the counts plus
+    what follows from them.
+
+    ``seconds = cycles / clock``; ``energy_j = sum(energy_breakdown_j)``;
+    ``dram_bytes = dram_read_bytes + dram_write_bytes``.
+    """
+
     seconds: float
     energy_j: float
     energy_breakdown_j: EnergyBreakdown
     dram_bytes: int
-    dram_read_bytes: int
-    dram_write_bytes: int
-    dram_row_activations: int
-    sram_read_bytes: int
-    sram_write_bytes: int
-    macs: int
+
+    @classmethod
+    def from_vectors(cls, counts: Sequence[Any], energy_pj: Sequence[Any], mhz: float) -> Totals:
+        """Totals from an engine's count vector (by :data:`COUNT_NAMES`) and energy vector in pJ (by
+        :data:`ENERGY_NAMES`) at clock ``mhz``."""
+        c = {name: int(counts[q]) for q, name in enumerate(COUNT_NAMES)}
+        e = EnergyBreakdown(**{name: float(energy_pj[q]) * PJ for q, name in enumerate(ENERGY_NAMES)})
+        return cls(**c, seconds=c["cycles"] / (mhz * 1e6), energy_j=e.total, energy_breakdown_j=e,
+                   dram_bytes=c["dram_read_bytes"] + c["dram_write_bytes"])
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -1,7 +1,7 @@
 """Report writers: the text table, JSON and CSV of a :class:`~accelsim.records.SimResult`.
 
-Files are written atomically (temporary name, then rename), so a failed run never leaves half a report
-or clobbers an earlier one.
+The CLI writes them with :func:`accelsim.atomic.atomic_write_text`, so a failed run never leaves half a
+report or clobbers an earlier one.
 """
 
 from __future__ import annotations
@@ -9,18 +9,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-from pathlib import Path
 
-from accelsim.records import SimResult, Totals
-
-
-def atomic_write_text(path: str | os.PathLike, text: str) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+from accelsim.records import ENERGY_NAMES, SimResult, Totals
 
 
 def _si(x: float, unit: str) -> str:
@@ -31,7 +21,8 @@ def _si(x: float, unit: str) -> str:
     return f"{x:.3g} {unit}"
 
 
-def _table(header: list[str], rows: list[list[str]]) -> str:
+def table(header: list[str], rows: list[list[str]]) -> str:
+    """A plain-text table: first column left-aligned, the rest right-aligned."""
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
     fmt = lambda r: "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))  # noqa: E731
     line = "  ".join("-" * w for w in widths)
@@ -54,14 +45,14 @@ def text_report(res: SimResult, max_segments: int = 12) -> str:
         ["seconds", f"{d.seconds:.4g}", f"{c.seconds:.4g}", _ratio(d.seconds, c.seconds)],
         ["energy (J)", f"{d.energy_j:.4g}", f"{c.energy_j:.4g}", _ratio(d.energy_j, c.energy_j)],
     ]
-    for part in ("dram", "sram", "mac", "decode", "static"):
+    for part in ENERGY_NAMES:
         rows.append([f"  {part}", f"{getattr(d.energy_breakdown_j, part):.4g}",
                      f"{getattr(c.energy_breakdown_j, part):.4g}", ""])
     rows += [
         ["DRAM bytes", _si(d.dram_bytes, "B"), _si(c.dram_bytes, "B"), _ratio(d.dram_bytes, c.dram_bytes)],
         ["MACs", _si(d.macs, ""), _si(c.macs, ""), _ratio(d.macs, c.macs)],
     ]
-    out.append(_table(["", "dense", "compressed", "dense/compr."], rows))
+    out.append(table(["", "dense", "compressed", "dense/compr."], rows))
     out.append("")
     out.append(f"speedup {res.speedup:.3f}x   energy ratio (compressed/dense) {res.energy_ratio:.3f}")
 
@@ -74,7 +65,7 @@ def text_report(res: SimResult, max_segments: int = 12) -> str:
                          _ratio(a.cycles, b.cycles) if a and b else "-",
                          _si(a.dram_bytes, "B") if a else "-", _si(b.dram_bytes, "B") if b else "-",
                          f"{b.energy_j:.3g}" if b else "-"])
-        return title + "\n" + _table([title.split()[-1], "cycles dense", "cycles compr.", "speedup", "DRAM dense",
+        return title + "\n" + table([title.split()[-1], "cycles dense", "cycles compr.", "speedup", "DRAM dense",
                                       "DRAM compr.", "energy compr. J"], rows)
 
     out += ["", breakdown("by phase", res.dense.by_phase, res.compressed.by_phase)]
@@ -94,7 +85,7 @@ def text_report(res: SimResult, max_segments: int = 12) -> str:
             rows.append([f"{segs_c[lo].first_step:,}-{last.first_step + last.steps - 1:,}", f"{steps:,}",
                          f"{sd / steps:,.0f}", f"{sc / steps:,.0f}", _ratio(sd, sc)])
         out += ["", "speedup over training",
-                _table(["steps", "n", "cycles/step dense", "cycles/step compr.", "speedup"], rows)]
+                table(["steps", "n", "cycles/step dense", "cycles/step compr.", "speedup"], rows)]
     return "\n".join(out) + "\n"
 
 

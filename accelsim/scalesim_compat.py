@@ -12,8 +12,8 @@ import configparser
 from dataclasses import dataclass
 from pathlib import Path
 
+from accelsim.atomic import atomic_write_text
 from accelsim.errors import InputError
-from accelsim.report import atomic_write_text
 from accelsim.systolic import DATAFLOW_CODE, folds, gemm_cycles, mapping_efficiency, spatio_temporal
 
 HEADER = ("LayerID, Total Cycles (incl. prefetch), Total Cycles, Stall Cycles, Overall Util %, "

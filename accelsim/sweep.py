@@ -26,15 +26,15 @@ from typing import Any
 import numpy as np
 
 from accelsim import hardware, model
-from accelsim.engine_fast import ENERGY_PARTS, INT_METRICS
+from accelsim.atomic import atomic_path
 from accelsim.errors import InputError
+from accelsim.records import ENERGY_NAMES, Totals
 from accelsim.simulate import run_engine
 from accelsim.trace import read_trace
 from accelsim.workload import build_workload
 
 WORKLOAD_KEYS = {"workload.batch": int}
 STATE = "sweep_state.jsonl"
-PJ = 1e-12
 
 
 @dataclass(frozen=True)
@@ -50,14 +50,10 @@ def _typed(key: str, raw: str, source: str = "--set") -> Any:
         except ValueError:
             raise InputError(source, key, f"expected an integer, got {raw!r}") from None
         return v
-    sec, _, name = key.partition(".")
-    if sec not in hardware.SECTIONS or not name:
+    if key.partition(".")[0] not in hardware.SECTIONS:
         raise InputError(source, key, "unknown key; expected section.field (see accelsim presets --show NAME) "
                                       "or workload.batch")
-    ftypes = hardware._field_types(hardware.SECTIONS[sec])
-    if name not in ftypes:
-        raise InputError(source, key, f"unknown key; {sec} has {', '.join(ftypes)}")
-    return hardware._coerce(raw, ftypes[name], source, key)
+    return hardware.parse_value(key, raw, source)
 
 
 def parse_axes(items: Sequence[str] | None) -> list[Axis]:
@@ -101,19 +97,17 @@ def _workloads(path: str, batch: int | None):
     return build_workload(tr, "compressed", batch), build_workload(tr, "dense", batch)
 
 
-def _figures(seg_i: np.ndarray, seg_f: np.ndarray, mhz: float) -> dict[str, float]:
-    iv, fv = seg_i.sum(axis=0), seg_f.sum(axis=0)
-    d: dict[str, float] = {name: int(iv[q]) for q, name in enumerate(INT_METRICS)}
-    d["dram_bytes"] = d["dram_read_bytes"] + d["dram_write_bytes"]
-    d["seconds"] = d["cycles"] / (mhz * 1e6)
-    for q, part in enumerate(ENERGY_PARTS):
-        d[f"energy_{part}_j"] = float(fv[q]) * PJ
-    d["energy_j"] = sum(d[f"energy_{p}_j"] for p in ENERGY_PARTS)
+def _figures(t: Totals) -> dict[str, float]:
+    """The sweep table's figures of one view (columns ``compressed_<figure>`` / ``dense_<figure>``)."""
+    d: dict[str, float] = {f: getattr(t, f) for f in FIGURES if not f.startswith("energy_") or f == "energy_j"}
+    for part in ENERGY_NAMES:
+        d[f"energy_{part}_j"] = getattr(t.energy_breakdown_j, part)
     return d
 
 
+#: Figures of each view in the sweep table (a public contract: docs/contracts.md).
 FIGURES = ("cycles", "seconds", "energy_j", "dram_bytes", "macs", "compute_cycles", "stall_memory_cycles",
-           "stall_decode_cycles", *(f"energy_{p}_j" for p in ENERGY_PARTS))
+           "stall_decode_cycles", *(f"energy_{p}_j" for p in ENERGY_NAMES))
 
 
 def evaluate_points(trace: str, hw: str | None, points: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -146,8 +140,8 @@ def evaluate_points(trace: str, hw: str | None, points: Sequence[dict[str, Any]]
         _match_dask_threads()
         oc, od = run_engine(wc, H, detail=False), run_engine(wd, H, detail=False)
         for j, (i, cfg) in enumerate(items):
-            c = _figures(oc[0][j], oc[1][j], cfg.clock.mhz)
-            d = _figures(od[0][j], od[1][j], cfg.clock.mhz)
+            c = _figures(oc.point_totals(j, cfg.clock.mhz))
+            d = _figures(od.point_totals(j, cfg.clock.mhz))
             rows[i] = _row(trace, hw, points[i], method, c, d)
     return rows  # type: ignore[return-value]
 
@@ -249,10 +243,8 @@ def run_sweep(traces: Sequence[str], hw: str | None, axes: Sequence[Axis], out: 
     bar.close()
     rows = [done[pid] for _, _, pid in todo]
     table = pa.Table.from_pylist(rows)
-    tmp = out / ".sweep.parquet.tmp"
-    pq.write_table(table, tmp)
-    os.replace(tmp, out / "sweep.parquet")
-    tmp = out / ".sweep.csv.tmp"
-    pacsv.write_csv(table, tmp)
-    os.replace(tmp, out / "sweep.csv")
+    with atomic_path(out / "sweep.parquet") as tmp:
+        pq.write_table(table, tmp)
+    with atomic_path(out / "sweep.csv") as tmp:
+        pacsv.write_csv(table, tmp)
     return out / "sweep.parquet"

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from accelsim.td3_step import LayerFormat, td3_networks, td3_step_rows
+from accelsim.formats import Format
+from accelsim.td3_step import td3_networks, td3_step_rows
 from accelsim.trace import MaskSnapshot, write_trace
 
 
@@ -80,12 +81,12 @@ def generate(spec: SynthSpec, path: str | os.PathLike) -> Path:
     k_sparse = 0
     for idx, first in enumerate(change_points):
         end = change_points[idx + 1] if idx + 1 < len(change_points) else spec.steps
-        fmt: dict[tuple[str, int], LayerFormat] = {}
+        fmt: dict[tuple[str, int], Format] = {}
         for key in nm_layers:
-            fmt[key] = LayerFormat("nm", nm_n=2, nm_m=4)
+            fmt[key] = Format("nm", nm_n=2, nm_m=4)
         if first < switch:
             for key in compressible:
-                fmt[key] = LayerFormat("bc", block_size=spec.bc_block)
+                fmt[key] = Format("bc", block_size=spec.bc_block)
         else:
             frac = k_sparse / max(1, n_sparse - 1)
             sparsity = spec.sparsity_start + (spec.sparsity_end - spec.sparsity_start) * frac
@@ -96,7 +97,7 @@ def generate(spec: SynthSpec, path: str | os.PathLike) -> Path:
                 keep = max(1, round(n_groups * (1 - sparsity)))
                 if spec.every_step:
                     keep = max(1, keep - int(rng.integers(0, 3)))
-                fmt[(net, l)] = LayerFormat("group", group_rows=1, group_cols=spec.group_cols, nnz_units=keep)
+                fmt[(net, l)] = Format("group", group_rows=1, group_cols=spec.group_cols, nnz_units=keep)
                 if spec.masks:
                     masks.append(MaskSnapshot(first, net, l, out_f, in_f, "group",
                         np.packbits(_group_mask(rng, out_f, in_f, spec.group_cols, keep)).tobytes()))

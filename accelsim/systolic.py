@@ -18,13 +18,13 @@ Cycles" and "Mapping Efficiency %" exactly (tests/test_scalesim_compat.py, again
 
 from __future__ import annotations
 
-from numba import njit
+from accelsim.jit import kernel
 
 WS, OS, IS = 0, 1, 2
 DATAFLOW_CODE = {"ws": WS, "os": OS, "is": IS}
 
 
-@njit(cache=True)
+@kernel
 def spatio_temporal(m: int, k: int, n: int, df: int) -> tuple[int, int, int]:
     """(S_R, S_C, T) of an M×K·K×N GEMM under dataflow code ``df``."""
     if df == WS:
@@ -34,14 +34,14 @@ def spatio_temporal(m: int, k: int, n: int, df: int) -> tuple[int, int, int]:
     return k, m, n
 
 
-@njit(cache=True)
+@kernel
 def folds(m: int, k: int, n: int, rows: int, cols: int, df: int) -> int:
     """Array folds: ceil(S_R/R)·ceil(S_C/C)."""
     sr, sc, _ = spatio_temporal(m, k, n, df)
     return ((sr + rows - 1) // rows) * ((sc + cols - 1) // cols)
 
 
-@njit(cache=True)
+@kernel
 def gemm_cycles(m: int, k: int, n: int, rows: int, cols: int, df: int) -> int:
     """Stall-free cycles of one GEMM (0 if any dimension is 0)."""
     if m <= 0 or k <= 0 or n <= 0:
@@ -53,7 +53,7 @@ def gemm_cycles(m: int, k: int, n: int, rows: int, cols: int, df: int) -> int:
     return (2 * rows + cols + t - 2) * f - 1
 
 
-@njit(cache=True)
+@kernel
 def mapping_efficiency(m: int, k: int, n: int, rows: int, cols: int, df: int) -> float:
     """Fraction of PEs mapped, averaged over folds (SCALE-Sim's "Mapping Efficiency" / 100)."""
     if m <= 0 or k <= 0 or n <= 0:

@@ -18,48 +18,13 @@ actor steps: actor forward, critic1 forward on (obs, actor(obs)), critic1 backwa
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
-from accelsim import formats
+from accelsim.formats import DENSE_FORMAT, Format
 from accelsim.trace import TxnRow
 
 #: Element-wise flops of one Adam update (m, v, bias corrections, sqrt, divide, step) and one Polyak blend.
 ADAM_FLOPS_PER_ELEM = 14
 POLYAK_FLOPS_PER_ELEM = 3
-
-
-@dataclass(frozen=True)
-class LayerFormat:
-    """How one layer's weight is stored right now (see :mod:`accelsim.formats`).
-
-    ``nnz_units`` = -1 means "everything kept" for the scheme (all elements, groups or blocks).
-    """
-
-    scheme: str = "dense"
-    block_size: int = 0
-    group_rows: int = 0
-    group_cols: int = 0
-    nm_n: int = 0
-    nm_m: int = 0
-    nnz_units: int = -1
-
-    def resolve(self, rows: int, cols: int) -> tuple[int, int]:
-        """(stored_values, nnz_units) of a [rows, cols] weight in this format."""
-        code = formats.scheme_code(self.scheme)
-        nnz = self.nnz_units
-        if nnz < 0:
-            if code == formats.GROUP:
-                nnz = -(-rows // self.group_rows) * -(-cols // self.group_cols)
-            elif code == formats.BC:
-                nnz = -(-rows // self.block_size) * -(-cols // self.block_size)
-            else:
-                nnz = rows * cols
-        sv = int(formats.expected_stored_values(code, rows, cols, nnz, self.block_size, self.group_rows,
-                                                self.group_cols, self.nm_n, self.nm_m))
-        return sv, int(nnz)
-
-
-DENSE = LayerFormat()
 
 
 def td3_networks(obs_dim: int, act_dim: int, hidden: tuple[int, ...] = (256, 256)) -> dict[str, list[tuple[int, int]]]:
@@ -78,15 +43,15 @@ def online_of(net: str) -> str:
     return net.removesuffix("_target")
 
 
-def td3_step_rows(shapes: Mapping[str, list[tuple[int, int]]], fmt: Mapping[tuple[str, int], LayerFormat],
+def td3_step_rows(shapes: Mapping[str, list[tuple[int, int]]], fmt: Mapping[tuple[str, int], Format],
                   batch: int, obs_dim: int, act_dim: int, actor_update: bool, dtype: str = "fp32",
                   act_batch: int = 1) -> list[TxnRow]:
     """The ordered transactions of one TD3 gradient step.
 
     Args:
         shapes: :func:`td3_networks` output.
-        fmt: (online network, layer) → its :class:`LayerFormat`; targets use their online network's
-            format (online masks are re-applied to the targets). Missing entries are dense.
+        fmt: (online network, layer) → its :class:`~accelsim.formats.Format`; targets use their online
+            network's format (online masks are re-applied to the targets). Missing entries are dense.
         batch: replay batch size B.
         actor_update: whether this step updates the actor and the targets (every policy-delay steps).
         act_batch: batch of the act-step forward (1: one env step).
@@ -96,14 +61,15 @@ def td3_step_rows(shapes: Mapping[str, list[tuple[int, int]]], fmt: Mapping[tupl
     def weight(net: str, l: int, tensor: str, phase: str, direction: str, mkn=(0, 0, 0), transposed=False,
                flops=0) -> None:
         out_f, in_f = shapes[net][l]
-        f = fmt.get((online_of(net), l), DENSE)
-        sv, nnz = f.resolve(out_f, in_f)
-        rows.append(TxnRow(net, l, tensor, phase, direction, mkn[0], mkn[1], mkn[2], transposed, out_f, in_f, dtype,
-                           f.scheme, f.block_size, f.group_rows, f.group_cols, f.nm_n, f.nm_m, sv, nnz, out_f, flops))
+        f = fmt.get((online_of(net), l), DENSE_FORMAT).resolved(out_f, in_f)
+        sv, _ = f.resolve(out_f, in_f)
+        rows.append(TxnRow(network=net, layer=l, tensor=tensor, phase=phase, direction=direction, gemm_m=mkn[0],
+                           gemm_k=mkn[1], gemm_n=mkn[2], transposed=transposed, rows=out_f, cols=in_f, dtype=dtype,
+                           format=f, stored_values=sv, bias_values=out_f, vector_flops=flops))
 
     def act(net: str, l: int, phase: str, direction: str, m: int, n: int) -> None:
-        rows.append(TxnRow(net, l, "activation", phase, direction, rows=m, cols=n, dtype=dtype,
-                           stored_values=m * n, nnz_units=m * n))
+        rows.append(TxnRow(network=net, layer=l, tensor="activation", phase=phase, direction=direction, rows=m,
+                           cols=n, dtype=dtype, format=Format(nnz_units=m * n), stored_values=m * n))
 
     def forward(net: str, b: int, phase: str = "forward") -> None:
         for l, (o, i) in enumerate(shapes[net]):
@@ -132,8 +98,9 @@ def td3_step_rows(shapes: Mapping[str, list[tuple[int, int]]], fmt: Mapping[tupl
     forward("actor", act_batch, "act")
     # 2. replay batch: obs, action, reward, next obs, done.
     width = 2 * obs_dim + act_dim + 2
-    rows.append(TxnRow("replay", -1, "replay_batch", "replay", "read", rows=batch, cols=width, dtype=dtype,
-                       stored_values=batch * width, nnz_units=batch * width))
+    rows.append(TxnRow(network="replay", layer=-1, tensor="replay_batch", phase="replay", direction="read",
+                       rows=batch, cols=width, dtype=dtype, format=Format(nnz_units=batch * width),
+                       stored_values=batch * width))
     # 3. targets.
     for net in ("actor_target", "critic1_target", "critic2_target"):
         forward(net, batch)

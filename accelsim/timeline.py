@@ -14,9 +14,12 @@ from typing import Any
 
 import numpy as np
 
-from accelsim import engine_reference, model
+from accelsim import model
+from accelsim.atomic import atomic_write_text
 from accelsim.errors import InputError
 from accelsim.hardware import HardwareConfig
+from accelsim.layouts import ROW
+from accelsim.period import period_costs, schedule_period
 from accelsim.trace import NETWORKS, PHASES, Trace
 from accelsim.workload import build_workload
 
@@ -34,26 +37,18 @@ def step_events(tr: Trace, hw: HardwareConfig, step: int, view: str = "compresse
     first, period = int(tr.seg_first_step[s]), int(tr.seg_period_steps[s])
     cold = step < first + period
     k = (step - first) % period
-    a, b = int(wl.seg_row_start[s]), int(wl.seg_row_start[s + 1])
-    k0, k1 = int(wl.seg_key_start[s]), int(wl.seg_key_start[s + 1])
-    resident = engine_reference._resident(wl.key_order[k0:k1], wl.key_bytes[k0:k1], int(h[model.H_W_BYTES]))
-    costs = []
-    for i in range(a, b):
-        iout = np.zeros(model.N_IRES, dtype=np.int64)
-        fout = np.zeros(model.N_FRES, dtype=np.float64)
-        key = int(wl.rows[i, model.R_KEY])
-        model.row_costs(wl.rows[i], key >= 0 and key in resident, cold, h, iout, fout)
-        costs.append((iout, fout))
-    spans: list[tuple[str, int, int, int]] = []
-    engine_reference._simulate_period(costs, model.buffer_slots(h), spans)
+    a = int(wl.seg_row_start[s])
+    cost, _ = period_costs(wl, s, h, cold)
+    spans = schedule_period(cost, model.buffer_slots(h), record_spans=True).spans
     us_per_cycle = 1.0 / hw.clock.mhz
-    mine = {j for j in range(b - a) if int(wl.rows[a + j, model.R_STEP]) == k}
-    t0 = min((st for _, j, st, _ in spans if j in mine), default=0)
+    mine = {j for j in range(cost.shape[0]) if int(wl.rows[a + j, ROW.step]) == k}
+    t0 = min((sp.start for sp in spans if sp.row in mine), default=0)
     events = [{"name": "process_name", "ph": "M", "pid": 1, "args": {"name": f"{hw.name} step {step}"}}]
     events += [{"name": "thread_name", "ph": "M", "pid": 1, "tid": tid, "args": {"name": name}}
                for name, tid in TRACKS.items()]
     c = tr.rows
-    for track, j, st, en in spans:
+    for sp in spans:
+        track, j, st, en = sp.track, sp.row, sp.start, sp.end
         if j not in mine or en <= st:
             continue
         i = a + j
@@ -61,16 +56,15 @@ def step_events(tr: Trace, hw: HardwareConfig, step: int, view: str = "compresse
         events.append({"name": label, "cat": track, "ph": "X", "pid": 1, "tid": TRACKS[track],
                        "ts": (st - t0) * us_per_cycle, "dur": (en - st) * us_per_cycle,
                        "args": {"cycles": en - st, "scheme": str(c["scheme"][i]), "row": j,
-                                "phase": PHASES[int(wl.rows[i, model.R_PHASE])],
-                                "network": NETWORKS[int(wl.rows[i, model.R_NET])]}})
+                                "phase": PHASES[int(wl.rows[i, ROW.phase])],
+                                "network": NETWORKS[int(wl.rows[i, ROW.net])]}})
     return {"traceEvents": events, "displayTimeUnit": "ns",
             "otherData": {"trace": tr.source, "step": step, "segment": s, "cold": cold, "view": view,
                           "hardware": hw.name, "clock_mhz": hw.clock.mhz}}
 
 
 def write_timeline(tr: Trace, hw: HardwareConfig, step: int, out: str | os.PathLike, view: str = "compressed") -> Path:
-    from accelsim.report import atomic_write_text
-
+    """Write :func:`step_events` as JSON to ``out`` (atomically)."""
     d = step_events(tr, hw, step, view)
     atomic_write_text(out, json.dumps(d))
     return Path(out)

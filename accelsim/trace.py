@@ -20,17 +20,19 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from accelsim import formats
+from accelsim.atomic import atomic_path, remove_temporaries
 from accelsim.errors import InputError
+from accelsim.formats import Format
 
 #: Current schema version. Readers accept every version <= this one.
 SCHEMA_VERSION = 1
@@ -44,8 +46,10 @@ PHASES = ("act", "replay", "forward", "backward_data", "backward_weight", "updat
 DIRECTIONS = ("read", "write")
 
 
-class TxnRow(NamedTuple):
-    """One transaction of a trace step. Hashable, so steps compare cheaply for run-length compression.
+@dataclass(frozen=True, kw_only=True)
+class TxnRow:
+    """One transaction of a trace step, built by keyword. Comparable, so steps compare cheaply for run-length
+    compression.
 
     Attributes:
         network: one of :data:`NETWORKS` ("replay" for the replay-batch read).
@@ -58,10 +62,9 @@ class TxnRow(NamedTuple):
         rows, cols: the tensor's logical shape: [out, in] for weight-side tensors, [M, N] for activations,
             [batch, fields] for the replay batch.
         dtype: value type (see :data:`accelsim.formats.DTYPE_BITS`).
-        scheme: storage scheme (see :data:`accelsim.formats.SCHEMES`).
-        block_size, group_rows, group_cols, nm_n, nm_m: scheme parameters (0 where not applicable).
+        format: how the tensor is stored (:class:`accelsim.formats.Format`, with ``nnz_units`` resolved:
+            ``Format.resolved``); activations and the replay batch are dense.
         stored_values: values held in memory, padding included.
-        nnz_units: kept units (elements, groups or blocks; see :mod:`accelsim.formats`).
         bias_values: dense bias values moved with a weight-side tensor (0 otherwise).
         vector_flops: element-wise flops of vector work attached to this row (Adam, Polyak), 0 if none.
     """
@@ -78,16 +81,26 @@ class TxnRow(NamedTuple):
     rows: int = 0
     cols: int = 0
     dtype: str = "fp32"
-    scheme: str = "dense"
-    block_size: int = 0
-    group_rows: int = 0
-    group_cols: int = 0
-    nm_n: int = 0
-    nm_m: int = 0
+    format: Format
     stored_values: int = 0
-    nnz_units: int = 0
     bias_values: int = 0
     vector_flops: int = 0
+
+    def __post_init__(self) -> None:
+        if self.format.nnz_units < 0:
+            raise ValueError("TxnRow needs a resolved format (Format.resolved(rows, cols)): nnz_units < 0")
+
+    def columns(self) -> tuple[Any, ...]:
+        """The row's values in :data:`TXN_COLUMNS` order (the format spread over its own columns)."""
+        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "format"}
+        d.update((f.name, getattr(self.format, f.name)) for f in fields(Format))
+        return tuple(d[c] for c in TXN_COLUMNS)
+
+    @classmethod
+    def from_columns(cls, values: Mapping[str, Any]) -> TxnRow:
+        """The row whose columns (by :data:`TXN_COLUMNS` name) are ``values``."""
+        fmt = Format(**{f.name: values[f.name] for f in fields(Format)})
+        return cls(format=fmt, **{f.name: values[f.name] for f in fields(cls) if f.name != "format"})
 
 
 _TXN_TYPES: dict[str, pa.DataType] = {
@@ -98,7 +111,9 @@ _TXN_TYPES: dict[str, pa.DataType] = {
     "nm_n": pa.int32(), "nm_m": pa.int32(), "stored_values": pa.int64(), "nnz_units": pa.int64(),
     "bias_values": pa.int64(), "vector_flops": pa.int64(),
 }
-assert tuple(_TXN_TYPES) == TxnRow._fields
+#: Columns of a transaction row, in schema order: TxnRow's fields with its format's fields in place.
+TXN_COLUMNS: tuple[str, ...] = tuple(_TXN_TYPES)
+assert set(TXN_COLUMNS) == ({f.name for f in fields(TxnRow)} - {"format"}) | {f.name for f in fields(Format)}
 
 #: The Parquet schema of version 1. ``record`` is "txn" or "mask"; segment columns hold the segment
 #: (for a mask row, ``seg_first_step`` is the step from which the mask holds).
@@ -176,20 +191,17 @@ class Trace:
     def segment_rows(self, s: int) -> list[TxnRow]:
         """The ordered rows of one period of segment ``s`` as :class:`TxnRow`."""
         a, b = int(self.seg_row_start[s]), int(self.seg_row_start[s + 1])
-        cols = [self.rows[name][a:b] for name in TxnRow._fields]
-        return [TxnRow(*(c[i].item() for c in cols)) for i in range(b - a)]
+        cols = {name: self.rows[name][a:b] for name in TXN_COLUMNS}
+        return [TxnRow.from_columns({k: v[i].item() for k, v in cols.items()}) for i in range(b - a)]
 
 
 # ----------------------------------------------------------------------------------------------- writer
 
 
-def _atomic_write_table(table: pa.Table, path: Path) -> None:
-    """Write ``table`` to ``path`` under a temporary name, fsync, then rename: readers never see half a file."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    pq.write_table(table, tmp, compression="zstd")
-    with open(tmp, "rb") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+def _write_table(table: pa.Table, path: Path) -> None:
+    """Write ``table`` to ``path`` atomically: readers never see half a file."""
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp, compression="zstd")
 
 
 def _meta_bytes(run_meta: dict[str, Any], extra: dict[str, Any]) -> bytes:
@@ -202,6 +214,65 @@ class _Segment:
     period: list[tuple[TxnRow, ...]] = field(default_factory=list)  # one entry per step of the period
     steps: int = 0  # steps covered so far
     continues: bool = False
+
+
+def _part_path(folder: Path, index: int) -> Path:
+    return folder / f"part-{index:06d}.parquet"
+
+
+def _part_number(path: Path) -> int:
+    return int(path.stem.split("-")[1])
+
+
+@dataclass(frozen=True)
+class OpenSegment:
+    """The segment a writer holds open (not yet in any part): its first step, the rows of each step of its
+    period, the steps it covers so far, and whether it continues a segment already written."""
+
+    first_step: int
+    period: tuple[tuple[TxnRow, ...], ...]
+    steps: int
+    continues: bool
+
+
+@dataclass(frozen=True)
+class WriterState:
+    """Where a :class:`TraceWriter` stands after :meth:`TraceWriter.checkpoint`: enough to resume it.
+
+    Attributes:
+        next_part: number of the next part; parts numbered from it on were written after the checkpoint.
+        next_step: the step :meth:`TraceWriter.add_step` expects next (None before the first step).
+        open_segment: the segment still open, or None.
+    """
+
+    next_part: int
+    next_step: int | None
+    open_segment: OpenSegment | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable form (rows as ``{column: value}``); :meth:`from_dict` reads it back."""
+        seg = self.open_segment
+        return {
+            "next_part": self.next_part,
+            "next_step": self.next_step,
+            "open": None if seg is None else {
+                "first_step": seg.first_step, "steps": seg.steps, "continues": seg.continues,
+                "period": [[dict(zip(TXN_COLUMNS, r.columns(), strict=True)) for r in step] for step in seg.period],
+            },
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> WriterState:
+        """Read :meth:`to_dict`'s form (rows given as lists in :data:`TXN_COLUMNS` order are read too)."""
+        o = d["open"]
+        seg = None
+        if o is not None:
+            def row(r: Any) -> TxnRow:
+                return TxnRow.from_columns(r if isinstance(r, Mapping) else dict(zip(TXN_COLUMNS, r, strict=True)))
+
+            seg = OpenSegment(int(o["first_step"]), tuple(tuple(row(r) for r in step) for step in o["period"]),
+                              int(o["steps"]), bool(o["continues"]))
+        return cls(int(d["next_part"]), None if d["next_step"] is None else int(d["next_step"]), seg)
 
 
 class TraceWriter:
@@ -232,7 +303,7 @@ class TraceWriter:
         self.period_steps = period_steps
         self.flush_every_s = flush_every_s
         existing = sorted(self.folder.glob(PART_GLOB))
-        self._part_index = (int(existing[-1].stem.split("-")[1]) + 1) if existing else 0
+        self._part_index = (_part_number(existing[-1]) + 1) if existing else 0
         self._open: _Segment | None = None
         self._closed: list[_Segment] = []
         self._masks: list[MaskSnapshot] = []
@@ -308,7 +379,7 @@ class TraceWriter:
         steps = [s.first_step for s in self._closed]
         extra = {"part_index": self._part_index, "first_step": min(steps) if steps else None}
         table = table.replace_schema_metadata({META_KEY: _meta_bytes(self.run_meta, extra)})
-        _atomic_write_table(table, self.folder / f"part-{self._part_index:06d}.parquet")
+        _write_table(table, _part_path(self.folder, self._part_index))
         self._part_index += 1
         self._closed = []
         self._masks = []
@@ -321,6 +392,34 @@ class TraceWriter:
             self._open = None
         self._end_segment()
         self.flush()
+
+    # -- checkpoint and resume
+    def checkpoint(self) -> WriterState:
+        """Flush, then describe what this writer holds: :meth:`resume` continues from it exactly."""
+        self.flush()
+        seg = self._open
+        open_seg = None if seg is None else OpenSegment(seg.first_step, tuple(seg.period), seg.steps, seg.continues)
+        return WriterState(self._part_index, self._next_step, open_seg)
+
+    @classmethod
+    def resume(cls, folder: str | os.PathLike, run_meta: dict[str, Any], state: WriterState, period_steps: int = 2,
+               flush_every_s: float | None = 30.0) -> TraceWriter:
+        """A writer that continues from ``state``: parts written after it (numbered ``state.next_part`` on)
+        and temporary files a kill left behind are deleted first, so the trace rolls back to the checkpoint."""
+        folder = Path(folder)
+        if folder.is_dir():
+            for p in folder.glob(PART_GLOB):
+                if _part_number(p) >= state.next_part:
+                    p.unlink()
+            remove_temporaries(folder)
+        w = cls(folder, run_meta, period_steps=period_steps, flush_every_s=flush_every_s)
+        w._part_index = state.next_part
+        w._next_step = state.next_step
+        w._wrote_any = state.next_part > 0
+        seg = state.open_segment
+        if seg is not None:
+            w._open = _Segment(seg.first_step, list(seg.period), seg.steps, seg.continues)
+        return w
 
     def __enter__(self) -> TraceWriter:
         return self
@@ -342,7 +441,7 @@ class TraceWriter:
                     cols["seg_repeats"].append(reps)
                     cols["seg_continues"].append(seg.continues)
                     cols["step_in_period"].append(k)
-                    for name, v in zip(TxnRow._fields, r, strict=True):
+                    for name, v in zip(TXN_COLUMNS, r.columns(), strict=True):
                         cols[name].append(v)
                     cols["mask_bits"].append(None)
         for m in masks:
@@ -352,9 +451,9 @@ class TraceWriter:
             cols["seg_repeats"].append(0)
             cols["seg_continues"].append(False)
             cols["step_in_period"].append(0)
-            defaults = TxnRow(m.network, m.layer, "weight", "update", "write", rows=m.rows, cols=m.cols,
-                              scheme=m.scheme)
-            for name, v in zip(TxnRow._fields, defaults, strict=True):
+            defaults = TxnRow(network=m.network, layer=m.layer, tensor="weight", phase="update", direction="write",
+                              rows=m.rows, cols=m.cols, format=Format(m.scheme, nnz_units=0))
+            for name, v in zip(TXN_COLUMNS, defaults.columns(), strict=True):
                 cols[name].append(v)
             cols["mask_bits"].append(m.bits)
         return pa.Table.from_pydict(cols, schema=SCHEMA)
@@ -375,7 +474,7 @@ def write_trace(path: str | os.PathLike, run_meta: dict[str, Any],
     table = table.replace_schema_metadata({META_KEY: _meta_bytes(run_meta, {"part_index": "packed"})})
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    _atomic_write_table(table, path)
+    _write_table(table, path)
     return path
 
 
@@ -578,7 +677,7 @@ def _same_rows(cols: dict[str, np.ndarray], bounds: np.ndarray, a: int, b: int) 
     la, lb = bounds[a + 1] - bounds[a], bounds[b + 1] - bounds[b]
     if la != lb:
         return False
-    for name in ("step_in_period", *TxnRow._fields):
+    for name in ("step_in_period", *TXN_COLUMNS):
         if not np.array_equal(cols[name][bounds[a]:bounds[a + 1]], cols[name][bounds[b]:bounds[b + 1]]):
             return False
     return True

@@ -6,7 +6,7 @@ import os
 
 import numpy as np
 
-from accelsim import formats
+from accelsim.analysis import average_compression, segment_compression
 from accelsim.trace import WEIGHT_SIDE, read_trace
 
 
@@ -29,23 +29,13 @@ def summarize(path: str | os.PathLike) -> str:
     ws = np.isin(c["tensor"], WEIGHT_SIDE) & (c["tensor"] == "weight")
     schemes = sorted(set(c["scheme"][ws].tolist()))
     lines.append(f"weight schemes   {', '.join(schemes)}")
-    # Compression ratio of the weights at the first and last segment (bytes incl. metadata).
+    # Compression ratio of the six networks' weights (bytes incl. metadata, biases dense): the definition
+    # training logs (accelsim.formats.weight_compression).
+    by_b, by_p = segment_compression(tr)
     for label, s in (("first", 0), ("last", tr.n_segments - 1)):
-        a, b = tr.seg_row_start[s], tr.seg_row_start[s + 1]
-        sel = np.zeros(c["network"].shape[0], dtype=bool)
-        sel[a:b] = True
-        sel &= (c["tensor"] == "weight") & (c["phase"] == "forward")
-        seen = {}
-        for i in np.flatnonzero(sel):
-            seen[(c["network"][i], int(c["layer"][i]))] = i
-        idx = np.array(sorted(seen.values()), dtype=np.int64)
-        if idx.size == 0:
-            continue
-        code = np.array([formats.SCHEME_CODE[x] for x in c["scheme"][idx]])
-        bits = np.array([formats.DTYPE_BITS[x] for x in c["dtype"][idx]])
-        st = formats.stored_bytes(code, c["rows"][idx], c["cols"][idx], c["stored_values"][idx], bits,
-                                  c["group_rows"][idx], c["group_cols"][idx], c["nm_m"][idx])
-        de = formats.dense_bytes(c["rows"][idx], c["cols"][idx], bits)
         lines.append(f"compression ({label} segment, step {int(tr.seg_first_step[s]):,})  "
-                     f"{formats.compression_ratio(st, de) * 100:.1f}% of weight bytes saved")
+                     f"{by_b[s] * 100:.1f}% of weight bytes saved ({by_p[s] * 100:.1f}% of parameters)")
+    avg_b, avg_p = average_compression(tr)
+    lines.append(f"compression (mean over steps)  {avg_b * 100:.1f}% of weight bytes saved "
+                 f"({avg_p * 100:.1f}% of parameters)")
     return "\n".join(lines)

@@ -8,8 +8,8 @@ Two views of the same transactions:
   count their expanded values), no decode, no transposer.
 
 Per row (shape (R,) over the period rows of all segments) the workload holds the int64 matrix
-``rows[R, N_ROWCOL]`` (columns ``accelsim.model.R_*``); per segment, the residency keys (one per distinct
-weight-side tensor: network, layer, tensor) with their stored bytes and their priority order.
+``rows[R, N_ROW]`` (columns named by :data:`accelsim.layouts.ROW`); per segment, the residency keys (one per
+distinct weight-side tensor: network, layer, tensor) with their stored bytes and their priority order.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from accelsim import formats, model
+from accelsim import formats
+from accelsim.layouts import KIND, ROW, pack
 from accelsim.trace import NETWORKS, PHASES, WEIGHT_SIDE, Trace
 
 VIEWS = ("compressed", "dense")
@@ -32,7 +33,8 @@ class Workload:
         view: "compressed" or "dense".
         seg_first_step, seg_period_steps, seg_repeats: (S,) per segment.
         seg_row_start: (S+1,) row offsets of each segment's period.
-        rows: (R, N_ROWCOL) int64 per-row inputs; ``R_KEY`` is the segment-local residency key (-1 none).
+        rows: (R, N_ROW) int64 per-row inputs, columns :data:`accelsim.layouts.ROW`; ``ROW.key`` is the
+            segment-local residency key (-1 none).
         seg_key_start: (S+1,) offsets into ``key_bytes`` / ``key_order``.
         key_bytes: (K,) stored bytes of each key (a tensor of one segment).
         key_order: (K,) segment-local key indices in residency priority order, per segment.
@@ -112,34 +114,15 @@ def build_workload(trace: Trace, view: str = "compressed", batch: int | None = N
     sparse = (code != formats.DENSE) & (code != formats.BC)
     trans = np.where(weight_side & gemm & c["transposed"] & sparse, sv, 0)
     structured = weight_side & gemm & ((code == formats.GROUP) | (code == formats.NM))
-    kind = np.where(weight_side, model.KIND_WEIGHT_SIDE,
-                    np.where(tensor == "activation", model.KIND_ACTIVATION, model.KIND_REPLAY))
-
-    net_code = {name: i for i, name in enumerate(NETWORKS)}
-    phase_code = {name: i for i, name in enumerate(PHASES)}
-    R = np.zeros((n, model.N_ROWCOL), dtype=np.int64)
-    R[:, model.R_IS_READ] = c["direction"] == "read"
-    R[:, model.R_KIND] = kind
-    R[:, model.R_M] = c["gemm_m"]
-    R[:, model.R_K] = c["gemm_k"]
-    R[:, model.R_N] = c["gemm_n"]
-    R[:, model.R_BYTES] = nbytes
-    R[:, model.R_DEC_VALUES] = dec
-    R[:, model.R_TRANS_VALUES] = trans
-    R[:, model.R_VFLOPS] = c["vector_flops"]
-    R[:, model.R_STRUCT] = structured
-    R[:, model.R_PHASE] = [phase_code[p] for p in c["phase"]]
-    R[:, model.R_NET] = [net_code[x] for x in c["network"]]
-    R[:, model.R_STEP] = c["step_in_period"]
-    R[:, model.R_DENS_NUM] = np.where(structured, sv, 0)
-    R[:, model.R_DENS_DEN] = np.where(structured, rows_ * cols_, 0)
+    kind = np.where(weight_side, KIND.weight_side, np.where(tensor == "activation", KIND.activation, KIND.replay))
 
     # Residency keys per segment: a distinct (network, layer, tensor) among weight-side rows.
     S = trace.n_segments
     starts = trace.seg_row_start
     key_start = np.zeros(S + 1, dtype=np.int64)
     key_bytes_l, key_order_l = [], []
-    R[:, model.R_KEY] = -1
+    key = np.full(n, -1, dtype=np.int64)
+    first = np.zeros(n, dtype=np.int64)
     net = c["network"]
     layer = c["layer"]
     for s in range(S):
@@ -150,16 +133,16 @@ def build_workload(trace: Trace, view: str = "compressed", batch: int | None = N
         for i in range(a, b):
             if not weight_side[i]:
                 continue
-            key = (net[i], int(layer[i]), tensor[i])
-            j = ids.get(key)
+            k = (net[i], int(layer[i]), tensor[i])
+            j = ids.get(k)
             if j is None:
                 j = len(ids)
-                ids[key] = j
+                ids[k] = j
                 counts.append(0)
                 kb.append(int(nbytes[i]))
-                R[i, model.R_FIRST] = 1
+                first[i] = 1
             counts[j] += 1
-            R[i, model.R_KEY] = j
+            key[i] = j
         # Priority: most accesses per period first; ties by first appearance (stable sort).
         order = np.argsort(-np.asarray(counts, dtype=np.int64), kind="stable") if counts else np.zeros(0, np.int64)
         key_bytes_l.append(np.asarray(kb, dtype=np.int64))
@@ -167,6 +150,29 @@ def build_workload(trace: Trace, view: str = "compressed", batch: int | None = N
         key_start[s + 1] = key_start[s] + len(kb)
     key_bytes = np.concatenate(key_bytes_l) if key_bytes_l else np.zeros(0, np.int64)
     key_order = np.concatenate(key_order_l) if key_order_l else np.zeros(0, np.int64)
+
+    net_code = {name: i for i, name in enumerate(NETWORKS)}
+    phase_code = {name: i for i, name in enumerate(PHASES)}
+    R = pack(ROW, {
+        "is_read": c["direction"] == "read",
+        "kind": kind,
+        "m": c["gemm_m"],
+        "k": c["gemm_k"],
+        "n": c["gemm_n"],
+        "bytes": nbytes,
+        "dec_values": dec,
+        "trans_values": trans,
+        "vflops": c["vector_flops"],
+        "key": key,
+        "first": first,
+        "structured": structured,
+        "phase": [phase_code[p] for p in c["phase"]],
+        "net": [net_code[x] for x in c["network"]],
+        "step": c["step_in_period"],
+        "dens_num": np.where(structured, sv, 0),
+        "dens_den": np.where(structured, rows_ * cols_, 0),
+    }, np.int64).reshape(n, -1)
+    R = np.ascontiguousarray(R)
     rep = np.arange(S, dtype=np.int64)
     seen: dict[bytes, int] = {}
     for s in range(S):

@@ -3,7 +3,7 @@
 A :class:`Compressor` owns every compressible layer of the online networks and their target copies. It
 decides modes and masks (at init, on a grad-step schedule, or at evaluations for GST), keeps the targets on
 the online structure, and describes the current storage of every layer as an accelsim
-:class:`~accelsim.td3_step.LayerFormat`, so traces and compression ratios use accelsim's formats module.
+:class:`~accelsim.formats.Format`, so traces and compression ratios use accelsim's formats module.
 
 ``version`` increases whenever any layer's format or mask changes; ``drain_changes()`` returns the layers
 whose masks changed since the last call (for mask snapshots in the trace).
@@ -17,10 +17,11 @@ import numpy as np
 import torch
 
 from accelsim import formats
-from accelsim.td3_step import LayerFormat
+from accelsim.formats import Format
 from gst_train import masks as M
 from gst_train.config import TrainConfig
 from gst_train.controller import RewardAwareTarget
+from gst_train.gst import GSTPolicy, LayerPlan
 from gst_train.layers import CompressedLinear
 
 ONLINE = ("actor", "critic1", "critic2")
@@ -31,20 +32,49 @@ class Compressor:
 
     def __init__(self, cfg: TrainConfig, online: dict[str, list[CompressedLinear]],
                  targets: dict[str, list[CompressedLinear]],
-                 optimizers: Callable[[], list[torch.optim.Optimizer | None]], seed: int) -> None:
+                 optimizers: Callable[[], list[torch.optim.Optimizer | None]], seed: int,
+                 on_change: Callable[[], None] | None = None) -> None:
+        """``on_change`` is called after any mode or mask change (the agent drops its cached weights)."""
         self.cfg = cfg
         self.method = cfg.method
         self.online = online
         self.targets = targets
         self.optimizers = optimizers
+        self.on_change = on_change or (lambda: None)
         self.rng = np.random.default_rng(seed + 7919)
         self.version = 0
         self._changed: list[tuple[str, int]] = []
         # scheme per (net, layer): "dense", "bc", "group", "bitmap", "nm"
         self.scheme: dict[tuple[str, int], str] = {k: "dense" for k in self.keys()}
         self.controller = RewardAwareTarget(cfg.sparsity_min, cfg.sparsity_max, cfg.sparsity_step, cfg.reward_window,
-                                            cfg.reward_tolerance, cfg.reward_tolerance_abs, cfg.hold_evals)
+                                            cfg.reward_tolerance, cfg.reward_tolerance_abs, cfg.hold_evals,
+                                            noise_z=cfg.reward_noise_z)
         self.ip_sparsity = 0.0
+        self.gst = GSTPolicy(self._plans(), switch=cfg.gst_switch, window=cfg.reward_window,
+                             ramp_steps=cfg.gst_ramp_steps, revert_evals=cfg.gst_revert_evals,
+                             s_max=cfg.sparsity_max) if cfg.method == "gst" else None
+
+    def _plans(self) -> dict[tuple[str, int], LayerPlan]:
+        """GST's per-layer break-even sparsity (group-sparse stores fewer bytes than BC above it) and ranking."""
+        cfg = self.cfg
+        gr, gc = cfg.group_rows, cfg.group_cols
+        plans = {}
+        for net, l in self.keys():
+            if not self.compressible(net, l):
+                continue
+            rows, cols = self.online[net][l].out_features, self.online[net][l].in_features
+            n_groups = -(-rows // gr) * -(-cols // gc)
+            bc = self._bytes(Format("bc", block_size=cfg.block_size), rows, cols)
+
+            def grp(k: int, rows=rows, cols=cols) -> int:
+                return self._bytes(Format("group", group_rows=gr, group_cols=gc, nnz_units=k), rows, cols)
+
+            k = n_groups
+            while k > 1 and grp(k) >= bc:  # the most groups that still store fewer bytes than BC
+                k -= 1
+            k_max = M.n_keep(n_groups, cfg.sparsity_max)
+            plans[(net, l)] = LayerPlan(break_even=1.0 - k / n_groups, bytes_saved_per_sparsity=float(bc - grp(k_max)))
+        return plans
 
     # ------------------------------------------------------------------ layers
     def keys(self) -> list[tuple[str, int]]:
@@ -78,6 +108,7 @@ class Compressor:
         self.scheme[(net, l)] = scheme
         self._changed.append((net, l))
         self.version += 1
+        self.on_change()
 
     def _to_bc(self, net: str, l: int) -> None:
         on, tg = self._layers(net, l)
@@ -87,6 +118,7 @@ class Compressor:
             tg.bc_vec.copy_(on.bc_vec)
         self.scheme[(net, l)] = "bc"
         self.version += 1
+        self.on_change()
 
     def _bc_to_group(self, net: str, l: int, sparsity: float) -> None:
         on, tg = self._layers(net, l)
@@ -113,14 +145,18 @@ class Compressor:
                 self._apply_mask(net, l, M.random_mask(self.rng, shp, d), "bitmap")
 
     def on_grad_step(self, grad_step: int, env_step: int) -> None:
-        """Schedules that run every ``prune_every`` grad steps (ip, nm, dst)."""
+        """Schedules that run every ``prune_every`` grad steps (ip, nm, dst; gst's ramps)."""
         if grad_step % self.cfg.prune_every or grad_step == 0:
             return
         comp = [k for k in self.keys() if self.compressible(*k)]
-        if self.method == "ip":
-            T = self.cfg.total_steps
-            s = M.cubic_sparsity(env_step, self.cfg.ip_begin * T, self.cfg.ip_end * T, 0.0,
-                                 self.cfg.ip_final_sparsity)
+        if self.method == "gst":
+            self._follow_gst(env_step)
+        elif self.method == "ip":
+            # Pruning starts dense when learning starts (never before: a random-start network has nothing
+            # to keep) or later if --ip-begin says so, and reaches s_f at --ip-end of the run.
+            T, cfg = self.cfg.total_steps, self.cfg
+            t0 = max(cfg.start_steps, cfg.ip_begin * T)
+            s = M.IP_SCHEDULES[cfg.ip_schedule](env_step, t0, cfg.ip_end * T, 0.0, cfg.ip_final_sparsity)
             if s <= 0.0 or s == self.ip_sparsity:
                 return
             self.ip_sparsity = s
@@ -153,26 +189,41 @@ class Compressor:
         mask[grow] = True
         self._apply_mask(net, l, mask.reshape(on.mask.shape), "bitmap")
 
-    def on_eval(self, eval_return: float, learning_started: bool) -> None:
-        """GST: update the reward-aware target, switch BC layers that group-sparse would store smaller, prune."""
+    def on_eval(self, eval_return: float, learning_started: bool, env_step: int = 0) -> None:
+        """GST: update the reward-aware target, let the policy switch or revert a layer, follow the target."""
         if self.method != "gst" or not learning_started:
             return
         target = self.controller.update(eval_return)
+        for act in self.gst.on_eval(target, self.controller.last_mean, self.controller.tolerance(), env_step):
+            if act.kind == "switch":
+                self._bc_to_group(*act.key, act.sparsity)
+            else:
+                self._group_to_bc(*act.key)
+        self._follow_gst(env_step)
+
+    def _follow_gst(self, env_step: int) -> None:
+        """Group-sparse layers prune toward (or regrow back to) the policy's sparsity for this step."""
         gr, gc = self.cfg.group_rows, self.cfg.group_cols
-        for net, l in [k for k in self.keys() if self.compressible(*k)]:
+        for (net, l), plan in self.gst.layers.items():
+            if plan.mode != "group":
+                continue
             on = self.online[net][l]
-            rows, cols = on.out_features, on.in_features
-            if self.scheme[(net, l)] == "bc":
-                bc_bytes = self._bytes(LayerFormat("bc", block_size=self.cfg.block_size), rows, cols)
-                n_groups = -(-rows // gr) * -(-cols // gc)
-                grp = LayerFormat("group", group_rows=gr, group_cols=gc, nnz_units=M.n_keep(n_groups, target))
-                if self._bytes(grp, rows, cols) < bc_bytes:
-                    self._bc_to_group(net, l, target)
-            elif self.scheme[(net, l)] == "group":
-                kept_now = self.layer_format(net, l).nnz_units
-                n_groups = -(-rows // gr) * -(-cols // gc)
-                if M.n_keep(n_groups, target) != kept_now:
-                    self._regroup(net, l, target)
+            n_groups = -(-on.out_features // gr) * -(-on.in_features // gc)
+            want = M.n_keep(n_groups, self.gst.sparsity((net, l), self.controller.target, env_step))
+            if want != self.layer_format(net, l).nnz_units:
+                self._regroup(net, l, 1.0 - want / n_groups)
+
+    def _group_to_bc(self, net: str, l: int) -> None:
+        """Back to BC: the least-squares projection of each (online, target) weight onto circulant blocks."""
+        for layer in self._layers(net, l):
+            layer.masked_to_bc()
+            for opt in self.optimizers():
+                if opt is not None:  # fresh Adam moments for the vectors and for the weight, if it comes back
+                    opt.state.pop(layer.bc_vec, None)
+                    opt.state.pop(layer.weight, None)
+        self.scheme[(net, l)] = "bc"
+        self.version += 1
+        self.on_change()
 
     def _regroup(self, net: str, l: int, sparsity: float) -> None:
         """Group-sparse layer to a new target: prune by group norm, or regrow random pruned groups (zeros)."""
@@ -200,44 +251,47 @@ class Compressor:
         return out
 
     # ------------------------------------------------------------------ description
-    def layer_format(self, net: str, l: int) -> LayerFormat:
+    def layer_format(self, net: str, l: int) -> Format:
         s = self.scheme[(net, l)]
         on = self.online[net][l]
         if s == "dense":
-            return LayerFormat()
+            return Format()
         if s == "bc":
-            return LayerFormat("bc", block_size=self.cfg.block_size)
+            return Format("bc", block_size=self.cfg.block_size)
         if s == "nm":
-            return LayerFormat("nm", nm_n=self.cfg.nm_n, nm_m=self.cfg.nm_m)
+            return Format("nm", nm_n=self.cfg.nm_n, nm_m=self.cfg.nm_m)
         if s == "group":
             gr, gc = self.cfg.group_rows, self.cfg.group_cols
             kept = int((M.group_norms(on.mask, gr, gc) > 0).sum())
-            return LayerFormat("group", group_rows=gr, group_cols=gc, nnz_units=kept)
-        return LayerFormat("bitmap", nnz_units=int(on.mask.sum()))
+            return Format("group", group_rows=gr, group_cols=gc, nnz_units=kept)
+        return Format("bitmap", nnz_units=int(on.mask.sum()))
 
-    def formats(self) -> dict[tuple[str, int], LayerFormat]:
+    def formats(self) -> dict[tuple[str, int], Format]:
         return {k: self.layer_format(*k) for k in self.keys()}
 
     @staticmethod
-    def _bytes(f: LayerFormat, rows: int, cols: int, bits: int = 32) -> int:
+    def _bytes(f: Format, rows: int, cols: int, bits: int = 32) -> int:
         sv, _ = f.resolve(rows, cols)
         return int(formats.stored_bytes(formats.scheme_code(f.scheme), rows, cols, sv, bits, f.group_rows,
                                         f.group_cols, f.nm_m))
 
     def ratios(self) -> dict[str, float]:
-        """Compression ratio of the six networks' weights now (biases counted dense), by bytes and by params."""
-        stored_b = dense_b = stored_p = dense_p = 0
+        """Compression ratio of the six networks' weights now, by bytes and by params: accelsim's one
+        definition (:func:`accelsim.formats.weight_compression`), each target counted with its online
+        network's storage, so the logged ratio equals the one accelsim computes from the trace."""
+        cols: dict[str, list[int]] = {k: [] for k in ("code", "rows", "cols", "sv", "gr", "gc", "nm_m")}
         for net, l in self.keys():
             on = self.online[net][l]
-            rows, cols = on.out_features, on.in_features
             f = self.layer_format(net, l)
-            sv, _ = f.resolve(rows, cols)
-            # Each online network has a target with the same storage: count both (six networks).
-            stored_b += 2 * (self._bytes(f, rows, cols) + 4 * rows)
-            dense_b += 2 * 4 * (rows * cols + rows)
-            stored_p += 2 * (sv + rows)
-            dense_p += 2 * (rows * cols + rows)
-        return {"ratio_bytes": 1 - stored_b / dense_b, "ratio_params": 1 - stored_p / dense_p}
+            sv, _ = f.resolve(on.out_features, on.in_features)
+            for k, v in (("code", formats.scheme_code(f.scheme)), ("rows", on.out_features),
+                         ("cols", on.in_features), ("sv", sv), ("gr", f.group_rows), ("gc", f.group_cols),
+                         ("nm_m", f.nm_m)):
+                cols[k] += [v, v]  # the online network and its target
+        a = {k: np.asarray(v, dtype=np.int64) for k, v in cols.items()}
+        r = formats.weight_compression(a["code"], a["rows"], a["cols"], a["sv"], 32, a["gr"], a["gc"], a["nm_m"],
+                                       a["rows"])
+        return {"ratio_bytes": r.bytes, "ratio_params": r.params}
 
     def layer_stats(self) -> dict[str, object]:
         out: dict[str, object] = {}
@@ -252,12 +306,15 @@ class Compressor:
     # ------------------------------------------------------------------ checkpoint
     def state_dict(self) -> dict:
         return {"version": self.version, "scheme": dict(self.scheme), "controller": self.controller.state_dict(),
+                "gst": self.gst.state_dict() if self.gst is not None else None,
                 "ip_sparsity": self.ip_sparsity, "rng": self.rng.bit_generator.state, "changed": list(self._changed)}
 
     def load_state_dict(self, d: dict) -> None:
         self.version = d["version"]
         self.scheme = dict(d["scheme"])
         self.controller.load_state_dict(d["controller"])
+        if self.gst is not None:
+            self.gst.load_state_dict(d["gst"])
         self.ip_sparsity = d["ip_sparsity"]
         self.rng.bit_generator.state = d["rng"]
         self._changed = [tuple(k) for k in d["changed"]]

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import math
 import sys
 import typing
 from dataclasses import dataclass, field, fields
+
+from accelsim.argparser import OneLineParser
 
 METHODS = ("dense", "gst", "ip", "bc", "nm", "dst")
 
@@ -56,10 +59,21 @@ class TrainConfig:
     reward_tolerance: float = _f(0.05, "gst: tolerated drop, relative to |best window mean|")
     reward_tolerance_abs: float = _f(50.0, "gst: absolute floor of the tolerated drop (return units)")
     hold_evals: int = _f(2, "gst: evaluations to hold the target after it backs off (hysteresis)")
+    reward_noise_z: float = _f(2.0, "gst: tolerated drop also >= this many standard errors of evaluation noise, "
+                               "measured from recent evaluations (0: fixed tolerance)")
+    gst_switch: str = _f("staggered", "gst: layers leave BC one at a time after the return recovers (staggered) "
+                         "or all at once past break-even (all, the first build's rule)",
+                         choices=("staggered", "all"))
+    gst_ramp_steps: int = _f(20_000, "gst: env steps over which a switched layer prunes from break-even to the target "
+                             "(0: at once)")
+    gst_revert_evals: int = _f(4, "gst: evaluations after a switch without recovery before the layer reverts to BC "
+                               "(0: never)")
     # Iterative (gradual magnitude) pruning, Zhu & Gupta 2017.
     ip_final_sparsity: float = _f(0.9, "ip: final sparsity s_f (s_i = 0)")
-    ip_begin: float = _f(0.1, "ip: pruning begins at this fraction of the run")
-    ip_end: float = _f(0.8, "ip: pruning ends at this fraction of the run")
+    ip_schedule: str = _f("cubic", "ip: sparsity schedule from dense to s_f: cubic (Zhu & Gupta 2017, most pruning "
+                          "early) or ramp (linear)", choices=("cubic", "ramp"))
+    ip_begin: float = _f(0.0, "ip: pruning begins at this fraction of the run, and never before learning starts")
+    ip_end: float = _f(0.8, "ip: pruning reaches s_f at this fraction of the run")
     prune_every: int = _f(1000, "ip, nm, dst: grad steps between mask updates")
     # N:M.
     nm_n: int = _f(2, "nm: N kept of every M")
@@ -88,8 +102,31 @@ class ConfigError(ValueError):
         super().__init__(f"{flag}: {expected}")
 
 
+MAX_INT = 10**9  # any count or size beyond this is a typo, not an experiment (and keeps products in int64)
+MAX_SEED = 2**32 - 1
+
+
 def validate(cfg: TrainConfig) -> TrainConfig:
     """Check ranges; raise ConfigError naming the flag."""
+    hints = typing.get_type_hints(TrainConfig)
+    for f in fields(TrainConfig):
+        v = getattr(cfg, f.name)
+        flag = f"--{f.name.replace('_', '-')}"
+        if hints[f.name] is float and not math.isfinite(v):
+            raise ConfigError(flag, f"expected a finite number, got {v}")
+        if hints[f.name] is int and f.name != "seed" and not -MAX_INT <= v <= MAX_INT:
+            raise ConfigError(flag, f"expected at most {MAX_INT:,}, got {v}")
+    if not 0 <= cfg.seed <= MAX_SEED:
+        raise ConfigError("--seed", f"expected an integer in [0, {MAX_SEED}], got {cfg.seed}")
+    if cfg.lr <= 0:
+        raise ConfigError("--lr", f"expected a positive learning rate, got {cfg.lr}")
+    if not 0.0 <= cfg.discount <= 1.0:
+        raise ConfigError("--discount", f"expected a discount in [0, 1], got {cfg.discount}")
+    for name in ("policy_noise", "noise_clip", "reward_tolerance_abs"):
+        if getattr(cfg, name) < 0:
+            raise ConfigError(f"--{name.replace('_', '-')}", f"expected >= 0, got {getattr(cfg, name)}")
+    if cfg.trace_flush_s <= 0:
+        raise ConfigError("--trace-flush-s", f"expected a positive number of seconds, got {cfg.trace_flush_s}")
     pos_int = ("total_steps", "eval_every", "eval_episodes", "batch_size", "policy_delay", "buffer_size", "threads",
                "block_size", "group_rows", "group_cols", "reward_window", "prune_every", "nm_n", "nm_m",
                "checkpoint_every")
@@ -117,18 +154,22 @@ def validate(cfg: TrainConfig) -> TrainConfig:
         sizes = cfg.hidden_sizes
     except ValueError:
         sizes = ()
-    if not sizes or min(sizes) <= 0:
-        raise ConfigError("--hidden", f"expected positive comma-separated widths, got {cfg.hidden!r}")
+    if not sizes or min(sizes) <= 0 or max(sizes) > 65536:
+        raise ConfigError("--hidden", f"expected comma-separated widths in 1..65536, got {cfg.hidden!r}")
     if cfg.dense_layers not in ("last", "first,last", "none"):
         raise ConfigError("--dense-layers", "expected last, first,last or none")
+    if cfg.gst_switch not in ("staggered", "all"):
+        raise ConfigError("--gst-switch", "expected staggered or all")
+    for name in ("gst_ramp_steps", "gst_revert_evals"):
+        if getattr(cfg, name) < 0:
+            raise ConfigError(f"--{name.replace('_', '-')}", f"expected >= 0, got {getattr(cfg, name)}")
+    if not cfg.reward_noise_z >= 0:
+        raise ConfigError("--reward-noise-z", f"expected >= 0, got {cfg.reward_noise_z}")
+    if cfg.ip_schedule not in ("cubic", "ramp"):
+        raise ConfigError("--ip-schedule", "expected cubic or ramp")
     if cfg.method not in METHODS:
         raise ConfigError("--method", f"expected one of {', '.join(METHODS)}")
     return cfg
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
 def _bool(s: str) -> bool:
@@ -140,7 +181,7 @@ def _bool(s: str) -> bool:
 
 
 def build_parser(prog: str = "gst-train") -> argparse.ArgumentParser:
-    p = _Parser(prog=prog, description="TD3 on MuJoCo with GST and baselines; writes an accelsim trace.")
+    p = OneLineParser(prog=prog, description="TD3 on MuJoCo with GST and baselines; writes an accelsim trace.")
     hints = typing.get_type_hints(TrainConfig)
     for f in fields(TrainConfig):
         typ = hints[f.name]

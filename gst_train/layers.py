@@ -36,6 +36,20 @@ def circulant_basis(b: int) -> torch.Tensor:
     return torch.nn.functional.one_hot(idx, b).T.to(torch.float32).contiguous()
 
 
+def project_bc(dW: torch.Tensor, block: int, basis: torch.Tensor) -> torch.Tensor:
+    """Gradient w.r.t. the BC vectors [ob, ib, b] from the gradient w.r.t. the expanded weight ``dW`` [out, in].
+
+    The adjoint of :func:`expand_bc`: entry k of block (p, q)'s vector sums dW over the block's positions
+    with (i − j) mod b = k (one matmul with the basis' transpose; padding positions contribute nothing).
+    """
+    out_f, in_f = dW.shape
+    ob, ib = -(-out_f // block), -(-in_f // block)
+    pad = torch.nn.functional.pad(dW, (0, ib * block - in_f, 0, ob * block - out_f)) if (out_f % block or
+                                                                                         in_f % block) else dW
+    blocks = pad.reshape(ob, block, ib, block).permute(0, 2, 1, 3).reshape(ob * ib, block * block)
+    return (blocks @ basis.t()).reshape(ob, ib, block)
+
+
 def expand_bc(vec: torch.Tensor, out_f: int, in_f: int, basis: torch.Tensor) -> torch.Tensor:
     """Dense [out_f, in_f] weight from BC vectors ``vec`` [ob, ib, b] (differentiable).
 
@@ -50,7 +64,9 @@ def expand_bc(vec: torch.Tensor, out_f: int, in_f: int, basis: torch.Tensor) -> 
 class CompressedLinear(nn.Module):
     """y = x W^T + bias with W dense, masked or block-circulant (see module docstring)."""
 
-    def __init__(self, in_features: int, out_features: int) -> None:
+    def __init__(self, in_features: int, out_features: int, block: int = 0) -> None:
+        """``block`` > 0 allocates the BC vectors now (zero until :meth:`to_bc`), so the layer's parameters
+        never change identity and an optimizer built over them stays valid through every mode switch."""
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
@@ -63,6 +79,14 @@ class CompressedLinear(nn.Module):
         self.bc_vec: nn.Parameter | None = None
         self._idx: torch.Tensor | None = None
         self._wcache: torch.Tensor | None = None
+        if block > 0:
+            self._alloc_bc(block)
+
+    def _alloc_bc(self, block: int) -> None:
+        ob, ib = math.ceil(self.out_features / block), math.ceil(self.in_features / block)
+        self.bc_vec = nn.Parameter(torch.zeros(ob, ib, block))
+        self.block = block
+        self._idx = circulant_basis(block)
 
     def invalidate(self) -> None:
         """Forget the cached expansion: call after the parameters change (optimizer step, Polyak, mode)."""
@@ -71,11 +95,11 @@ class CompressedLinear(nn.Module):
     # -- modes
     def to_bc(self, block: int) -> None:
         """Enter BC mode; vectors initialised like the dense layer (uniform ±1/sqrt(in))."""
-        ob, ib = math.ceil(self.out_features / block), math.ceil(self.in_features / block)
+        if self.bc_vec is None or self.block != block:
+            self._alloc_bc(block)
         bound = 1.0 / math.sqrt(self.in_features)
-        self.bc_vec = nn.Parameter(torch.empty(ob, ib, block).uniform_(-bound, bound))
-        self.block = block
-        self._idx = circulant_basis(block)
+        with torch.no_grad():
+            self.bc_vec.uniform_(-bound, bound)
         self._wcache = None
         self.mode = "bc"
 
@@ -87,6 +111,21 @@ class CompressedLinear(nn.Module):
         self._wcache = None
         self.mode = "masked"
         self.mask.fill_(1.0)
+
+    def masked_to_bc(self) -> None:
+        """Back to BC mode: each vector entry becomes the mean of the weights on its circulant diagonal.
+
+        That is the least-squares projection of the (masked) dense weight onto block-circulant matrices
+        (padding positions, which the weight does not have, are left out of the means).
+        """
+        assert self.mode != "bc" and self.bc_vec is not None
+        with torch.no_grad():
+            w = self.weight * self.mask
+            counts = project_bc(torch.ones_like(w), self.block, self._idx)
+            self.bc_vec.copy_(project_bc(w, self.block, self._idx) / counts.clamp(min=1.0))
+            self.mask.fill_(1.0)
+        self._wcache = None
+        self.mode = "bc"
 
     def set_mask(self, mask: torch.Tensor) -> None:
         """Masked mode with ``mask`` ([out, in], bool or 0/1); pruned weights are zeroed."""
@@ -113,6 +152,32 @@ class CompressedLinear(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return F.linear(x, self.dense_weight(), self.bias)
 
+    # -- the hand-written update (gst_train.mlp) reads effective weights and hands back their gradients
+    @torch.no_grad()
+    def effective_weight(self) -> torch.Tensor:
+        """The dense [out, in] weight of the forward pass, without autograd.
+
+        BC: the cached expansion. Masked: the stored weight itself, because pruned weights are exactly zero
+        (``set_mask`` zeroes them and :meth:`set_grad` masks their gradient, so Adam never moves them).
+        """
+        if self.mode == "bc":
+            return self.dense_weight()
+        return self.weight.detach()
+
+    def set_grad(self, dW: torch.Tensor, db: torch.Tensor) -> None:
+        """Set the active parameters' gradients from dL/dW_effective ``dW`` [out, in] and dL/dbias ``db`` [out].
+
+        The same gradients autograd gives through :meth:`dense_weight`: BC vectors get the adjoint of the
+        expansion, masked weights the masked gradient.
+        """
+        if self.mode == "bc":
+            self.bc_vec.grad = project_bc(dW, self.block, self._idx)
+        elif self.mode == "masked":
+            self.weight.grad = dW * self.mask
+        else:
+            self.weight.grad = dW
+        self.bias.grad = db
+
     def active_params(self) -> list[nn.Parameter]:
         """The parameters the forward pass uses now (for Polyak updates and optimizers)."""
         return [self.bc_vec if self.mode == "bc" else self.weight, self.bias]
@@ -126,6 +191,6 @@ class CompressedLinear(nn.Module):
 
     def load_structure(self, s: dict) -> None:
         self._wcache = None
-        if (s["mode"] == "bc" or s["block"]) and (self.bc_vec is None or self.block != s["block"]):
-            self.to_bc(s["block"])
+        if s["block"] and (self.bc_vec is None or self.block != s["block"]):
+            self._alloc_bc(s["block"])
         self.mode = s["mode"]

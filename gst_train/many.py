@@ -11,11 +11,12 @@ a local Dask cluster of ``--jobs`` single-threaded workers runs them; with it, t
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import sys
 from pathlib import Path
+
+from accelsim.argparser import OneLineParser
 
 
 def run_one(env: str, method: str, seed: int, out: str, extra: list[str]) -> dict:
@@ -36,9 +37,15 @@ def run_one(env: str, method: str, seed: int, out: str, extra: list[str]) -> dic
     return {"run": str(d), "status": "finished", **json.loads((d / "DONE").read_text())}
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+def build_parser() -> OneLineParser:
+    p = OneLineParser(prog="gst-train-many", description=__doc__.split("\n\n")[0])
+    p.add_argument("--envs", default="HalfCheetah-v5", help="comma-separated Gymnasium env ids")
+    p.add_argument("--methods", default="dense,ip,gst", help="comma-separated gst-train methods")
+    p.add_argument("--seeds", default="0,1", help="comma-separated integer seeds")
+    p.add_argument("--out", required=True, help="study folder: one run folder per env, method and seed")
+    p.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on this Dask cluster")
+    p.add_argument("--jobs", type=int, default=2, help="local workers (without --scheduler)")
+    return p
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,14 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     if "--" in argv:
         i = argv.index("--")
         argv, extra = argv[:i], argv[i + 1:]
-    p = _Parser(prog="gst-train-many", description=__doc__.split("\n\n")[0])
-    p.add_argument("--envs", default="HalfCheetah-v5")
-    p.add_argument("--methods", default="dense,ip,gst")
-    p.add_argument("--seeds", default="0,1")
-    p.add_argument("--out", required=True)
-    p.add_argument("--scheduler", metavar="tcp://HOST:PORT")
-    p.add_argument("--jobs", type=int, default=2, help="local workers (without --scheduler)")
-    a = p.parse_args(argv)
+    a = build_parser().parse_args(argv)
     try:
         seeds = [int(s) for s in a.seeds.split(",") if s.strip()]
     except ValueError:

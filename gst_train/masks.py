@@ -66,6 +66,18 @@ def cubic_sparsity(t: float, t0: float, t1: float, s_i: float, s_f: float) -> fl
     return s_f + (s_i - s_f) * (1.0 - (t - t0) / (t1 - t0)) ** 3
 
 
+def linear_sparsity(t: float, t0: float, t1: float, s_i: float, s_f: float) -> float:
+    """A straight ramp from s_i at t0 to s_f at t1, clamped outside [t0, t1]."""
+    if t <= t0:
+        return s_i
+    if t >= t1:
+        return s_f
+    return s_i + (s_f - s_i) * (t - t0) / (t1 - t0)
+
+
+IP_SCHEDULES = {"cubic": cubic_sparsity, "ramp": linear_sparsity}
+
+
 def erdos_renyi_densities(shapes: list[tuple[int, int]], sparsity: float) -> list[float]:
     """Per-layer densities ∝ (in + out)/(in·out), scaled so the total density is 1 − sparsity (Sokar et al.).
 

@@ -11,9 +11,9 @@ from gst_train.layers import CompressedLinear
 class MLP(nn.Module):
     """dims[0] → dims[1] → … → dims[-1]; ReLU between layers. ``layers[l]`` is trace layer ``l``."""
 
-    def __init__(self, dims: list[int]) -> None:
+    def __init__(self, dims: list[int], block: int = 0) -> None:
         super().__init__()
-        self.layers = nn.ModuleList(CompressedLinear(dims[i], dims[i + 1]) for i in range(len(dims) - 1))
+        self.layers = nn.ModuleList(CompressedLinear(dims[i], dims[i + 1], block) for i in range(len(dims) - 1))
 
     def invalidate(self) -> None:
         for layer in self.layers:
@@ -30,9 +30,9 @@ class MLP(nn.Module):
 class Actor(nn.Module):
     """obs [B, obs_dim] → action [B, act_dim] in [−max_action, max_action] (tanh output)."""
 
-    def __init__(self, obs_dim: int, act_dim: int, hidden: tuple[int, ...], max_action: float) -> None:
+    def __init__(self, obs_dim: int, act_dim: int, hidden: tuple[int, ...], max_action: float, block: int = 0) -> None:
         super().__init__()
-        self.net = MLP([obs_dim, *hidden, act_dim])
+        self.net = MLP([obs_dim, *hidden, act_dim], block)
         self.max_action = max_action
 
     @property
@@ -46,9 +46,9 @@ class Actor(nn.Module):
 class Critic(nn.Module):
     """(obs, action) → Q [B, 1]."""
 
-    def __init__(self, obs_dim: int, act_dim: int, hidden: tuple[int, ...]) -> None:
+    def __init__(self, obs_dim: int, act_dim: int, hidden: tuple[int, ...], block: int = 0) -> None:
         super().__init__()
-        self.net = MLP([obs_dim + act_dim, *hidden, 1])
+        self.net = MLP([obs_dim + act_dim, *hidden, 1], block)
 
     @property
     def layers(self) -> nn.ModuleList:

@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import torch
+
+
+class Batch(NamedTuple):
+    """A sampled minibatch: obs, action, next_obs [B, dim]; reward, not_done [B, 1] (float32 tensors)."""
+
+    obs: torch.Tensor
+    action: torch.Tensor
+    next_obs: torch.Tensor
+    reward: torch.Tensor
+    not_done: torch.Tensor
 
 
 class ReplayBuffer:
@@ -30,10 +42,10 @@ class ReplayBuffer:
         self.ptr = (i + 1) % self.capacity
         self.size = min(self.size + 1, self.capacity)
 
-    def sample(self, rng: np.random.Generator, batch: int) -> tuple[torch.Tensor, ...]:
+    def sample(self, rng: np.random.Generator, batch: int) -> Batch:
         idx = rng.integers(0, self.size, size=batch)
-        return tuple(torch.from_numpy(a[idx]) for a in (self.obs, self.action, self.next_obs, self.reward,
-                                                         self.not_done))
+        return Batch(*(torch.from_numpy(a[idx]) for a in (self.obs, self.action, self.next_obs, self.reward,
+                                                           self.not_done)))
 
     _FIELDS = ("obs", "action", "next_obs", "reward", "not_done")
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import shutil
 import time
 from dataclasses import replace
@@ -24,6 +23,7 @@ import gymnasium as gym
 import numpy as np
 import torch
 
+from accelsim.atomic import atomic_path, atomic_write_text
 from accelsim.td3_step import td3_networks, td3_step_rows
 from accelsim.trace import TraceWriter
 from gst_train import checkpoint as ckpt
@@ -78,12 +78,10 @@ class Metrics:
         keys = list(self.rows[0].keys())
         for r in self.rows:
             keys += [k for k in r if k not in keys]
-        tmp = self.path.with_name(".metrics.csv.tmp")
-        with open(tmp, "w", newline="") as fh:
+        with atomic_path(self.path) as tmp, open(tmp, "w", newline="") as fh:
             w = csv.DictWriter(fh, fieldnames=keys)
             w.writeheader()
             w.writerows(self.rows)
-        os.replace(tmp, self.path)
         for k, v in row.items():
             if isinstance(v, int | float) and k != "step":
                 self.tb.add_scalar(k, v, row["step"])
@@ -108,10 +106,9 @@ def run(cfg: TrainConfig, resume: bool = False) -> Path:
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     agent = TD3(cfg, obs_dim, act_dim, max_action)
-    comp = Compressor(cfg, agent.online_layers(), agent.target_layers(),
-                      lambda: [agent.actor_opt, agent.critic_opt], cfg.seed)
+    comp = Compressor(cfg, agent.online_layers(), agent.target_layers(), agent.optimizers, cfg.seed,
+                      on_change=agent.structure_changed)
     comp.init()
-    agent.make_optimizers()
     buf = ReplayBuffer(obs_dim, act_dim, min(cfg.buffer_size, cfg.total_steps))
 
     shapes = td3_networks(obs_dim, act_dim, cfg.hidden_sizes)
@@ -126,15 +123,16 @@ def run(cfg: TrainConfig, resume: bool = False) -> Path:
         loaded = ckpt.load(out, agent, comp, buf, rng)
         state.update(loaded["loop"])
         writer_state = loaded["writer"]
-        ckpt.rollback_trace(out / "trace", writer_state["next_part"])
     else:
         out.mkdir(parents=True, exist_ok=True)
-        (out / "config.json").write_text(json.dumps(cfg.to_dict(), indent=2) + "\n")
+        atomic_write_text(out / "config.json", json.dumps(cfg.to_dict(), indent=2) + "\n")
     metrics = Metrics(out, purge_step=state["t"] if resume else None)
-    writer = TraceWriter(out / "trace", run_meta, period_steps=cfg.policy_delay,
-                         flush_every_s=cfg.trace_flush_s) if cfg.trace else None
-    if writer is not None and writer_state is not None:
-        ckpt.restore_writer(writer, writer_state)
+    writer = None
+    if cfg.trace and writer_state is not None:
+        writer = TraceWriter.resume(out / "trace", run_meta, writer_state, period_steps=cfg.policy_delay,
+                                    flush_every_s=cfg.trace_flush_s)
+    elif cfg.trace:
+        writer = TraceWriter(out / "trace", run_meta, period_steps=cfg.policy_delay, flush_every_s=cfg.trace_flush_s)
 
     rows_cache: dict[bool, list] = {}
     rows_version = -1
@@ -188,7 +186,7 @@ def run(cfg: TrainConfig, resume: bool = False) -> Path:
             ret = evaluate(agent, eval_env, cfg.seed + 100 + 1000 * state["eval_idx"], cfg.eval_episodes)
             state["eval_idx"] += 1
             state["last_return"] = ret
-            comp.on_eval(ret, learning_started=t > cfg.start_steps)
+            comp.on_eval(ret, learning_started=t > cfg.start_steps, env_step=t)
             if comp.version != rows_version:
                 ratios = comp.ratios()
             n = max(state["grad_steps"], 1)
@@ -205,7 +203,7 @@ def run(cfg: TrainConfig, resume: bool = False) -> Path:
             obs, _ = env.reset(seed=cfg.seed * 1_000_003 + state["episode"])
             if t >= next_ckpt and t < cfg.total_steps:
                 state["t"] = t
-                wstate = ckpt.writer_state(writer) if writer is not None else {"next_part": 0}
+                wstate = writer.checkpoint() if writer is not None else None
                 ckpt.save(out, agent, comp, buf, rng, dict(state), wstate)
                 next_ckpt = (t // cfg.checkpoint_every + 1) * cfg.checkpoint_every
         if pbar is not None:
@@ -221,7 +219,7 @@ def run(cfg: TrainConfig, resume: bool = False) -> Path:
                "final_return": state["last_return"],
                "avg_ratio_bytes": state["ratio_sum_bytes"] / max(state["grad_steps"], 1),
                "avg_ratio_params": state["ratio_sum_params"] / max(state["grad_steps"], 1)}
-    (out / "DONE").write_text(json.dumps(summary, indent=2) + "\n")
+    atomic_write_text(out / "DONE", json.dumps(summary, indent=2) + "\n")
     shutil.rmtree(out / "checkpoint", ignore_errors=True)
     return out
 

@@ -11,12 +11,13 @@ before and after (see accelsim/pinned.py).
 
 from __future__ import annotations
 
-import argparse
 import datetime as _dt
 import json
 import sys
 
 from accelsim import pinned
+from accelsim.argparser import OneLineParser
+from accelsim.atomic import atomic_write_text
 from accelsim.cli import DEFAULT_TRACE_NAME
 from accelsim.hardware import DEFAULT_PRESET, preset_names
 
@@ -29,7 +30,7 @@ def _headline(figs: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = OneLineParser(prog="repin", description=__doc__.splitlines()[0])
     ap.add_argument("--reason", help="the model change behind the new figures (required when any figure moves)")
     ap.add_argument("--check", action="store_true", help="only print the diff; exit 1 if any figure moved")
     args = ap.parse_args(argv)
@@ -58,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         print("repin: error: figures moved; give --reason (REASON=... with make repin)", file=sys.stderr)
         return 2
     for preset, (_, new) in moved.items():
-        pinned.pin_path(preset).write_text(json.dumps(new, indent=1, sort_keys=True) + "\n")
+        atomic_write_text(pinned.pin_path(preset), json.dumps(new, indent=1, sort_keys=True) + "\n")
     old_d, new_d = moved.get(DEFAULT_PRESET, (None, None))
     if new_d is None:
         head = f"{DEFAULT_PRESET} unchanged"
@@ -70,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     if pinned.CHANGELOG_HEADING not in text:
         text = text.rstrip("\n") + f"\n\n{pinned.CHANGELOG_HEADING}\n\n" \
             "Every re-pin of `tests/data/pinned/` (`make repin REASON=...`) adds a line here, newest last.\n"
-    pinned.CHANGELOG.write_text(text.rstrip("\n") + "\n" + entry)
+    atomic_write_text(pinned.CHANGELOG, text.rstrip("\n") + "\n" + entry)
     print(f"re-pinned {len(moved)} preset(s); changelog: {entry.strip()}")
     return 0
 

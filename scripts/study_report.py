@@ -9,12 +9,13 @@ and a copy of every run's metrics.csv under runs/.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import json
-import shutil
 import statistics
 from pathlib import Path
+
+from accelsim.argparser import OneLineParser
+from accelsim.atomic import atomic_path, atomic_write_bytes, atomic_write_text
 
 METHODS = ("dense", "ip", "gst", "bc", "nm", "dst")
 
@@ -44,7 +45,7 @@ def ms(xs: list[float]) -> str:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
+    ap = OneLineParser(prog="study_report")
     ap.add_argument("--runs", default="runs/study")
     ap.add_argument("--out", default="results/halfcheetah_200k")
     a = ap.parse_args()
@@ -52,7 +53,7 @@ def main() -> int:
     out = Path(a.out)
     (out / "runs").mkdir(parents=True, exist_ok=True)
     for r in runs:
-        shutil.copy(Path(a.runs) / r["name"] / "metrics.csv", out / "runs" / f"{r['name']}.csv")
+        atomic_write_bytes(out / "runs" / f"{r['name']}.csv", (Path(a.runs) / r["name"] / "metrics.csv").read_bytes())
     lines = ["| run | finished | steps reached | final return | best return | avg ratio (bytes) | avg ratio (params) |",
              "|---|---|---|---|---|---|---|"]
     for r in runs:
@@ -101,15 +102,15 @@ def main() -> int:
             lines.append(f"stable-baselines3 TD3 (seed 0, same settings) at {step:,} env steps: {ret:.1f} "
                          f"(best so far {best_sb3:.1f}); our dense seed 0 at the same step: {ours:.1f} "
                          f"(best so far {best_ours:.1f}).")
-    (out / "table.md").write_text("\n".join(lines) + "\n")
+    atomic_write_text(out / "table.md", "\n".join(lines) + "\n")
     readme = out / "README.md"
     if readme.is_file():  # refresh the table between the markers of the hand-written README
         text = readme.read_text()
         start, end = "<!-- table -->", "<!-- /table -->"
         if start in text and end in text:
             head, rest = text.split(start, 1)
-            readme.write_text(head + start + "\n" + "\n".join(lines) + "\n" + end + rest.split(end, 1)[1])
-    (out / "summary.json").write_text(json.dumps({"runs": [{k: v for k, v in r.items() if not isinstance(v, list)}
+            atomic_write_text(readme, head + start + "\n" + "\n".join(lines) + "\n" + end + rest.split(end, 1)[1])
+    atomic_write_text(out / "summary.json", json.dumps({"runs": [{k: v for k, v in r.items() if not isinstance(v, list)}
                                                            for r in runs]}, indent=2) + "\n")
     import matplotlib
 
@@ -133,7 +134,8 @@ def main() -> int:
         ax.set_title("HalfCheetah-v5, TD3")
         fig.tight_layout()
         for ext in ("png", "svg"):
-            fig.savefig(out / f"{name}.{ext}", dpi=130)
+            with atomic_path(out / f"{name}.{ext}") as tmp:
+                fig.savefig(tmp, format=ext, dpi=130)
         plt.close(fig)
     print("\n".join(lines))
     return 0

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import random
+import re
 from pathlib import Path
 
 import pytest
 
-from accelsim.td3_step import LayerFormat, td3_networks, td3_step_rows
+from accelsim.formats import Format
+from accelsim.td3_step import td3_networks, td3_step_rows
 from accelsim.trace import write_trace
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -16,23 +18,23 @@ REAL = ROOT / "traces" / "halfcheetah_gst_s0.parquet"
 
 
 def random_formats(rng: random.Random, shapes, allow=("dense", "bc", "group", "bitmap", "csr", "nm")):
-    """A random LayerFormat for every online layer."""
+    """A random Format for every online layer."""
     fmt = {}
     for net in ("actor", "critic1", "critic2"):
         for l, (o, i) in enumerate(shapes[net]):
             s = rng.choice(allow)
             if s == "bc":
-                fmt[(net, l)] = LayerFormat("bc", block_size=rng.choice([2, 4, 8]))
+                fmt[(net, l)] = Format("bc", block_size=rng.choice([2, 4, 8]))
             elif s == "group":
                 gr, gc = rng.choice([(1, 4), (1, 2), (2, 2)])
                 n_groups = -(-o // gr) * -(-i // gc)
-                fmt[(net, l)] = LayerFormat("group", group_rows=gr, group_cols=gc, nnz_units=rng.randint(1, n_groups))
+                fmt[(net, l)] = Format("group", group_rows=gr, group_cols=gc, nnz_units=rng.randint(1, n_groups))
             elif s in ("bitmap", "csr"):
-                fmt[(net, l)] = LayerFormat(s, nnz_units=rng.randint(1, o * i))
+                fmt[(net, l)] = Format(s, nnz_units=rng.randint(1, o * i))
             elif s == "nm":
-                fmt[(net, l)] = LayerFormat("nm", nm_n=rng.choice([1, 2]), nm_m=4)
+                fmt[(net, l)] = Format("nm", nm_n=rng.choice([1, 2]), nm_m=4)
             else:
-                fmt[(net, l)] = LayerFormat()
+                fmt[(net, l)] = Format()
     return fmt
 
 
@@ -55,3 +57,36 @@ def make_random_trace(path: Path, seed: int, n_segments: int = 3, obs: int = 5, 
 @pytest.fixture
 def sample_trace() -> Path:
     return SAMPLE
+
+
+CONTRACTS = ROOT / "docs" / "contracts.md"
+
+
+def contract_sections(path: Path = CONTRACTS) -> dict[str, tuple[int | None, list[list[str]]]]:
+    """docs/contracts.md by ``##``/``###`` heading: (version or None, the names in the first column of each
+    of its tables, in order). Backticks mark names; a cell with several names gives them all."""
+    out: dict[str, tuple[int | None, list[list[str]]]] = {}
+    title, version, tables, in_table = None, None, [], False
+    for line in path.read_text().splitlines():
+        head = re.match(r"^#{2,3} (.+?)(?: \(version (\d+)\))?$", line)
+        if head:
+            if title is not None:
+                out[title] = (version, tables)
+            title = head.group(1).strip("`")
+            version = int(head.group(2)) if head.group(2) else None
+            tables, in_table = [], False
+            continue
+        if line.startswith("|"):
+            cell = line.split("|")[1]
+            if re.fullmatch(r"[\s:-]+", cell):
+                continue
+            if not in_table:
+                tables.append([])
+                in_table = True
+                continue  # the header row
+            tables[-1].extend(re.findall(r"`([^`]+)`", cell))
+        else:
+            in_table = False
+    if title is not None:
+        out[title] = (version, tables)
+    return out

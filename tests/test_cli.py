@@ -57,6 +57,7 @@ def test_validate_and_presets():
     (["run", "--set", "pe.rows=0"], "pe.rows"),
     (["run", "--set", "pe.nope=1"], "pe.nope"),
     (["run", "--set", "dram.gbps"], "KEY=VALUE"),
+    (["run", "--set", "dram.gbps=0"], "dram.gbps: expected a positive value or auto"),
     (["validate", "README.md"], "README.md"),
     (["bogus"], "invalid choice"),
     (["scalesim", "-c", "x.cfg", "-t", "y.csv", "-o", "out"], "x.cfg"),

@@ -3,43 +3,42 @@ import pytest
 
 from accelsim import formats
 from accelsim.errors import InputError
-from accelsim.formats import FormatParams, encode_summary
+from accelsim.formats import Format, encode_summary
 
 
 def test_dense_bytes_by_dtype():
     for dtype, bits in formats.DTYPE_BITS.items():
-        s = encode_summary("dense", 256, 17, dtype)
+        s = encode_summary(Format(), 256, 17, dtype)
         assert s["total_bytes"] == 256 * 17 * bits // 8 == s["dense_bytes"]
         assert s["meta_bytes"] == 0
 
 
 def test_block_circulant_stores_one_vector_per_block_with_padding():
     # 256x17 with b=8: ceil(256/8)=32 block rows, ceil(17/8)=3 block cols, 8 values each.
-    s = encode_summary("bc", 256, 17, params=FormatParams(block=8))
+    s = encode_summary(Format("bc", block_size=8), 256, 17)
     assert s["stored_values"] == 32 * 3 * 8
     assert s["total_bytes"] == 32 * 3 * 8 * 4
     assert s["meta_bytes"] == 0
     # Square, divisible: exactly 1/b of dense.
-    s = encode_summary("bc", 256, 256, params=FormatParams(block=4))
+    s = encode_summary(Format("bc", block_size=4), 256, 256)
     assert s["total_bytes"] * 4 == s["dense_bytes"]
 
 
 def test_group_sparse_values_and_group_bitmap():
-    p = FormatParams(group_rows=1, group_cols=4)
-    s = encode_summary("group", 256, 256, nnz_units=1000, params=p)
+    s = encode_summary(Format("group", group_rows=1, group_cols=4, nnz_units=1000), 256, 256)
     assert s["stored_values"] == 4000
     assert s["meta_bytes"] == (256 * 64) // 8  # one bit per group
     assert s["total_bytes"] == 4000 * 4 + 2048
 
 
 def test_bitmap_csr_nm():
-    s = encode_summary("bitmap", 100, 30, nnz_units=300)
+    s = encode_summary(Format("bitmap", nnz_units=300), 100, 30)
     assert (s["stored_values"], s["meta_bytes"]) == (300, -(-3000 // 8))
-    s = encode_summary("csr", 100, 30, nnz_units=300)
+    s = encode_summary(Format("csr", nnz_units=300), 100, 30)
     assert s["meta_bytes"] == 300 * 2 + 101 * 4  # 16-bit column indices, 32-bit row pointers
-    s = encode_summary("csr", 2, 70000, nnz_units=10)
+    s = encode_summary(Format("csr", nnz_units=10), 2, 70000)
     assert s["meta_bytes"] == 10 * 4 + 3 * 4  # wide rows need 32-bit indices
-    s = encode_summary("nm", 256, 256, params=FormatParams(nm_n=2, nm_m=4))
+    s = encode_summary(Format("nm", nm_n=2, nm_m=4), 256, 256)
     assert s["stored_values"] == 256 * 128
     assert s["meta_bytes"] == 256 * 128 * 2 // 8  # 2 bits of position per kept value
 

@@ -8,7 +8,7 @@ import torch
 
 from gst_train import masks as M
 from gst_train.controller import RewardAwareTarget
-from gst_train.layers import CompressedLinear, expand_bc
+from gst_train.layers import CompressedLinear, circulant_basis, expand_bc
 
 
 def _explicit_bc(vec: torch.Tensor, out_f: int, in_f: int) -> torch.Tensor:
@@ -145,3 +145,45 @@ def test_controller_with_negative_noisy_returns():
         c2.update(r)
     assert c2.target <= 0.5 + 0.025 + 1e-12  # a drop from -100 to -400 is a drop, not a gain
     assert c2.best == -100
+
+
+def test_linear_ramp_schedule():
+    assert M.linear_sparsity(0, 10, 80, 0.0, 0.9) == 0.0
+    assert M.linear_sparsity(45, 10, 80, 0.0, 0.9) == pytest.approx(0.45)
+    assert M.linear_sparsity(80, 10, 80, 0.0, 0.9) == 0.9
+    # The cubic schedule prunes more than the ramp early on (the point of comparing them).
+    assert M.cubic_sparsity(20, 10, 80, 0.0, 0.9) > M.linear_sparsity(20, 10, 80, 0.0, 0.9)
+
+
+def test_revert_to_bc_is_the_least_squares_projection():
+    torch.manual_seed(2)
+    layer = CompressedLinear(10, 7, block=4)  # padded: 7 = 4 + 3 rows, 10 = 4 + 4 + 2 cols
+    layer.to_bc(4)
+    v = layer.bc_vec.detach().clone()
+    layer.bc_to_masked()
+    layer.masked_to_bc()  # an exactly circulant weight projects back onto its own vectors
+    assert torch.allclose(layer.bc_vec, v, atol=1e-6)
+    # For any weight the residual is orthogonal to every BC matrix (least squares), padding left out.
+    layer.bc_to_masked()
+    with torch.no_grad():
+        layer.weight.copy_(torch.randn(7, 10))
+    w = layer.weight.detach().clone()
+    layer.masked_to_bc()
+    resid = w - layer.dense_weight().detach()
+    for _ in range(5):
+        probe = expand_bc(torch.randn(2, 3, 4), 7, 10, circulant_basis(layer.block))
+        assert abs(float((resid * probe).sum())) < 1e-4
+
+
+def test_controller_tolerance_scales_with_evaluation_noise():
+    rng = np.random.default_rng(0)
+    returns = list(1000 + 300 * rng.standard_normal(12))  # σ = 300 around a flat line
+    fixed = RewardAwareTarget(0.5, 0.95, 0.025, 3, 0.05, 50.0, 2)
+    noisy = RewardAwareTarget(0.5, 0.95, 0.025, 3, 0.05, 50.0, 2, noise_z=2.0)
+    for r in returns:
+        fixed.update(r)
+        noisy.update(r)
+    assert 150 < noisy.noise() < 600  # σ measured from successive differences
+    assert noisy.tolerance() == pytest.approx(2.0 * noisy.noise() * (2 / 3) ** 0.5)
+    assert noisy.tolerance() > fixed.tolerance()
+    assert noisy.target > fixed.target  # noise is not read as a drop, so the target keeps rising

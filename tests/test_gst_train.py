@@ -2,17 +2,22 @@
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from conftest import contract_sections
 
 from accelsim import simulate
+from accelsim.analysis import average_compression, segment_compression
 from accelsim.trace import read_trace
+from gst_train import masks as M
 from gst_train.compression import Compressor
 from gst_train.config import TrainConfig
 from gst_train.replay import ReplayBuffer
@@ -24,10 +29,29 @@ SMALL = {"total_steps": 600, "start_steps": 200, "eval_every": 300, "eval_episod
          "threads": 1}
 
 
-@pytest.mark.parametrize("method", ["dense", "gst", "ip", "bc", "nm", "dst"])
-def test_each_method_writes_a_trace_accelsim_validates_and_simulates(tmp_path, method):
-    extra = {"sparsity_min": 0.9} if method == "gst" else {}  # switch BC layers to group-sparse at once
-    out = run(TrainConfig(method=method, out=str(tmp_path / method), **SMALL, **extra))
+METHODS = ["dense", "gst", "ip", "bc", "nm", "dst"]
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """``trained(method)``: the run folder of a short HalfCheetah run of ``method`` (each trained once)."""
+    done: dict[str, Path] = {}
+
+    def get(method: str) -> Path:
+        if method not in done:
+            # gst: past break-even from the first evaluation on, so a layer switches to group-sparse in this short run
+            extra = {"sparsity_min": 0.9, "reward_window": 1} if method == "gst" else {}
+            out = tmp_path_factory.mktemp(method) / "run"
+            done[method] = run(TrainConfig(method=method, out=str(out), **SMALL, **extra))
+        return done[method]
+
+    return get
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("method", METHODS)
+def test_each_method_writes_a_trace_accelsim_validates_and_simulates(trained, method):
+    out = trained(method)
     assert sorted(p.name for p in out.rglob("*.parquet") if p.parent.name != "trace") == []
     tr = read_trace(out / "trace")
     assert tr.n_steps == 400 and tr.first_step == 0
@@ -56,12 +80,45 @@ def test_each_method_writes_a_trace_accelsim_validates_and_simulates(tmp_path, m
     assert len(metrics) == 3
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("method", METHODS)
+def test_logged_average_ratio_equals_the_ratio_of_its_trace(trained, method):
+    """Training logs the compression ratio by accelsim's one definition: replayed from the trace it wrote
+    (accelsim.analysis.average_compression, as `accelsim compare` and `validate` report it), it is the same."""
+    out = trained(method)
+    tr = read_trace(out / "trace")
+    by_bytes, by_params = average_compression(tr)
+    done = json.loads((out / "DONE").read_text())
+    assert done["avg_ratio_bytes"] == pytest.approx(by_bytes, rel=1e-12, abs=1e-15)
+    assert done["avg_ratio_params"] == pytest.approx(by_params, rel=1e-12, abs=1e-15)
+    if method in ("gst", "ip"):
+        assert tr.n_segments > 1 and len(set(segment_compression(tr)[0].round(12))) > 1  # the ratio moved
+    last = (out / "metrics.csv").read_text().splitlines()
+    header, row = last[0].split(","), last[-1].split(",")
+    assert float(row[header.index("avg_ratio_bytes")]) == pytest.approx(by_bytes, rel=1e-12, abs=1e-15)
+
+
+@pytest.mark.slow
+def test_run_folder_is_the_documented_layout(trained):
+    """A finished run folder holds what docs/contracts.md "Run folder" says, with the documented columns."""
+    entries, metric_cols, done_keys = contract_sections()["Run folder"][1]
+    out = trained("gst")
+    present = {p.name for p in out.iterdir()}
+    assert present <= set(entries) and {"config.json", "metrics.csv", "tb", "trace", "DONE"} <= present
+    assert set(json.loads((out / "DONE").read_text())) == set(done_keys)
+    assert set(json.loads((out / "config.json").read_text())) == set(TrainConfig().to_dict())
+    header = (out / "metrics.csv").read_text().splitlines()[0].split(",")
+    fixed = [c for c in metric_cols if "<" not in c]
+    assert header[: len(fixed)] == fixed
+    for c in header[len(fixed):]:
+        assert re.fullmatch(r"(actor|critic1|critic2)\.\d+\.(mode|sparsity)", c), c
+
+
 def _agent(method: str, **kw):
     cfg = TrainConfig(method=method, hidden="16,16", batch_size=16, **kw)
     ag = TD3(cfg, 5, 2, 1.0)
-    comp = Compressor(cfg, ag.online_layers(), ag.target_layers(), lambda: [ag.actor_opt, ag.critic_opt], 0)
+    comp = Compressor(cfg, ag.online_layers(), ag.target_layers(), ag.optimizers, 0, on_change=ag.structure_changed)
     comp.init()
-    ag.make_optimizers()
     buf = ReplayBuffer(5, 2, 500)
     rng = np.random.default_rng(0)
     for _ in range(300):
@@ -89,14 +146,19 @@ def test_pruned_weights_stay_zero_through_updates(method):
                     assert torch.all(st["exp_avg"][pruned] == 0) and torch.all(st["exp_avg_sq"][pruned] == 0)
 
 
-def test_gst_switches_one_way_to_group_sparse_when_smaller():
-    _ag, comp, _buf, _rng = _agent("gst", block_size=8, sparsity_min=0.5, sparsity_step=0.1, reward_window=1)
+def _switched(comp):
+    return sorted(k for k, p in comp.gst.layers.items() if p.mode == "group")
+
+
+def test_gst_all_at_once_is_the_first_builds_rule():
+    _ag, comp, _buf, _rng = _agent("gst", block_size=8, sparsity_min=0.5, sparsity_step=0.1, reward_window=1,
+                                   gst_switch="all")
     assert {comp.scheme[("critic1", 0)], comp.scheme[("critic1", 1)]} == {"bc"}
     comp.on_eval(100.0, True)  # target 0.6: group-sparse (40 % + bitmap) is larger than BC(8) (12.5 %)
     assert comp.scheme[("critic1", 1)] == "bc"
     for r in range(4):
         comp.on_eval(100.0 + r, True)  # 0.7, 0.8, 0.9, 0.95 (max)
-    assert comp.scheme[("critic1", 1)] == "group"
+    assert len(_switched(comp)) == 6  # every compressible layer at once
     kept = comp.layer_format("critic1", 1).nnz_units
     assert kept == max(1, round(16 * 4 * (1 - 0.95)))
     comp.on_eval(-1e6, True)  # a crash in reward backs the target off: groups regrow, mode stays group
@@ -104,10 +166,65 @@ def test_gst_switches_one_way_to_group_sparse_when_smaller():
     assert comp.layer_format("critic1", 1).nnz_units > kept
 
 
-def test_same_seed_same_trace(tmp_path):
-    cfg = {**SMALL, "total_steps": 400}
-    a = read_trace(run(TrainConfig(method="gst", out=str(tmp_path / "a"), sparsity_min=0.9, **cfg)) / "trace")
-    b = read_trace(run(TrainConfig(method="gst", out=str(tmp_path / "b"), sparsity_min=0.9, **cfg)) / "trace")
+def test_gst_staggered_one_layer_at_break_even_then_waits_for_recovery():
+    _ag, comp, _buf, _rng = _agent("gst", block_size=4, sparsity_min=0.7, sparsity_step=0.1, reward_window=2,
+                                   gst_ramp_steps=10_000, gst_revert_evals=0, reward_noise_z=0.0)
+    comp.on_eval(100.0, True, env_step=1000)  # window not full yet
+    assert _switched(comp) == []
+    comp.on_eval(100.0, True, env_step=2000)  # target 0.8 > break-even of BC(4) (~0.76): one layer switches
+    first = _switched(comp)
+    assert len(first) == 1
+    plan = comp.gst.layers[first[0]]
+    on = comp.online[first[0][0]][first[0][1]]
+    n_groups = on.out_features * -(-on.in_features // 4)
+    assert comp.layer_format(*first[0]).nnz_units == M.n_keep(n_groups, plan.break_even)  # enters at break-even
+    # The ramp: halfway through --gst-ramp-steps halfway to the target (0.8), then at the target.
+    target = comp.controller.target
+    comp.on_grad_step(comp.cfg.prune_every, env_step=2000 + 5_000)
+    half = plan.break_even + (target - plan.break_even) / 2
+    assert comp.layer_format(*first[0]).nnz_units == M.n_keep(n_groups, half)
+    comp.on_grad_step(comp.cfg.prune_every, env_step=2000 + 10_000)
+    assert comp.layer_format(*first[0]).nnz_units == M.n_keep(n_groups, target)
+    comp.on_eval(-500.0, True, env_step=3000)  # the return drops: nobody else switches
+    comp.on_eval(-500.0, True, env_step=4000)
+    assert _switched(comp) == first
+    comp.on_eval(100.0, True, env_step=5000)
+    comp.on_eval(100.0, True, env_step=6000)  # a whole post-switch window back at 100: recovered, next one goes
+    second = _switched(comp)
+    assert len(second) == 2 and comp.gst.pending in second and comp.gst.pending not in first
+
+
+def test_gst_reverts_a_layer_to_bc_on_a_persistent_drop():
+    ag, comp, buf, rng = _agent("gst", block_size=4, sparsity_min=0.7, sparsity_step=0.1, reward_window=1,
+                                gst_revert_evals=3, reward_noise_z=0.0)
+    comp.on_eval(100.0, True, env_step=1000)
+    (key,) = _switched(comp)
+    for t in range(3):
+        comp.on_eval(-500.0, True, env_step=2000 + 1000 * t)
+    assert comp.scheme[key] == "bc" and comp.gst.layers[key].reverted
+    assert comp.online[key[0]][key[1]].mode == "bc" and comp.targets[key[0]][key[1]].mode == "bc"
+    ag.train(buf, rng)  # trains on: the vectors are parameters again
+    assert comp.gst.layers[key].mode == "bc"
+
+
+def _cli(*args):
+    return [sys.executable, "-m", "gst_train.cli", *map(str, args)]
+
+
+@pytest.mark.slow
+def test_same_seed_same_trace_in_two_processes(tmp_path):
+    """Two separate processes (different hash seeds) with the same seed write the same trace and metrics."""
+    flags = ["--method", "gst", "--sparsity-min", "0.9", "--total-steps", "400", "--start-steps", "200",
+             "--eval-every", "300", "--eval-episodes", "1", "--reward-window", "1", "--hidden", "32,32",
+             "--batch-size", "32", "--block-size", "4", "--threads", "1", "--progress", "false"]
+    procs = [subprocess.Popen(_cli(*flags, "--out", tmp_path / name), stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, env={**os.environ, "PYTHONHASHSEED": seed})
+             for name, seed in (("a", "1"), ("b", "2"))]
+    for p in procs:
+        assert p.wait() == 0, p.stderr.read()
+        p.stderr.close()
+    a, b = read_trace(tmp_path / "a" / "trace"), read_trace(tmp_path / "b" / "trace")
+    assert a.n_steps == 200 and "group" in set(a.rows["scheme"])  # the run changed formats on the way
     for k in a.rows:
         assert np.array_equal(a.rows[k], b.rows[k])
     assert [m.bits for m in a.masks] == [m.bits for m in b.masks]
@@ -115,10 +232,7 @@ def test_same_seed_same_trace(tmp_path):
     assert ma == (tmp_path / "b" / "metrics.csv").read_text()
 
 
-def _cli(*args):
-    return [sys.executable, "-m", "gst_train.cli", *map(str, args)]
-
-
+@pytest.mark.slow
 def test_resume_after_kill_equals_uninterrupted_run(tmp_path):
     flags = ["--env", "HalfCheetah-v5", "--method", "ip", "--total-steps", "3500", "--start-steps", "300",
              "--eval-every", "500", "--eval-episodes", "1", "--hidden", "32,32", "--batch-size", "32",
@@ -153,6 +267,7 @@ def test_resume_after_kill_equals_uninterrupted_run(tmp_path):
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "nope" in r.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args,needle", [
     (["--method", "magic"], "--method"),
     (["--total-steps", "0"], "--total-steps"),
@@ -169,6 +284,7 @@ def test_bad_flags_one_line_exit_2(tmp_path, args, needle):
     assert len(lines) == 1 and needle in lines[0], r.stderr
 
 
+@pytest.mark.slow
 def test_gst_train_many_on_a_local_dask_cluster(tmp_path):
     tiny = ["--total-steps", "300", "--start-steps", "100", "--eval-every", "300", "--eval-episodes", "1",
             "--hidden", "16,16", "--batch-size", "16", "--threads", "1"]
@@ -186,6 +302,7 @@ def test_gst_train_many_on_a_local_dask_cluster(tmp_path):
     assert r3.returncode == 2 and "magic" in r3.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("env", ["Humanoid-v5", "Pendulum-v1"])
 def test_other_box_envs(tmp_path, env):
     out = run(TrainConfig(env=env, method="gst", out=str(tmp_path / "r"), **{**SMALL, "total_steps": 300,
@@ -196,3 +313,28 @@ def test_other_box_envs(tmp_path, env):
     assert tr.meta["obs_dim"] == obs
     first_actor = (tr.rows["network"] == "actor") & (tr.rows["layer"] == 0) & (tr.rows["tensor"] == "weight")
     assert set(tr.rows["cols"][first_actor]) == {obs}
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["--seed", "-1"], "--seed"),
+    (["--seed", str(2**40)], "--seed"),
+    (["--lr", "nan"], "--lr"),
+    (["--lr", "0"], "--lr"),
+    (["--discount", "nan"], "--discount"),
+    (["--discount", "1.5"], "--discount"),
+    (["--policy-noise", "nan"], "--policy-noise"),
+    (["--noise-clip", "-1"], "--noise-clip"),
+    (["--tau", "inf"], "--tau"),
+    (["--total-steps", str(10**12)], "--total-steps"),
+    (["--hidden", "1000000"], "--hidden"),
+    (["--trace-flush-s", "0"], "--trace-flush-s"),
+    (["--reward-noise-z", "-1"], "--reward-noise-z"),
+    (["--gst-ramp-steps", "-5"], "--gst-ramp-steps"),
+])
+def test_bad_numbers_refused_before_training(tmp_path, capsys, args, needle):
+    from gst_train.cli import main
+
+    assert main([*args, "--out", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and needle in err[0] and "Traceback" not in err[0]
+    assert not (tmp_path / "r").exists()  # nothing written

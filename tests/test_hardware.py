@@ -46,7 +46,9 @@ def test_overrides_parse_types_and_gbps_overrides_part_peak():
 
 @pytest.mark.parametrize("key,value,msg", [
     ("pe.rows", "0", "positive"), ("pe.rows", "-4", "positive"), ("sram.weight_kib", "0", "positive"),
-    ("dram.gbps", "-1", ">= 0"), ("clock.mhz", "abc", "number"), ("pe.dataflow", "rs", "ws, os, is"),
+    ("dram.gbps", "-1", "positive value or auto"), ("dram.gbps", "0", "positive value or auto"),
+    ("dram.gbps", "fast", "number or auto"), ("dram.io_pj_per_bit", "-1", ">= 0"), ("clock.mhz", "abc", "number"),
+    ("pe.dataflow", "rs", "ws, os, is"),
     ("pe.bogus", "1", "unknown key"), ("nosuch.rows", "1", "unknown key"), ("pe.rows", "2.5", "integer"),
     ("pe.skip_zeros", "maybe", "true or false"),
 ])
@@ -74,3 +76,26 @@ def test_parse_set_args():
     assert hardware.parse_set_args(["a.b=1", " c.d = x "]) == {"a.b": "1", "c.d": "x"}
     with pytest.raises(InputError, match="KEY=VALUE"):
         hardware.parse_set_args(["dram.gbps"])
+
+
+def test_dram_peak_is_derived_when_gbps_is_left_out_or_auto(tmp_path):
+    derived = load_hardware("edge-lpddr4")
+    assert derived.dram.gbps is None
+    assert derived.dram.peak_gbps == pytest.approx(2 * 16 / 8 * 3200e6 / 1e9)  # 2 x16 channels, LPDDR4-3200
+    assert load_hardware("edge-lpddr4", {"dram.gbps": "3.2"}).dram.peak_gbps == 3.2
+    assert load_hardware("edge-lpddr4", {"dram.gbps": "3.2"}).with_overrides({"dram.gbps": "auto"}) == derived
+    auto = tmp_path / "auto.toml"
+    auto.write_text('[dram]\ngbps = "auto"\n')
+    assert load_hardware(str(auto)).dram.peak_gbps == pytest.approx(6.4)  # the default part: one x16 LPDDR4-3200
+    zero = tmp_path / "zero.toml"
+    zero.write_text("[dram]\ngbps = 0\n")
+    with pytest.raises(InputError, match=r"zero\.toml: dram\.gbps: expected a positive value or auto"):
+        load_hardware(str(zero))
+
+
+def test_every_preset_keeps_its_effective_peak():
+    """Presets leave dram.gbps out (derived peak); none relied on gbps = 0, which is now refused."""
+    for n in preset_names():
+        cfg = load_preset(n)
+        assert cfg.dram.gbps is None or cfg.dram.gbps > 0
+        assert cfg.dram.peak_gbps > 0

@@ -10,10 +10,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from accelsim import scalesim_compat
+from accelsim import model, scalesim_compat
 from accelsim.errors import InputError
+from accelsim.hardware import load_hardware
+from accelsim.layouts import KIND, N_ENERGY, N_ROW_COST, ROW, ROW_COST, names, pack
 
 DATA = Path(__file__).parent / "data" / "scalesim"
 INFO = json.loads((DATA / "reference.json").read_text())
@@ -68,3 +71,22 @@ def test_bad_cfg_and_topology(tmp_path):
     topo.write_text("Layer, M, N, K,\nfc, 3, x, 4,\n")
     with pytest.raises(InputError, match="line 2"):
         scalesim_compat.read_gemm_topology(topo)
+
+
+@pytest.mark.parametrize("name", CONFIGS)
+def test_the_simulators_cost_model_gives_scalesims_compute_cycles(name):
+    """The code the engines run (accelsim.model.row_costs on a packed preset), not the compatibility command's
+    output file, against SCALE-Sim's own report: every GEMM's compute cycles equal its stall-free cycles."""
+    cfg = next(c for c in INFO["configs"] if c["name"] == name)
+    hw = load_hardware(None, {"pe.rows": cfg["rows"], "pe.cols": cfg["cols"], "pe.dataflow": cfg["dataflow"]})
+    h = model.pack_hardware(hw)
+    ref = _read(DATA / f"{name}.COMPUTE_REPORT.csv")
+    layers = scalesim_compat.read_gemm_topology(DATA / INFO["topology"])
+    assert len(layers) == len(ref)
+    for g, b in zip(layers, ref, strict=True):
+        row = pack(ROW, {**dict.fromkeys(names(ROW), 0), "is_read": 1, "kind": KIND.activation, "m": g.m,
+                         "k": g.k, "n": g.n, "key": -1}, np.int64)
+        cost, energy = np.zeros(N_ROW_COST, np.int64), np.zeros(N_ENERGY)
+        model.row_costs(row, False, False, h, cost, energy)
+        assert cost[ROW_COST.compute_cycles] == int(b["Total Cycles"]) - int(b["Stall Cycles"]), g.name
+        assert cost[ROW_COST.macs] == g.m * g.n * g.k

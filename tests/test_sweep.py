@@ -1,5 +1,6 @@
 """Sweeps (local and on a real Dask cluster), scheme comparison, figures, HTML report, timeline."""
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -9,10 +10,12 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import SAMPLE, make_random_trace
 
-from accelsim import engine_reference, model, simulate
+from accelsim import model, simulate
 from accelsim.analysis import average_compression, reencode
 from accelsim.errors import InputError
 from accelsim.hardware import load_hardware
+from accelsim.layouts import ROW
+from accelsim.period import period_costs, schedule_period
 from accelsim.sweep import make_points, parse_axes, run_sweep
 from accelsim.trace import read_trace
 from accelsim.workload import build_workload
@@ -52,8 +55,8 @@ def test_zip_and_batch_axis(tmp_path):
     act_macs = {}
     for b in (128, 256):
         wl = build_workload(tr, "dense", b)
-        act = wl.rows[:, model.R_PHASE] == 0
-        act_macs[b] = int((wl.rows[act, model.R_M] * wl.rows[act, model.R_K] * wl.rows[act, model.R_N]).sum())
+        act = wl.rows[:, ROW.phase] == 0
+        act_macs[b] = int((wl.rows[act, ROW.m] * wl.rows[act, ROW.k] * wl.rows[act, ROW.n]).sum())
     assert act_macs[128] == act_macs[256]  # the act step keeps batch 1
     assert rows[0]["dense_macs"] < rows[1]["dense_macs"]
     assert rows[1]["dense_macs"] == simulate(SAMPLE).dense.totals.macs
@@ -137,18 +140,11 @@ def test_timeline_schedule_matches_engines(tmp_path):
     hw = load_hardware(None, {"sram.weight_kib": "1", "dram.gbps": "3.2"})
     wl = build_workload(tr, "compressed")
     h = model.pack_hardware(hw)
-    resident = engine_reference._resident(wl.key_order[: wl.seg_key_start[1]], wl.key_bytes[: wl.seg_key_start[1]],
-                                          int(h[model.H_W_BYTES]))
-    costs = []
-    for i in range(int(wl.seg_row_start[1])):
-        iout, fout = np.zeros(model.N_IRES, np.int64), np.zeros(model.N_FRES)
-        model.row_costs(wl.rows[i], int(wl.rows[i, model.R_KEY]) in resident, True, h, iout, fout)
-        costs.append((iout, fout))
-    spans = []
-    engine_reference._simulate_period(costs, model.buffer_slots(h), spans)
-    one = simulate(tr.__class__(**{**tr.__dict__, "seg_repeats": np.array([1])}), hw)
-    assert max(e for _, _, _, e in spans) == one.compressed.totals.cycles
-    pe = sum(e - s for t, _, s, e in spans if t == "pe")
+    cost, _ = period_costs(wl, 0, h, cold=True)
+    spans = schedule_period(cost, model.buffer_slots(h), record_spans=True).spans
+    one = simulate(dataclasses.replace(tr, seg_repeats=np.array([1])), hw)
+    assert max(sp.end for sp in spans) == one.compressed.totals.cycles
+    pe = sum(sp.end - sp.start for sp in spans if sp.track == "pe")
     assert pe == one.compressed.totals.compute_cycles
     out = tmp_path / "step.json"
     r = subprocess.run([sys.executable, "-m", "accelsim.cli", "timeline", str(SAMPLE), "--step", "40001", "-o",
@@ -170,3 +166,16 @@ def test_compare_cli(tmp_path):
     assert r.returncode == 0, r.stderr
     rows = json.loads(j.read_text())
     assert len(rows) == 2 and rows[0]["format"] == "csr" and rows[0]["speedup"] > 1
+
+
+def test_gbps_auto_and_zero_in_a_sweep(tmp_path):
+    """auto is the part's derived peak (a point like any other); 0 is refused for that point only."""
+    out = tmp_path / "a"
+    rows = _rows(run_sweep([str(SAMPLE)], None, parse_axes(["dram.gbps=auto,0,3.2"]), out, progress=False))
+    auto, zero, fixed = rows
+    assert auto["dram.gbps"] is None and not auto["error"]
+    assert auto["compressed_cycles"] == simulate(SAMPLE).compressed.totals.cycles
+    assert "dram.gbps: expected a positive value or auto" in zero["error"]
+    assert not fixed["error"] and fixed["compressed_cycles"] > auto["compressed_cycles"]  # 3.2 < 12.8 GB/s
+    r = subprocess.run([sys.executable, "-m", "accelsim.cli", "plot", str(out)], capture_output=True, text=True)
+    assert r.returncode == 0 and "dram.gbps was swept with auto" in r.stdout, r.stderr

@@ -11,14 +11,15 @@ import pytest
 from conftest import make_random_trace
 
 from accelsim.errors import InputError
-from accelsim.td3_step import LayerFormat, td3_networks, td3_step_rows
-from accelsim.trace import META_KEY, SCHEMA_VERSION, TraceWriter, pack, read_trace
+from accelsim.formats import Format
+from accelsim.td3_step import td3_networks, td3_step_rows
+from accelsim.trace import META_KEY, SCHEMA_VERSION, TXN_COLUMNS, TraceWriter, WriterState, pack, read_trace
 
 SHAPES = td3_networks(5, 2, (16, 16))
 
 
 def _rows(step, nnz=-1):
-    fmt = {("critic1", 1): LayerFormat("group", group_rows=1, group_cols=4, nnz_units=nnz)}
+    fmt = {("critic1", 1): Format("group", group_rows=1, group_cols=4, nnz_units=nnz)}
     return td3_step_rows(SHAPES, fmt, 8, 5, 2, actor_update=step % 2 == 0)
 
 
@@ -196,3 +197,52 @@ def test_random_traces_roundtrip(tmp_path):
         assert tr.n_segments == 4
         assert tr.n_steps == int((tr.seg_period_steps * tr.seg_repeats).sum())
     random.seed(0)
+
+
+def test_checkpoint_and_resume_roll_back_later_parts_and_continue_exactly(tmp_path):
+    """Resume from a checkpoint (through JSON, as gst_train stores it) after a kill that wrote more parts."""
+    full = read_trace(_write_run(tmp_path / "full", 90, change_at=(30, 61)))
+    folder = tmp_path / "killed"
+    w = TraceWriter(folder, {"env": "test", "seed": 1}, period_steps=2, flush_every_s=None)
+    nnz = 64
+
+    def step(writer, s):
+        nonlocal nnz
+        if s in (30, 61):
+            nnz -= 8
+            writer.add_mask(s, "critic1", 1, np.ones((16, 16), bool), "group")
+        writer.add_step(s, _rows(s, nnz))
+
+    for s in range(45):
+        step(w, s)
+    saved = json.loads(json.dumps(w.checkpoint().to_dict()))
+    nnz_at_checkpoint = nnz
+    for s in range(45, 70):  # work after the checkpoint, then a kill: parts and a temporary file are left
+        step(w, s)
+        if s % 7 == 0:
+            w.flush()
+    (folder / ".part-000099.parquet.123.tmp").write_bytes(b"half")
+    assert len(list(folder.glob("part-*.parquet"))) > WriterState.from_dict(saved).next_part
+    nnz = nnz_at_checkpoint
+    w2 = TraceWriter.resume(folder, {"env": "test", "seed": 1}, WriterState.from_dict(saved), period_steps=2,
+                            flush_every_s=None)
+    assert not list(folder.glob(".*.tmp"))
+    for s in range(45, 90):
+        step(w2, s)
+    w2.close()
+    got = read_trace(folder)
+    for f in ("seg_first_step", "seg_period_steps", "seg_repeats", "seg_row_start"):
+        assert np.array_equal(getattr(full, f), getattr(got, f))
+    for k in full.rows:
+        assert np.array_equal(full.rows[k], got.rows[k])
+    assert [m.step for m in got.masks] == [m.step for m in full.masks]
+
+
+def test_writer_state_reads_rows_stored_as_column_lists():
+    """Checkpoints written before rows were stored by column name hold them as lists in column order."""
+    row = _rows(0)[0]
+    new = {"next_part": 3, "next_step": 8, "open": {"first_step": 6, "steps": 2, "continues": True,
+                                                     "period": [[dict(zip(TXN_COLUMNS, row.columns(), strict=True))]]}}
+    old = {**new, "open": {**new["open"], "period": [[list(row.columns())]]}}
+    assert WriterState.from_dict(old) == WriterState.from_dict(new)
+    assert WriterState.from_dict(new).open_segment.period[0][0] == row

@@ -2,7 +2,8 @@
 
 A preset gives the data rate, channels × channel width, burst length, page size, tRCD, tRP, tCL, tREFI and
 tRFC. Everything else comes from the protocol's table below unless the preset (or ``--set``) names it with
-one of the optional keys of :class:`~accelsim.hardware.DRAMConfig` (0 or "" = use this table). Timings are
+one of the optional keys of :class:`~accelsim.hardware.DRAMConfig` (None, i.e. left out or ``auto``, = use
+this table). Timings are
 in ns (converted to whole clock cycles, rounded up, at least the nCK minimum) or nCK where the standard
 gives clocks. Sources:
 
@@ -109,7 +110,7 @@ def _ck(ns: float, min_ck: int, tck: float) -> int:
 
 def from_dram_config(dram, source: str = "--hw") -> MemorySystem:
     """A :class:`MemorySystem` from an ``accelsim.hardware.DRAMConfig`` (today's preset table)."""
-    proto = protocol_of(dram.part, getattr(dram, "protocol", ""))
+    proto = protocol_of(dram.part, getattr(dram, "protocol", None) or "")
     if proto not in PROTOCOL_DEFAULTS:
         raise InputError(source, "dram.protocol", f"expected one of {', '.join(PROTOCOL_DEFAULTS)}, got {proto!r}")
     d = PROTOCOL_DEFAULTS[proto]
@@ -117,7 +118,11 @@ def from_dram_config(dram, source: str = "--hw") -> MemorySystem:
     # (timings in ns stay; in clock cycles they scale)
     rate_mtps = dram.peak_gbps * 1e3 / (dram.channels * dram.channel_bits / 8)
     tck = 2000.0 / rate_mtps
-    opt = lambda key, default: getattr(dram, key, 0) or default  # noqa: E731  (0 / "" = protocol default)
+    def opt(key: str, default):
+        """An optional DRAMConfig key, or the protocol's default where it is None ("auto")."""
+        value = getattr(dram, key, None)
+        return default if value is None else value
+
     device = min(opt("device_bits", d.device_bits), dram.channel_bits)
     devices = max(1, dram.channel_bits // device)
     columns = dram.row_bytes * 8 // (device * devices)
@@ -127,8 +132,8 @@ def from_dram_config(dram, source: str = "--hw") -> MemorySystem:
     burst_ck = max(1, dram.burst_length // 2)
 
     def t(key: str, pair: tuple[float, int]) -> int:
-        ns = getattr(dram, key, 0.0)
-        return _ck(ns, 0, tck) if ns > 0 else _ck(pair[0], pair[1], tck)
+        ns = getattr(dram, key, None)
+        return _ck(pair[0], pair[1], tck) if ns is None else _ck(ns, 0, tck)
 
     cl = _ck(dram.tcl_ns, 1, tck)
     if proto == "DDR4":
@@ -137,16 +142,14 @@ def from_dram_config(dram, source: str = "--hw") -> MemorySystem:
         cwl = 4
     else:
         cwl = max(1, round(cl * d.cwl_over_cl))
-    if getattr(dram, "tcwl_ns", 0.0) > 0:
+    if getattr(dram, "tcwl_ns", None) is not None:
         cwl = _ck(dram.tcwl_ns, 1, tck)
     tccd_s = max(1, round(burst_ck * d.tccd_s_bursts)) if proto != "LPDDR4" else burst_ck
     tccd_l = max(tccd_s, _ck(*d.tccd_l, tck)) if proto != "LPDDR4" else burst_ck
     if proto == "LPDDR5":
         tccd_l = 2 * burst_ck  # BL16 in BG mode: 4 CK = two bursts of the half-rate data clock
-    if getattr(dram, "tccd_l_ck", 0):
-        tccd_l = dram.tccd_l_ck
-    if getattr(dram, "tccd_s_ck", 0):
-        tccd_s = dram.tccd_s_ck
+    tccd_l = opt("tccd_l_ck", tccd_l)
+    tccd_s = opt("tccd_s_ck", tccd_s)
     trcd = _ck(dram.trcd_ns, 1, tck)
     timing = DRAMTiming(
         tck_ns=tck, cl_ck=cl, cwl_ck=cwl, trcd_ck=trcd, trcdwr_ck=trcd, trp_ck=_ck(dram.trp_ns, 1, tck),

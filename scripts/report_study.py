@@ -1,0 +1,225 @@
+#!/usr/bin/env python
+"""Summarise a study folder: per-run and per-method tables with IQM and 95 % bootstrap intervals, figures.
+
+    .venv/bin/python scripts/report_study.py results/<study> [--runs-dir runs/<study>] [--baseline ip-cubic]
+
+Reads every run of the study's plan.json: the archived copy in results/<study>/runs/<name>/ if it finished,
+else the live run folder (reported as unfinished, with the steps it reached). A run's label is the middle of
+its name, ``<env>_<label>_s<seed>`` (``dense``, ``gst``, ``ip-cubic``, ...).
+
+* final return = mean of the last 5 evaluations (10 episodes each); best = best evaluation;
+* average compression ratio = the run's running mean over gradient steps, by bytes and by parameters;
+* per label: interquartile mean (IQM, the mean of the middle 50 % of runs, as rliable's ``aggregate_iqm``:
+  scipy's trim_mean with 25 % cut) with a 95 % percentile bootstrap interval over runs (50,000 resamples,
+  rliable's default; rliable itself does not install cleanly here: its ``arch`` dependency fails with
+  pandas 3, so this reproduces its computation in numpy);
+* GST − baseline average ratio (%p) with a bootstrap interval of the difference of means.
+
+Writes summary.json, table.md, return_curves.{png,svg}, ratio_curves.{png,svg} and, for GST runs,
+gst_layers.{png,svg} (per-layer mode and sparsity over training).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+
+from accelsim.argparser import OneLineParser
+from accelsim.atomic import atomic_path, atomic_write_text
+
+LAST = 5  # evaluations averaged into the final return
+REPS = 50_000
+ALPHA = 0.05
+
+
+def iqm(x: np.ndarray) -> float:
+    """Interquartile mean along the last axis (scipy.stats.trim_mean(x, 0.25))."""
+    x = np.sort(np.asarray(x, dtype=float), axis=-1)
+    n = x.shape[-1]
+    k = math.floor(0.25 * n)
+    return x[..., k:n - k].mean(axis=-1)
+
+
+def bootstrap(x: np.ndarray, stat=iqm, seed: int = 0) -> tuple[float, float]:
+    """95 % percentile interval of ``stat`` over runs resampled with replacement."""
+    x = np.asarray(x, dtype=float)
+    if x.size < 2:
+        return (float("nan"), float("nan"))
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, x.size, size=(REPS, x.size))
+    vals = stat(x[idx])
+    return float(np.quantile(vals, ALPHA / 2)), float(np.quantile(vals, 1 - ALPHA / 2))
+
+
+def bootstrap_diff(a: np.ndarray, b: np.ndarray, seed: int = 0) -> tuple[float, float]:
+    """95 % interval of mean(a) − mean(b), each resampled over its own runs."""
+    if len(a) < 2 or len(b) < 2:
+        return (float("nan"), float("nan"))
+    rng = np.random.default_rng(seed)
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    da = a[rng.integers(0, a.size, size=(REPS, a.size))].mean(axis=1)
+    db = b[rng.integers(0, b.size, size=(REPS, b.size))].mean(axis=1)
+    d = da - db
+    return float(np.quantile(d, ALPHA / 2)), float(np.quantile(d, 1 - ALPHA / 2))
+
+
+def load_run(name: str, results: Path, runs_dir: Path) -> dict | None:
+    arch = results / "runs" / name
+    src = arch if (arch / "metrics.csv").is_file() else runs_dir / name
+    if not (src / "metrics.csv").is_file():
+        return None
+    with open(src / "metrics.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    if not rows:
+        return None
+    cfg = json.loads((src / "config.json").read_text())
+    env_part, label, seed_part = name.split("_")[0], "_".join(name.split("_")[1:-1]), name.split("_")[-1]
+    ret = [float(r["return"]) for r in rows]
+    return {
+        "name": name, "env": cfg["env"], "method": label, "gst_train_method": cfg["method"],
+        "seed": int(seed_part.lstrip("s")), "finished": (src / "DONE").is_file(), "total_steps": cfg["total_steps"],
+        "steps_reached": int(rows[-1]["step"]), "final_return": float(np.mean(ret[-LAST:])),
+        "best_return": max(ret), "avg_ratio_bytes": float(rows[-1]["avg_ratio_bytes"]),
+        "avg_ratio_params": float(rows[-1]["avg_ratio_params"]), "config": cfg, "_rows": rows, "_env": env_part,
+    }
+
+
+def per_method(runs: list[dict]) -> dict[tuple[str, str], dict]:
+    out: dict[tuple[str, str], dict] = {}
+    for env in sorted({r["env"] for r in runs}):
+        for label in sorted({r["method"] for r in runs if r["env"] == env}):
+            rs = [r for r in runs if r["env"] == env and r["method"] == label]
+            fin = [r for r in rs if r["finished"]] or rs
+            d = {"runs": len(rs), "finished": sum(r["finished"] for r in rs)}
+            for key in ("final_return", "avg_ratio_bytes", "avg_ratio_params"):
+                x = np.array([r[key] for r in fin])
+                d[key] = {"iqm": float(iqm(x)), "ci95": bootstrap(x), "mean": float(x.mean()),
+                          "values": [float(v) for v in x]}
+            out[(env, label)] = d
+    return out
+
+
+def fmt_ci(d: dict, scale: float = 1.0, digits: int = 0) -> str:
+    lo, hi = d["ci95"]
+    base = f"{d['iqm'] * scale:,.{digits}f}"
+    return base if math.isnan(lo) else f"{base} [{lo * scale:,.{digits}f}, {hi * scale:,.{digits}f}]"
+
+
+def figures(runs: list[dict], out: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    envs = sorted({r["env"] for r in runs})
+    labels = sorted({r["method"] for r in runs})
+    colors = {lab: plt.cm.tab10(i % 10) for i, lab in enumerate(labels)}
+    styles = ["-", "--", ":", "-."]
+    for fig_name, key, ylabel in (("return_curves", "return", "evaluation return (10 episodes)"),
+                                  ("ratio_curves", "ratio_bytes", "compression ratio (bytes)")):
+        fig, axes = plt.subplots(1, len(envs), figsize=(6.5 * len(envs), 4.2), squeeze=False)
+        for ax, env in zip(axes[0], envs, strict=True):
+            for r in [r for r in runs if r["env"] == env]:
+                seeds = sorted({x["seed"] for x in runs if x["method"] == r["method"] and x["env"] == env})
+                ls = styles[seeds.index(r["seed"]) % len(styles)]
+                steps = [int(x["step"]) for x in r["_rows"]]
+                ax.plot(steps, [float(x[key]) for x in r["_rows"]], ls, color=colors[r["method"]], lw=1.4,
+                        label=f"{r['method']} s{r['seed']}" + ("" if r["finished"] else " (unfinished)"))
+            ax.set_title(env)
+            ax.set_xlabel("env steps")
+            ax.set_ylabel(ylabel)
+            ax.grid(alpha=0.3)
+            ax.legend(fontsize=7, ncol=2)
+        fig.tight_layout()
+        for ext in ("png", "svg"):
+            with atomic_path(out / f"{fig_name}.{ext}") as tmp:
+                fig.savefig(tmp, format=ext, dpi=110)
+        plt.close(fig)
+    gst = [r for r in runs if r["gst_train_method"] == "gst"]
+    if not gst:
+        return
+    fig, axes = plt.subplots(len(gst), 1, figsize=(9, 2.6 * len(gst)), squeeze=False)
+    for ax, r in zip(axes[:, 0], gst, strict=True):
+        steps = [int(x["step"]) for x in r["_rows"]]
+        layers = [k[:-5] for k in r["_rows"][0] if k.endswith(".mode")]
+        for i, lay in enumerate(layers):
+            modes = [x[f"{lay}.mode"] for x in r["_rows"]]
+            if set(modes) == {"dense"}:
+                continue
+            sp = [float(x[f"{lay}.sparsity"]) for x in r["_rows"]]
+            line, = ax.plot(steps, sp, lw=1.2, color=plt.cm.tab10(i % 10), label=lay)
+            g = [(s, v) for s, v, m in zip(steps, sp, modes, strict=True) if m == "group"]
+            if g:
+                ax.plot(*zip(*g, strict=True), "o", ms=2.5, color=line.get_color())
+        ax.set_title(f"{r['name']}: per-layer sparsity (line), dots = group-sparse, else BC", fontsize=9)
+        ax.set_ylabel("sparsity")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=6, ncol=3)
+    axes[-1, 0].set_xlabel("env steps")
+    fig.tight_layout()
+    for ext in ("png", "svg"):
+        with atomic_path(out / f"gst_layers.{ext}") as tmp:
+            fig.savefig(tmp, format=ext, dpi=110)
+    plt.close(fig)
+
+
+def main() -> int:
+    ap = OneLineParser(prog="report_study", description=__doc__.splitlines()[0])
+    ap.add_argument("study", type=Path)
+    ap.add_argument("--runs-dir", type=Path, help="live run folders (default: the plan's runs_dir)")
+    ap.add_argument("--baseline", action="append", default=[], help="label to compare GST with (repeatable)")
+    a = ap.parse_args()
+    plan = json.loads((a.study / "plan.json").read_text())
+    runs_dir = a.runs_dir or Path(plan["runs_dir"])
+    runs = [r for r in (load_run(x["name"], a.study, runs_dir) for x in plan["runs"]) if r is not None]
+    meth = per_method(runs)
+    lines = ["| run | finished | steps reached | final return (last 5) | best return | avg ratio bytes | "
+             "avg ratio params |", "|---|---|---|---|---|---|---|"]
+    for r in runs:
+        lines.append(f"| {r['name']} | {'yes' if r['finished'] else 'no'} | {r['steps_reached']:,} | "
+                     f"{r['final_return']:,.0f} | {r['best_return']:,.0f} | {r['avg_ratio_bytes']:.3f} | "
+                     f"{r['avg_ratio_params']:.3f} |")
+    lines += ["", "Per method: IQM over runs [95 % bootstrap interval] (finished runs; a method with none shows "
+              "its unfinished runs).", "",
+              "| env | method | runs (finished) | final return | avg ratio bytes (%) | avg ratio params (%) |",
+              "|---|---|---|---|---|---|"]
+    for (env, label), d in meth.items():
+        lines.append(f"| {env} | {label} | {d['runs']} ({d['finished']}) | {fmt_ci(d['final_return'])} | "
+                     f"{fmt_ci(d['avg_ratio_bytes'], 100, 1)} | {fmt_ci(d['avg_ratio_params'], 100, 1)} |")
+    comparisons = []
+    for env in sorted({e for e, _ in meth}):
+        dense = meth.get((env, "dense"))
+        for base in a.baseline:
+            g, b = meth.get((env, "gst")), meth.get((env, base))
+            if g is None or b is None:
+                continue
+            for key in ("avg_ratio_bytes", "avg_ratio_params"):
+                ga, ba = np.array(g[key]["values"]), np.array(b[key]["values"])
+                lo, hi = bootstrap_diff(ga, ba)
+                c = {"env": env, "gst_minus": base, "by": key, "diff_pp": float((ga.mean() - ba.mean()) * 100),
+                     "ci95_pp": [lo * 100, hi * 100]}
+                comparisons.append(c)
+                lines.append(f"\n{env}: GST − {base} average ratio ({key[10:]}): {c['diff_pp']:+.1f} %p "
+                             f"[{c['ci95_pp'][0]:+.1f}, {c['ci95_pp'][1]:+.1f}] (paper: +25 to +41.5 %p).")
+        if dense is not None:
+            for label in sorted(x for e, x in meth if e == env and x != "dense"):
+                rel = meth[(env, label)]["final_return"]["mean"] / dense["final_return"]["mean"] - 1
+                lines.append(f"{env}: {label} final return vs dense (means): {rel:+.1%}.")
+    atomic_write_text(a.study / "table.md", "\n".join(lines) + "\n")
+    summary = {"runs": [{k: v for k, v in r.items() if not k.startswith("_")} for r in runs],
+               "methods": [{"env": e, "method": m, **d} for (e, m), d in meth.items()],
+               "comparisons": comparisons,
+               "definitions": {"final_return": f"mean of the last {LAST} evaluations",
+                               "iqm": "trim_mean 25 %", "ci95": f"percentile bootstrap over runs, {REPS} resamples"}}
+    atomic_write_text(a.study / "summary.json", json.dumps(summary, indent=1) + "\n")
+    figures(runs, a.study)
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

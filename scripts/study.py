@@ -1,0 +1,111 @@
+#!/usr/bin/env python
+"""Run a study plan in the background: N runs at a time, resume what was killed, archive what finished.
+
+    nohup .venv/bin/python scripts/study.py results/<study>/plan.json > runs/<study>.log 2>&1 &
+
+A plan is JSON: {"study": NAME, "runs_dir": "runs/<study>", "jobs": 2, "common": [flags...],
+"runs": [{"name": ..., "args": [flags...]}, ...]}. Each run is `gst-train <common> <args> --out
+runs_dir/<name>` with one torch thread; a run folder with config.json but no DONE is resumed with
+`gst-train --resume`. When a run finishes, its small artefacts (config.json, metrics.csv, DONE and the trace
+packed into one Parquet file) are copied to results/<study>/runs/<name>/, so they survive the run folder
+(commit them). results/<study>/status.md says what is finished, running and left; it is rewritten whenever a
+run starts or ends. Rerunning the script is safe: finished runs are skipped (and archived if they were not).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from accelsim.argparser import OneLineParser
+from accelsim.atomic import atomic_write_text
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def archive(run: Path, dest: Path) -> None:
+    """Copy a finished run's small artefacts to ``dest`` (trace packed into trace.parquet)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in ("config.json", "metrics.csv", "DONE"):
+        shutil.copy(run / name, dest / name)
+    if (run / "trace").is_dir():
+        subprocess.run([str(BIN / "accelsim"), "pack", str(run / "trace"), str(dest / "trace.parquet")], check=True,
+                       stdout=subprocess.DEVNULL)
+
+
+def write_status(path: Path, plan: dict, runs_dir: Path, running: set[str]) -> None:
+    lines = [f"# Study {plan['study']}: status", "",
+             f"Updated {time.strftime('%Y-%m-%d %H:%M:%S %Z')} by scripts/study.py.", "",
+             "| run | state | env steps reached |", "|---|---|---|"]
+    for r in plan["runs"]:
+        d = runs_dir / r["name"]
+        reached = "–"
+        if (d / "metrics.csv").is_file():
+            rows = (d / "metrics.csv").read_text().splitlines()
+            if len(rows) > 1:
+                reached = f"{int(rows[-1].split(',')[0]):,}"
+        state = ("finished" if (path.parent / "runs" / r["name"] / "DONE").is_file() or (d / "DONE").is_file()
+                 else "running" if r["name"] in running else "started, not running" if (d / "config.json").is_file()
+                 else "left")
+        lines.append(f"| {r['name']} | {state} | {reached} |")
+    atomic_write_text(path, "\n".join(lines) + "\n")
+
+
+def main() -> int:
+    ap = OneLineParser(prog="study", description=__doc__.splitlines()[0])
+    ap.add_argument("plan", type=Path)
+    ap.add_argument("--jobs", type=int, help="runs at a time (default: the plan's)")
+    a = ap.parse_args()
+    plan = json.loads(a.plan.read_text())
+    results = a.plan.parent
+    runs_dir = ROOT / plan["runs_dir"]
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    jobs = a.jobs or plan.get("jobs", 2)
+    todo = []
+    for r in plan["runs"]:
+        d = runs_dir / r["name"]
+        if (d / "DONE").is_file():
+            if not (results / "runs" / r["name"] / "DONE").is_file():
+                archive(d, results / "runs" / r["name"])
+            continue
+        if (results / "runs" / r["name"] / "DONE").is_file():
+            continue  # archived earlier; the run folder is gone
+        todo.append(r)
+    procs: dict[str, subprocess.Popen] = {}
+    status = results / "status.md"
+    while todo or procs:
+        while todo and len(procs) < jobs:
+            r = todo.pop(0)
+            d = runs_dir / r["name"]
+            if (d / "config.json").is_file():
+                cmd = [str(BIN / "gst-train"), "--resume", str(d)]
+            else:
+                cmd = [str(BIN / "gst-train"), *plan.get("common", []), *r["args"], "--threads", "1",
+                       "--progress", "false", "--out", str(d)]
+            print(time.strftime("%H:%M:%S"), "start", r["name"], " ".join(cmd), flush=True)
+            log = open(runs_dir / f"{r['name']}.log", "a")  # noqa: SIM115 - closed when the process ends
+            procs[r["name"]] = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+            write_status(status, plan, runs_dir, set(procs))
+        time.sleep(15)
+        for name, p in list(procs.items()):
+            if p.poll() is None:
+                continue
+            del procs[name]
+            d = runs_dir / name
+            if p.returncode == 0 and (d / "DONE").is_file():
+                archive(d, results / "runs" / name)
+                print(time.strftime("%H:%M:%S"), "finished", name, flush=True)
+            else:
+                print(time.strftime("%H:%M:%S"), "FAILED", name, "exit", p.returncode, flush=True)
+            write_status(status, plan, runs_dir, set(procs))
+    write_status(status, plan, runs_dir, set())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

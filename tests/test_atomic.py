@@ -1,0 +1,27 @@
+"""The one atomic-write helper: a reader sees the old file or the whole new one, never half of it."""
+
+import pytest
+
+from accelsim.atomic import atomic_path, atomic_write_text, remove_temporaries
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
+    target = tmp_path / "out" / "report.json"
+    atomic_write_text(target, "old")
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_text("half of the new")
+        assert target.read_text() == "old"  # nothing visible until the rename
+        raise RuntimeError("killed mid-write")
+    assert target.read_text() == "old"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["report.json"]
+    atomic_write_text(target, "new")
+    assert target.read_text() == "new"
+
+
+def test_temporaries_are_hidden_from_globs_and_can_be_swept(tmp_path):
+    with atomic_path(tmp_path / "part-000001.parquet") as tmp:
+        tmp.write_bytes(b"x")
+        assert not list(tmp_path.glob("part-*.parquet"))
+    (tmp_path / ".part-000002.parquet.99.tmp").write_bytes(b"left by a kill")
+    remove_temporaries(tmp_path)
+    assert [p.name for p in tmp_path.iterdir()] == ["part-000001.parquet"]

@@ -1,0 +1,26 @@
+"""The study report's statistics: IQM as rliable defines it, bootstrap intervals that cover and shrink."""
+
+import importlib.util
+
+import numpy as np
+from conftest import ROOT
+
+spec = importlib.util.spec_from_file_location("report_study", ROOT / "scripts" / "report_study.py")
+rs = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(rs)
+
+
+def test_iqm_is_the_mean_of_the_middle_half():
+    assert rs.iqm(np.array([400.0, 1, 3, 2, 100, 4, 300, 200])) == np.mean([3, 4, 100, 200])
+    assert rs.iqm(np.array([1.0, 2.0, 30.0])) == 11.0  # fewer than 4 runs: nothing is cut (trim_mean 25 %)
+
+
+def test_bootstrap_interval_covers_the_estimate_and_shrinks_with_more_runs():
+    rng = np.random.default_rng(0)
+    few, many = rng.normal(5, 1, 5), rng.normal(5, 1, 80)
+    lo, hi = rs.bootstrap(few)
+    assert lo <= rs.iqm(few) <= hi
+    lo2, hi2 = rs.bootstrap(many)
+    assert hi2 - lo2 < hi - lo
+    dlo, dhi = rs.bootstrap_diff(many + 3, many)
+    assert dlo < 3 < dhi
