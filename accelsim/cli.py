@@ -77,11 +77,11 @@ def _cmd_scalesim(args: argparse.Namespace) -> int:
 
 
 def _cmd_dram(args: argparse.Namespace) -> int:
+    from accelsim.atomic import atomic_write_text
     from accelsim.dram import Pattern, evaluate, load_memory_system
     from accelsim.dram.closed_form import evaluate_closed
     from accelsim.dram.report import text, to_json
     from accelsim.hardware import load_hardware, parse_set_args
-    from accelsim.report import atomic_write_text
 
     overrides = parse_set_args(args.set)
     mem = load_memory_system(args.hw, args.dramsim3_ini, overrides)

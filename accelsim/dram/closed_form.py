@@ -35,12 +35,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
 
 from accelsim.dram.address import layout
 from accelsim.dram.part import MemorySystem
 from accelsim.dram.patterns import KINDS, Pattern, request_bus_bytes
 from accelsim.dram.request_model import DRAMStats, make_stats
+from accelsim.jit import kernel
 
 # Packed memory system (float64), by index.
 (V_CH, V_RANKS, V_BG, V_BPG, V_ROWS, V_BURST_BYTES, V_BURST, V_RL, V_WL, V_RCD, V_RCDWR, V_RP, V_RAS, V_CCDS,
@@ -85,14 +85,14 @@ def pack_system(mem: MemorySystem) -> np.ndarray:
     return v
 
 
-@njit(cache=True)
+@kernel
 def _field(v, addr, f):
     stride = v[V_MAP + 2 * f]
     size = v[V_MAP + 2 * f + 1]
     return int((addr // stride) % size)
 
 
-@njit(cache=True)
+@kernel
 def _bank(v, addr):
     """(channel, rank, bank group, bank index within the channel, row) of a byte address."""
     ch = _field(v, addr, F_CH)
@@ -104,7 +104,7 @@ def _bank(v, addr):
     return ch, ra, bg, bank, ro
 
 
-@njit(cache=True)
+@kernel
 def _segment_end(v, addr):
     """First byte after ``addr`` that may lie in another (channel, bank, row): the end of its contiguous
     stretch of column bits (a whole row's worth when the column field is the lowest)."""
@@ -118,7 +118,7 @@ def _segment_end(v, addr):
     return (addr // span + 1) * span
 
 
-@njit(cache=True)
+@kernel
 def _refresh_cost(v, t0, n_ranks_used, random, write, cover):
     """Expected cycles refresh adds to a transfer of ``t0`` cycles (see the module docstring)."""
     refi, rfc = v[V_REFI], v[V_RFC]
@@ -141,7 +141,7 @@ def _refresh_cost(v, t0, n_ranks_used, random, write, cover):
     return t0 * rate * per / max(1e-9, 1.0 - rate * per) + start
 
 
-@njit(cache=True)
+@kernel
 def _boundary(v, rel, lead, window, prev_len, cur_len, close, rcd):
     """Cycles a run boundary adds to the column stream (negative: saved by interleaving the two runs).
 
@@ -169,7 +169,7 @@ def _boundary(v, rel, lead, window, prev_len, cur_len, close, rcd):
     return expose
 
 
-@njit(cache=True)
+@kernel
 def _run_stream(v, nbytes, rb, step, base, write, window, out, ch_time, ch_first):
     """A sequential (``step`` = ``rb``) or strided stream of one direction, walked run by run.
 
@@ -317,7 +317,7 @@ def _run_stream(v, nbytes, rb, step, base, write, window, out, ch_time, ch_first
     return rank_used.sum(), scale
 
 
-@njit(cache=True)
+@kernel
 def _ch_max(ch_time, ch_first):
     m = 0.0
     for c in range(ch_time.shape[0]):
@@ -326,7 +326,7 @@ def _ch_max(ch_time, ch_first):
     return m
 
 
-@njit(cache=True)
+@kernel
 def _hol_utilisation(C, window, m):
     """Share of C channels an in-order front end keeps busy: pieces of ``m`` bursts to random channels, each
     channel holding ``window`` bursts and serving one burst per unit time.
@@ -352,7 +352,7 @@ def _hol_utilisation(C, window, m):
     return 0.5 * (lo + hi)
 
 
-@njit(cache=True)
+@kernel
 def _expected_max_load(n, bins):
     """E[max load] of ``n`` balls thrown uniformly into ``bins`` bins (bins as independent Poisson counts)."""
     if bins <= 1:
@@ -372,7 +372,7 @@ def _expected_max_load(n, bins):
     return max(total, lam)
 
 
-@njit(cache=True)
+@kernel
 def _random_stream(v, n_req, rb, write, inflight, out, parts):
     """Requests of ``rb`` bus bytes at random ``rb``-aligned addresses, one direction.
 
@@ -495,7 +495,7 @@ def _random_stream(v, n_req, rb, write, inflight, out, parts):
     return t, min(R, n_req), cover
 
 
-@njit(cache=True)
+@kernel
 def stream_cost(v, kind, nbytes, request_bytes, stride_bytes, write_fraction, inflight):
     """Cycles, bus bytes, commands and rank-cycles of one stream; shape (N_O,) float64 (O_* indices).
 

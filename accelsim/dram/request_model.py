@@ -36,11 +36,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
-from numba import njit
 
 from accelsim.dram.address import decode, layout
 from accelsim.dram.part import MemorySystem
 from accelsim.dram.patterns import BurstStream, Pattern, burst_stream
+from accelsim.jit import kernel
 
 # Command kinds (index into the per-bank "earliest time" table).
 ACT, RD, WR, PRE, REF = 0, 1, 2, 3, 4
@@ -76,13 +76,13 @@ def pack_params(mem: MemorySystem, requests_in_flight: int = 0, refresh_phase_ck
     return v
 
 
-@njit(cache=True)
+@kernel
 def _push(nxt, c, b, kind, t):
     if nxt[c, b, kind] < t:
         nxt[c, b, kind] = t
 
 
-@njit(cache=True)
+@kernel
 def _update_timing(nxt, p, c, bank, kind, t):
     """Earliest next commands after ``kind`` issued at cycle ``t`` to ``bank`` of channel ``c``."""
     ranks, nbg, bpg = p[P_RANKS], p[P_BG], p[P_BPG]
@@ -133,7 +133,7 @@ def _update_timing(nxt, p, c, bank, kind, t):
                     _push(nxt, c, b, REF, t + p[P_RFC])
 
 
-@njit(cache=True)
+@kernel
 def _faw_ok(faw, c, rank, t, tfaw):
     # faw[c, rank, 0..3]: times of the last four ACTIVATEs (-inf as a large negative number)
     oldest = faw[c, rank, 0]
@@ -143,7 +143,7 @@ def _faw_ok(faw, c, rank, t, tfaw):
     return t >= oldest + tfaw
 
 
-@njit(cache=True)
+@kernel
 def _faw_add(faw, c, rank, t):
     j = 0
     for i in range(1, 4):
@@ -152,7 +152,7 @@ def _faw_add(faw, c, rank, t):
     faw[c, rank, j] = t
 
 
-@njit(cache=True)
+@kernel
 def _pick(p, clk, c, row_of, is_wr, cq, cq_n, open_row, hits, nxt, faw, rr, ref_rank, want_rw):
     """The first ready command, visiting bank queues round-robin from rr[c] + 1.
 
@@ -198,7 +198,7 @@ def _pick(p, clk, c, row_of, is_wr, cq, cq_n, open_row, hits, nxt, faw, rr, ref_
     return -1, -1, -1
 
 
-@njit(cache=True)
+@kernel
 def simulate_bursts(p, ch, bank, row, is_wr, request, n_requests):
     """Run bursts (arrays of shape (n,), in issue order) through the controller; returns the stats vector.
 
