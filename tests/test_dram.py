@@ -95,6 +95,20 @@ def test_cli_json_matches_dramsim3(tmp_path):
     assert d["model"] == "request" and d["closed_form"]["effective_gbps"] > 0 and d["schema"] == "accelsim.dram/1"
 
 
+def test_dram_json_is_what_docs_contracts_md_documents():
+    from conftest import contract_sections
+
+    from accelsim.dram.report import to_dict
+
+    top, parts, part, pattern = contract_sections()["DRAM JSON"][1]
+    mem = _mem(CASES[0])
+    pat = Pattern("sequential", 1 << 14, 4096)
+    d = to_dict(mem, pat, evaluate(mem, pat, "request"), evaluate(mem, pat, "closed"))
+    assert list(d) == top
+    assert list(d["energy_parts_pj"]) == parts and list(d["part"]) == part and list(d["pattern"]) == pattern
+    assert set(d["closed_form"]) == set(top[top.index("effective_gbps"):top.index("model") + 1])
+
+
 # --- the closed forms against the request-level model, on the streams the engines produce ---------------
 
 def _parts():
@@ -268,6 +282,15 @@ def test_bad_ini_names_file_and_field(tmp_path):
         read_dramsim3_ini(ini)
     with pytest.raises(InputError, match=r"timing\.tBOGUS: unknown key"):
         read_dramsim3_ini(DATA / "configs" / "DDR4_8Gb_x16_3200.ini", {"timing.tBOGUS": "3"})
+
+
+def test_ini_reads_numbers_as_dramsim3_does(tmp_path):
+    # inih's strtol/strtod: a leading number counts, an empty value is the default; no number at all is refused
+    text = (DATA / "configs" / "HBM2_8Gb_x128.ini").read_text()
+    ini = tmp_path / "h.ini"
+    ini.write_text(text.replace("tCK = 1", "tCK = 1.0 (2 Gb/s)").replace("tRFC = 260", "tRFC = "))
+    mem = read_dramsim3_ini(ini)
+    assert mem.part.timing.tck_ns == 1.0 and mem.part.timing.trfc_ck == 74  # DRAMSim3's default tRFC
 
 
 def test_pattern_stream_is_what_dramsim3_ran():

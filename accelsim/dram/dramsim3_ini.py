@@ -10,7 +10,9 @@ So a DRAMSim3 user's config runs unchanged: every key DRAMSim3 reads (``src/conf
 * the trace queue (``trans_queue_size``) is each channel's read queue and its write buffer, the command
   queues hold ``cmd_queue_size`` per bank; HBM issues a row and a column command per cycle (``hbm_dual_cmd``).
 
-What the model does not cover is refused with an :class:`InputError` naming the key: HMC, CLOSE_PAGE,
+Numbers are read as inih reads them for DRAMSim3 (strtol/strtod: the leading number counts, an empty value
+is the default); a value with no number at all, which DRAMSim3 would silently replace by its default, is
+refused. What the model does not cover is refused with an :class:`InputError` naming the key: HMC, CLOSE_PAGE,
 PER_RANK queues, BANK_LEVEL_STAGGERED refresh, a unified queue. DRAMSim3 configs carry no interface
 energy: ``io_pj_per_bit`` is 0 unless the file (``[power] io_pj_per_bit``, which DRAMSim3 ignores) or
 ``--set power.io_pj_per_bit=...`` gives one.
@@ -19,6 +21,7 @@ energy: ``io_pj_per_bit`` is 0 unless the file (``[power] io_pj_per_bit``, which
 from __future__ import annotations
 
 import configparser
+import re
 from pathlib import Path
 
 from accelsim.dram.part import (
@@ -84,23 +87,31 @@ class _Ini:
     def str(self, sec: str, key: str, default: str) -> str:
         return self.cp.get(sec, key, fallback=default).strip()
 
+    # DRAMSim3 reads numbers with inih, i.e. strtol/strtod: the leading number counts ("0.666 (1/1.5)" is
+    # 0.666) and an empty value means the default. A value with no leading number, which DRAMSim3 would
+    # silently replace by its default, is refused here.
+    _INT = re.compile(r"[+-]?(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)")
+    _REAL = re.compile(r"[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?)")
+
     def int(self, sec: str, key: str, default: int) -> int:
-        if not self.cp.has_option(sec, key):
+        if not self.cp.has_option(sec, key) or not self.cp.get(sec, key).strip():
             return default
         raw = self.cp.get(sec, key).strip()
-        try:
-            return int(raw, 0)
-        except ValueError:
-            raise InputError(self.path, f"{sec}.{key}", f"expected an integer, got {raw!r}") from None
+        m = self._INT.match(raw)
+        if not m:
+            raise InputError(self.path, f"{sec}.{key}", f"expected an integer, got {raw!r}")
+        digits = m.group(1)
+        octal = digits.startswith("0") and len(digits) > 1 and digits[1] not in "xX"  # strtol base 0: 010 is 8
+        return int(m.group(0), 8 if octal else 0)
 
     def real(self, sec: str, key: str, default: float) -> float:
-        if not self.cp.has_option(sec, key):
+        if not self.cp.has_option(sec, key) or not self.cp.get(sec, key).strip():
             return default
         raw = self.cp.get(sec, key).strip()
-        try:
-            return float(raw)
-        except ValueError:
-            raise InputError(self.path, f"{sec}.{key}", f"expected a number, got {raw!r}") from None
+        m = self._REAL.match(raw)
+        if not m:
+            raise InputError(self.path, f"{sec}.{key}", f"expected a number, got {raw!r}")
+        return float(m.group(0))
 
     def bool(self, sec: str, key: str, default: bool) -> bool:
         if not self.cp.has_option(sec, key):

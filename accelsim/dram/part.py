@@ -205,9 +205,11 @@ class DRAMPart:
 
 #: Address-map fields, two letters each as DRAMSim3 spells them.
 MAP_FIELDS = ("ch", "ra", "bg", "ba", "ro", "co")
-#: Our default: row on top; then rank, bank, bank group, channel; column lowest. A stream fills one row of
-#: one bank (column bits), then moves to the next channel, then the next bank group, bank and rank, so a
-#: row activation can hide behind the previous row's data in another bank.
+#: Our default: row on top; then rank, bank, bank group, column; channel lowest. Consecutive bursts go round
+#: the channels (fine-grained channel interleave, as SoC memory controllers do); in each channel a stream
+#: fills one row of one bank, then moves to the next bank group, bank and rank, so a row activation can hide
+#: behind the previous row's data in another bank. With the channel above the column instead, a stream on
+#: many narrow channels waits on the in-order front end (a channel's row outgrows its queue).
 DEFAULT_ADDRESS_MAP = "rorababgcoch"
 
 
