@@ -38,7 +38,7 @@ import numpy as np
 
 from accelsim.dram.address import layout
 from accelsim.dram.part import MemorySystem
-from accelsim.dram.patterns import KINDS, Pattern, request_bus_bytes
+from accelsim.dram.patterns import KINDS, Pattern
 from accelsim.dram.request_model import DRAMStats, make_stats
 from accelsim.jit import kernel
 
@@ -594,7 +594,5 @@ def evaluate_closed(mem: MemorySystem, pattern: Pattern) -> DRAMStats:
     v = pack_system(mem)
     o = stream_cost(v, KINDS.index(pattern.kind), float(pattern.total_bytes), float(pattern.request_bytes),
                     float(pattern.stride_bytes), float(pattern.write_fraction), float(pattern.requests_in_flight))
-    rb = request_bus_bytes(pattern, mem.part.org.burst_bytes)
-    del rb
     return make_stats(mem, pattern.total_bytes, round(o[O_BUS_BYTES]), o[O_CK], o[O_ACT], o[O_RD], o[O_WR],
                       o[O_REF], o[O_HITS], o[O_ACTIVE_RANK_CK], o[O_IDLE_RANK_CK], "closed")
