@@ -1,4 +1,5 @@
-"""``accelsim`` command line: run, validate, presets, scalesim, pack, synth, sweep, compare, plot, report, timeline.
+"""``accelsim`` command line: run, validate, presets, scalesim, dram, pack, synth, sweep, compare, plot, report,
+timeline.
 
 Every input problem prints one line ``accelsim: error: FILE: FIELD: expected ...`` and exits 2.
 """
@@ -79,6 +80,34 @@ def _cmd_scalesim(args: argparse.Namespace) -> int:
     check_output(Path(out) / "COMPUTE_REPORT.csv", "-o", [args.c, args.t])
     path = scalesim_compat.run(args.c, args.t, out)
     print(f"wrote {path}")
+    return 0
+
+
+def _cmd_dram(args: argparse.Namespace) -> int:
+    from accelsim.atomic import atomic_write_text
+    from accelsim.dram import Pattern, evaluate, load_memory_system
+    from accelsim.dram.closed_form import evaluate_closed
+    from accelsim.dram.report import text, to_json
+    from accelsim.hardware import load_hardware, parse_set_args
+
+    overrides = parse_set_args(args.set)
+    mem = load_memory_system(args.hw, args.dramsim3_ini, overrides)
+    request_bytes, in_flight = args.request_bytes, args.requests_in_flight
+    if args.dramsim3_ini is None:  # a preset may name its DMA request size and requests in flight
+        dram = load_hardware(args.hw, overrides).dram
+        request_bytes = dram.request_bytes if request_bytes is None else request_bytes
+        in_flight = dram.requests_in_flight if in_flight is None else in_flight
+    pattern = Pattern(kind=args.pattern, total_bytes=args.bytes, request_bytes=request_bytes or 0,
+                      stride_bytes=args.stride or 0, write_fraction=args.write_fraction,
+                      requests_in_flight=in_flight or 0, seed=args.seed)
+    if pattern.kind == "strided" and not args.stride:
+        raise InputError("--stride", "", "a strided pattern needs --stride BYTES")
+    stats = evaluate(mem, pattern, args.model)
+    closed = evaluate_closed(mem, pattern) if args.model == "request" else None
+    if args.json:
+        atomic_write_text(args.json, to_json(mem, pattern, stats, closed))
+    if not args.quiet:
+        sys.stdout.write(text(mem, pattern, stats, closed))
     return 0
 
 
@@ -213,6 +242,33 @@ def _cmd_timeline(args: argparse.Namespace) -> int:
     return 0
 
 
+def _int_arg(flag: str):
+    """argparse type for ``flag``: an integer, optionally with a binary suffix (``4096``, ``4Ki``, ``1Mi``)."""
+
+    def parse(text: str) -> int:
+        t = text.strip()
+        mult = 1
+        for suffix, m in (("Ki", 1 << 10), ("Mi", 1 << 20), ("Gi", 1 << 30)):
+            if t.endswith(suffix):
+                t, mult = t[: -len(suffix)], m
+        try:
+            return int(t, 0) * mult
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer (e.g. 4096 or 4Ki), got {text!r}") from None
+
+    return parse
+
+
+def _float_arg(flag: str):
+    def parse(text: str) -> float:
+        try:
+            return float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+
+    return parse
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = OneLineParser(prog="accelsim", description="Replay weight-transaction traces of DRL training on a simulated "
                                              "edge accelerator: compressed versus dense.")
@@ -244,6 +300,28 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("-l", metavar="LAYOUT.csv", help="accepted for compatibility; not used")
     s.add_argument("-i", default="gemm", choices=["gemm"], help="input type (only gemm)")
     s.set_defaults(fn=_cmd_scalesim)
+
+    dr = sub.add_parser("dram", help="the banked DRAM model alone: bandwidth, row hits, energy of an access pattern")
+    src = dr.add_mutually_exclusive_group()
+    src.add_argument("--hw", default=None, help="preset name or TOML file (default: edge-lpddr4)")
+    src.add_argument("--dramsim3-ini", metavar="FILE.ini", help="a DRAMSim3 config as the part, unchanged")
+    dr.add_argument("--set", action="append", metavar="KEY=VALUE",
+                    help="override a field: dram.KEY with --hw, SECTION.KEY (e.g. timing.tRCD) with --dramsim3-ini")
+    dr.add_argument("--pattern", required=True, choices=["sequential", "strided", "random"])
+    dr.add_argument("--bytes", required=True, type=_int_arg("--bytes"), help="useful bytes to move")
+    dr.add_argument("--request-bytes", type=_int_arg("--request-bytes"), default=None,
+                    help="DMA request size (default: the preset's dram.request_bytes, else one burst)")
+    dr.add_argument("--stride", type=_int_arg("--stride"), default=None, help="strided: bytes between requests")
+    dr.add_argument("--write-fraction", type=_float_arg("--write-fraction"), default=0.0,
+                    help="share of requests that are writes (0..1)")
+    dr.add_argument("--requests-in-flight", type=_int_arg("--requests-in-flight"), default=None,
+                    help="DMA requests outstanding (0: only the controller's queues limit them)")
+    dr.add_argument("--seed", type=_int_arg("--seed"), default=0, help="random addresses")
+    dr.add_argument("--model", default="request", choices=["request", "closed"],
+                    help="request-level model (default) or the closed forms the engines use")
+    dr.add_argument("--json", metavar="OUT", help="write the figures as JSON")
+    dr.add_argument("-q", "--quiet", action="store_true", help="no table on stdout")
+    dr.set_defaults(fn=_cmd_dram)
 
     pk = sub.add_parser("pack", help="pack a trace folder into one Parquet file")
     pk.add_argument("src")

@@ -98,6 +98,17 @@ class DRAMConfig:
         io_pj_per_bit: interface + array energy per bit moved.
         act_pj: energy of one row activation (activate + precharge).
         static_mw: background power of the part.
+
+    Optional keys of the banked model (``accelsim.dram``, ``accelsim dram --hw``); today's engines do not
+    read them, and None (left out, or ``auto``) means the protocol's documented default
+    (``accelsim/dram/presets.py``):
+        protocol: "LPDDR4", "LPDDR5", "DDR4" or "HBM2" (auto: named in ``part``).
+        ranks, bank_groups, banks_per_group, device_bits: organisation per channel.
+        address_map: six two-letter fields, most significant first (default ``rorababgchco``).
+        tras_ns, trrd_s_ns, trrd_l_ns, tfaw_ns, twtr_s_ns, twtr_l_ns, trtp_ns, twr_ns, tcwl_ns: timings.
+        tccd_s_ck, tccd_l_ck: column-to-column spacing in DRAM clock cycles (tCK = 2000 / data_rate_mtps ns).
+        request_bytes: DMA request size (auto: one burst). requests_in_flight: DMA requests outstanding
+            (auto: only the controller's queues limit them).
     """
 
     part: str = "LPDDR4-3200"
@@ -116,6 +127,25 @@ class DRAMConfig:
     io_pj_per_bit: float = 8.0
     act_pj: float = 1000.0
     static_mw: float = 20.0
+    protocol: str | None = None
+    ranks: int | None = None
+    bank_groups: int | None = None
+    banks_per_group: int | None = None
+    device_bits: int | None = None
+    address_map: str | None = None
+    tras_ns: float | None = None
+    trrd_s_ns: float | None = None
+    trrd_l_ns: float | None = None
+    tfaw_ns: float | None = None
+    twtr_s_ns: float | None = None
+    twtr_l_ns: float | None = None
+    trtp_ns: float | None = None
+    twr_ns: float | None = None
+    tcwl_ns: float | None = None
+    tccd_s_ck: int | None = None
+    tccd_l_ck: int | None = None
+    request_bytes: int | None = None
+    requests_in_flight: int | None = None
 
     @property
     def peak_gbps(self) -> float:
@@ -301,6 +331,12 @@ def _validate(cfg: HardwareConfig, source: str) -> HardwareConfig:
         raise InputError(source, "dram.channel_bits", f"expected a multiple of 8, got {cfg.dram.channel_bits}")
     if cfg.dram.trfc_ns >= cfg.dram.trefi_ns:
         raise InputError(source, "dram.trfc_ns", "expected trfc_ns < trefi_ns (refresh must leave time to work)")
+    if cfg.dram.address_map is not None:
+        from accelsim.dram.part import parse_address_map
+
+        parse_address_map(cfg.dram.address_map, source, "dram.address_map")
+    if cfg.dram.protocol is not None and cfg.dram.protocol.upper() not in ("LPDDR4", "LPDDR5", "DDR4", "HBM2"):
+        raise InputError(source, "dram.protocol", f"expected LPDDR4, LPDDR5, DDR4 or HBM2, got {cfg.dram.protocol!r}")
     return cfg
 
 
