@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test test-fast lint bench bench-train scalesim-reference repin clean
+.PHONY: demo test test-fast lint bench bench-train scalesim-reference dramsim3-reference repin clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,23 @@ bench-train: .venv-bench/.stamp
 
 scalesim-reference: .venv-scalesim/.stamp
 	.venv-scalesim/bin/python scripts/make_scalesim_reference.py
+
+# Reference numbers from real DRAMSim3 (C++, MIT; commit 2981759). Its CMakeLists writes libdramsim3.so into
+# the source folder, so the source is copied into the ignored build/ first and the shared folder stays
+# read-only. Our trace front end (scripts/dramsim3_driver.cc) links that library. Nothing is installed.
+DRAMSIM3_SRC ?= ../shared/reference/dramsim3
+DRAMSIM3_BUILD := build/dramsim3
+
+$(DRAMSIM3_BUILD)/dramsim3_driver: scripts/dramsim3_driver.cc
+	rm -rf build/dramsim3-src && mkdir -p build && cp -r $(DRAMSIM3_SRC) build/dramsim3-src && chmod -R u+w build/dramsim3-src
+	cmake -S build/dramsim3-src -B $(DRAMSIM3_BUILD) -DCMAKE_BUILD_TYPE=Release
+	cmake --build $(DRAMSIM3_BUILD) -j2
+	$(CXX) -O2 -std=c++11 -I build/dramsim3-src/src $< -L build/dramsim3-src -ldramsim3 \
+		-Wl,-rpath,$(CURDIR)/build/dramsim3-src -o $@
+
+dramsim3-reference: $(DRAMSIM3_BUILD)/dramsim3_driver
+	PYTHONPATH=$(CURDIR) $(PY) scripts/make_dramsim3_reference.py --driver $(DRAMSIM3_BUILD)/dramsim3_driver \
+		--main $(DRAMSIM3_BUILD)/dramsim3main --configs $(DRAMSIM3_SRC)/configs
 
 clean:
 	rm -rf $(VENV) .venv-scalesim .venv-bench .pytest_cache .ruff_cache

@@ -2,7 +2,7 @@
 
 A reader (or a run killed half-way) sees either the old file or the whole new one, never half of it, and
 a failed write never clobbers an earlier result. Every writer in accelsim and gst_train goes through
-:func:`atomic_path` or its helpers. Temporary files are named ``.<name>.<pid>.tmp`` in the target's
+:func:`atomic_path` or its helpers. Temporary files are named ``.<name>.<pid>-<random>.tmp`` in the target's
 folder (hidden, and never matching ``part-*.parquet``), so globs for real files never see them and
 :func:`remove_temporaries` can sweep what a kill left behind.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -39,7 +40,8 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    # Unique per writer (process and call), so two writers of one output never share a temporary file.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
     try:
         yield tmp
         with open(tmp, "rb+") as fh:

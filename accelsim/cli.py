@@ -1,4 +1,5 @@
-"""``accelsim`` command line: run, validate, presets, scalesim, pack, synth, sweep, compare, plot, report, timeline.
+"""``accelsim`` command line: run, validate, presets, scalesim, dram, pack, synth, sweep, compare, plot, report,
+timeline.
 
 Every input problem prints one line ``accelsim: error: FILE: FIELD: expected ...`` and exits 2.
 """
@@ -11,7 +12,8 @@ import sys
 from pathlib import Path
 
 from accelsim.argparser import OneLineParser
-from accelsim.errors import InputError
+from accelsim.errors import InputError, expected_error
+from accelsim.paths import check_output
 
 DEFAULT_TRACE_NAME = "halfcheetah_gst_s0.parquet"
 
@@ -30,8 +32,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     if args.engine not in ENGINES:
         raise InputError("--engine", args.engine, f"unknown engine; expected one of {', '.join(ENGINES)}")
+    trace = args.trace or default_trace()
+    inputs = [trace] + ([args.hw] if args.hw and Path(args.hw).exists() else [])
+    check_output(args.json, "--json", inputs)
+    check_output(args.csv, "--csv", inputs)
     hw = load_hardware(args.hw, parse_set_args(args.set))
-    tr = read_trace(args.trace or default_trace())
+    tr = read_trace(trace)
     res = simulate(tr, hw, engine=args.engine)
     if args.json:
         atomic_write_text(args.json, json_report(res))
@@ -70,14 +76,45 @@ def _cmd_scalesim(args: argparse.Namespace) -> int:
     out = args.o or args.p
     if not out:
         raise InputError("-o", "", "an output folder is required (-o or -p)")
+    check_output(out, "-o", [args.c, args.t], folder=True)
+    check_output(Path(out) / "COMPUTE_REPORT.csv", "-o", [args.c, args.t])
     path = scalesim_compat.run(args.c, args.t, out)
     print(f"wrote {path}")
+    return 0
+
+
+def _cmd_dram(args: argparse.Namespace) -> int:
+    from accelsim.atomic import atomic_write_text
+    from accelsim.dram import Pattern, evaluate, load_memory_system
+    from accelsim.dram.closed_form import evaluate_closed
+    from accelsim.dram.report import text, to_json
+    from accelsim.hardware import load_hardware, parse_set_args
+
+    overrides = parse_set_args(args.set)
+    mem = load_memory_system(args.hw, args.dramsim3_ini, overrides)
+    request_bytes, in_flight = args.request_bytes, args.requests_in_flight
+    if args.dramsim3_ini is None:  # a preset may name its DMA request size and requests in flight
+        dram = load_hardware(args.hw, overrides).dram
+        request_bytes = dram.request_bytes if request_bytes is None else request_bytes
+        in_flight = dram.requests_in_flight if in_flight is None else in_flight
+    pattern = Pattern(kind=args.pattern, total_bytes=args.bytes, request_bytes=request_bytes or 0,
+                      stride_bytes=args.stride or 0, write_fraction=args.write_fraction,
+                      requests_in_flight=in_flight or 0, seed=args.seed)
+    if pattern.kind == "strided" and not args.stride:
+        raise InputError("--stride", "", "a strided pattern needs --stride BYTES")
+    stats = evaluate(mem, pattern, args.model)
+    closed = evaluate_closed(mem, pattern) if args.model == "request" else None
+    if args.json:
+        atomic_write_text(args.json, to_json(mem, pattern, stats, closed))
+    if not args.quiet:
+        sys.stdout.write(text(mem, pattern, stats, closed))
     return 0
 
 
 def _cmd_pack(args: argparse.Namespace) -> int:
     from accelsim.trace import pack
 
+    check_output(args.dst, "dst", [args.src])
     print(f"wrote {pack(args.src, args.dst)}")
     return 0
 
@@ -85,8 +122,11 @@ def _cmd_pack(args: argparse.Namespace) -> int:
 def _cmd_synth(args: argparse.Namespace) -> int:
     from accelsim.synth import SynthSpec, generate
 
-    if args.steps <= 0:
-        raise InputError("--steps", str(args.steps), "expected a positive number of steps")
+    for flag, v, top in (("--steps", args.steps, 10**9), ("--batch", args.batch, 2**20),
+                         ("--change-every", args.change_every, 10**9)):
+        if not 0 < v <= top:
+            raise InputError(flag, str(v), f"expected a positive integer up to {top:,}")
+    check_output(args.out, "--out")
     if "synthetic" not in Path(args.out).name:
         raise InputError("--out", args.out, "synthetic traces must have 'synthetic' in their file name")
     spec = SynthSpec(steps=args.steps, change_every=args.change_every, every_step=args.every_step,
@@ -99,7 +139,12 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     from accelsim.sweep import parse_axes, run_sweep
 
     traces = args.traces or [str(default_trace())]
-    path = run_sweep(traces, args.hw, parse_axes(args.set), args.out, zipped=args.zip, scheduler=args.scheduler,
+    check_output(args.out, "--out", traces, folder=True)
+    notes: list[str] = []
+    axes = parse_axes(args.set, notes)
+    for n in notes:
+        print(f"note: {n}", file=sys.stderr)
+    path = run_sweep(traces, args.hw, axes, args.out, zipped=args.zip, scheduler=args.scheduler,
                      chunk=args.chunk, progress=not args.quiet)
     print(f"wrote {path} and {path.with_suffix('.csv')}")
     return 0
@@ -113,9 +158,14 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     from accelsim.simulate import simulate
     from accelsim.trace import read_trace
 
+    traces = args.traces or [str(default_trace())]
+    check_output(args.json, "--json", traces)
+    check_output(args.csv, "--csv", traces)
+    if min(args.group) < 1 or max(args.group) > 2**16:
+        raise InputError("--group", " ".join(map(str, args.group)), "expected two positive group dimensions")
     hw = load_hardware(args.hw, parse_set_args(args.set))
     rows = []
-    for path in args.traces or [str(default_trace())]:
+    for path in traces:
         tr = read_trace(path)
         if args.format:
             tr = reencode(tr, args.format, *args.group)
@@ -154,6 +204,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 def _cmd_plot(args: argparse.Namespace) -> int:
     from accelsim.plots import plot_sweep, plot_training
 
+    check_output(args.o, "-o", [args.dir], folder=True)
     if args.trace_only:
         files = plot_training(args.dir, args.o or ".", hw=args.hw)
         notes: list[str] = []
@@ -170,6 +221,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     if not args.html:
         raise InputError("--html", "", "only the HTML report exists; pass --html")
+    if not Path(args.dir).is_dir():
+        raise InputError(args.dir, "", "not a sweep folder")
+    check_output(args.o, "-o", [Path(args.dir) / "sweep.parquet", Path(args.dir) / "sweep.csv"])
     print(f"wrote {write_html(args.dir, args.o)}")
     return 0
 
@@ -179,11 +233,40 @@ def _cmd_timeline(args: argparse.Namespace) -> int:
     from accelsim.timeline import write_timeline
     from accelsim.trace import read_trace
 
+    trace = args.trace or default_trace()
+    check_output(args.o, "-o", [trace])
     hw = load_hardware(args.hw, parse_set_args(args.set))
-    tr = read_trace(args.trace or default_trace())
+    tr = read_trace(trace)
     step = tr.first_step if args.step is None else args.step
     print(f"wrote {write_timeline(tr, hw, step, args.o, args.view)} (open in https://ui.perfetto.dev)")
     return 0
+
+
+def _int_arg(flag: str):
+    """argparse type for ``flag``: an integer, optionally with a binary suffix (``4096``, ``4Ki``, ``1Mi``)."""
+
+    def parse(text: str) -> int:
+        t = text.strip()
+        mult = 1
+        for suffix, m in (("Ki", 1 << 10), ("Mi", 1 << 20), ("Gi", 1 << 30)):
+            if t.endswith(suffix):
+                t, mult = t[: -len(suffix)], m
+        try:
+            return int(t, 0) * mult
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer (e.g. 4096 or 4Ki), got {text!r}") from None
+
+    return parse
+
+
+def _float_arg(flag: str):
+    def parse(text: str) -> float:
+        try:
+            return float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -217,6 +300,28 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("-l", metavar="LAYOUT.csv", help="accepted for compatibility; not used")
     s.add_argument("-i", default="gemm", choices=["gemm"], help="input type (only gemm)")
     s.set_defaults(fn=_cmd_scalesim)
+
+    dr = sub.add_parser("dram", help="the banked DRAM model alone: bandwidth, row hits, energy of an access pattern")
+    src = dr.add_mutually_exclusive_group()
+    src.add_argument("--hw", default=None, help="preset name or TOML file (default: edge-lpddr4)")
+    src.add_argument("--dramsim3-ini", metavar="FILE.ini", help="a DRAMSim3 config as the part, unchanged")
+    dr.add_argument("--set", action="append", metavar="KEY=VALUE",
+                    help="override a field: dram.KEY with --hw, SECTION.KEY (e.g. timing.tRCD) with --dramsim3-ini")
+    dr.add_argument("--pattern", required=True, choices=["sequential", "strided", "random"])
+    dr.add_argument("--bytes", required=True, type=_int_arg("--bytes"), help="useful bytes to move")
+    dr.add_argument("--request-bytes", type=_int_arg("--request-bytes"), default=None,
+                    help="DMA request size (default: the preset's dram.request_bytes, else one burst)")
+    dr.add_argument("--stride", type=_int_arg("--stride"), default=None, help="strided: bytes between requests")
+    dr.add_argument("--write-fraction", type=_float_arg("--write-fraction"), default=0.0,
+                    help="share of requests that are writes (0..1)")
+    dr.add_argument("--requests-in-flight", type=_int_arg("--requests-in-flight"), default=None,
+                    help="DMA requests outstanding (0: only the controller's queues limit them)")
+    dr.add_argument("--seed", type=_int_arg("--seed"), default=0, help="random addresses")
+    dr.add_argument("--model", default="request", choices=["request", "closed"],
+                    help="request-level model (default) or the closed forms the engines use")
+    dr.add_argument("--json", metavar="OUT", help="write the figures as JSON")
+    dr.add_argument("-q", "--quiet", action="store_true", help="no table on stdout")
+    dr.set_defaults(fn=_cmd_dram)
 
     pk = sub.add_parser("pack", help="pack a trace folder into one Parquet file")
     pk.add_argument("src")
@@ -283,11 +388,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.fn(args)
-    except InputError as exc:
-        sys.stderr.write(f"accelsim: error: {exc.one_line()}\n")
-        return 2
     except BrokenPipeError:
         return 0
+    except (InputError, OSError, UnicodeDecodeError) as exc:
+        # The one error boundary: every expected failure (bad value, bad or unreadable file, unwritable path,
+        # unreachable scheduler) is one line and exit 2. Anything else is a bug and keeps its traceback.
+        sys.stderr.write(f"accelsim: error: {expected_error(exc)}\n")
+        return 2
 
 
 if __name__ == "__main__":

@@ -21,3 +21,15 @@ class InputError(ValueError):
         where = f"{self.source}: " if self.source else ""
         fld = f"{self.field}: " if self.field else ""
         return f"{where}{fld}{self.expected}"
+
+
+def expected_error(exc: BaseException) -> str:
+    """One line for an expected failure: an InputError as it says, a file-system error with its path."""
+    if isinstance(exc, InputError):
+        return exc.one_line()
+    if isinstance(exc, UnicodeDecodeError):
+        return f"an input is not UTF-8 text (byte {exc.start}: {exc.reason})"
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{exc.strerror or type(exc).__name__}"
+    return f"{type(exc).__name__}: {exc}"

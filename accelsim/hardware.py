@@ -13,6 +13,7 @@ Presets live in ``models/*.toml`` at the project root; see ``models/README.md`` 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import tomllib
 import types
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from accelsim import limits
 from accelsim.errors import InputError
 
 DATAFLOWS = ("ws", "os", "is")
@@ -106,6 +108,17 @@ class DRAMConfig:
         io_pj_per_bit: interface + array energy per bit moved.
         act_pj: energy of one row activation (activate + precharge).
         static_mw: background power of the part.
+
+    Optional keys of the banked model (``accelsim.dram``, ``accelsim dram --hw``); today's engines do not
+    read them, and None (left out, or ``auto``) means the protocol's documented default
+    (``accelsim/dram/presets.py``):
+        protocol: "LPDDR4", "LPDDR5", "DDR4" or "HBM2" (auto: named in ``part``).
+        ranks, bank_groups, banks_per_group, device_bits: organisation per channel.
+        address_map: six two-letter fields, most significant first (default ``rorababgchco``).
+        tras_ns, trrd_s_ns, trrd_l_ns, tfaw_ns, twtr_s_ns, twtr_l_ns, trtp_ns, twr_ns, tcwl_ns: timings.
+        tccd_s_ck, tccd_l_ck: column-to-column spacing in DRAM clock cycles (tCK = 2000 / data_rate_mtps ns).
+        request_bytes: DMA request size (auto: one burst). requests_in_flight: DMA requests outstanding
+            (auto: only the controller's queues limit them).
     """
 
     part: str = "LPDDR4-3200"
@@ -124,6 +137,25 @@ class DRAMConfig:
     io_pj_per_bit: float = 8.0
     act_pj: float = 1000.0
     static_mw: float = 20.0
+    protocol: str | None = None
+    ranks: int | None = None
+    bank_groups: int | None = None
+    banks_per_group: int | None = None
+    device_bits: int | None = None
+    address_map: str | None = None
+    tras_ns: float | None = None
+    trrd_s_ns: float | None = None
+    trrd_l_ns: float | None = None
+    tfaw_ns: float | None = None
+    twtr_s_ns: float | None = None
+    twtr_l_ns: float | None = None
+    trtp_ns: float | None = None
+    twr_ns: float | None = None
+    tcwl_ns: float | None = None
+    tccd_s_ck: int | None = None
+    tccd_l_ck: int | None = None
+    request_bytes: int | None = None
+    requests_in_flight: int | None = None
 
     @property
     def peak_gbps(self) -> float:
@@ -196,8 +228,10 @@ _NON_NEGATIVE_SUFFIXES = ("_pj", "_mw", "_pj_per_bit", "_pj_per_byte", "_pj_per_
 AUTO = "auto"
 
 
+@functools.cache
 def field_types(cls: type) -> dict[str, Any]:
-    """Field name → declared type of a config section class."""
+    """Field name → declared type of a config section class (cached: resolving the hints for every field a
+    config validates took most of a sweep's time). Read-only."""
     hints = typing.get_type_hints(cls)
     return {f.name: hints[f.name] for f in fields(cls)}
 
@@ -291,11 +325,13 @@ def _validate_field(sec: str, name: str, value: Any, source: str) -> None:
     if name.endswith(_NON_NEGATIVE_SUFFIXES):
         if value < 0:
             raise InputError(source, key, f"expected a value >= 0, got {value!r}")
-        return
-    if value <= 0:
+    elif value <= 0:
         auto = isinstance(field_types(SECTIONS[sec])[name], types.UnionType)
         hint = f" or {AUTO} (derived from the part)" if auto else ""
         raise InputError(source, key, f"expected a positive value{hint}, got {value!r}")
+    # Ranges, not just signs (accelsim.limits): keeps every figure finite and inside the engines' int64.
+    typ = field_types(SECTIONS[sec])[name]
+    limits.check_field(key, value, int if typ is int else float, source)
 
 
 def _validate(cfg: HardwareConfig, source: str) -> HardwareConfig:
@@ -307,6 +343,12 @@ def _validate(cfg: HardwareConfig, source: str) -> HardwareConfig:
         raise InputError(source, "dram.channel_bits", f"expected a multiple of 8, got {cfg.dram.channel_bits}")
     if cfg.dram.trfc_ns >= cfg.dram.trefi_ns:
         raise InputError(source, "dram.trfc_ns", "expected trfc_ns < trefi_ns (refresh must leave time to work)")
+    if cfg.dram.address_map is not None:
+        from accelsim.dram.part import parse_address_map
+
+        parse_address_map(cfg.dram.address_map, source, "dram.address_map")
+    if cfg.dram.protocol is not None and cfg.dram.protocol.upper() not in ("LPDDR4", "LPDDR5", "DDR4", "HBM2"):
+        raise InputError(source, "dram.protocol", f"expected LPDDR4, LPDDR5, DDR4 or HBM2, got {cfg.dram.protocol!r}")
     return cfg
 
 
@@ -382,6 +424,8 @@ def load_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except FileNotFoundError:
         raise InputError(str(path), "", "file not found") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(str(path), "", f"not UTF-8 text (byte {exc.start}); a TOML file is UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError(str(path), "", f"malformed TOML ({exc})") from None
     except OSError as exc:

@@ -34,7 +34,8 @@ from numba import prange
 PACKAGE_DIR = Path(__file__).resolve().parent
 PACKAGE = PACKAGE_DIR.name
 #: Modules (of this package) that define kernels; tests/test_kernel_cache.py checks the list is complete.
-KERNEL_MODULES = ("model", "systolic", "tiles", "liveness", "residency", "engine_fast")
+KERNEL_MODULES = ("model", "systolic", "tiles", "liveness", "residency", "engine_fast", "dram.closed_form",
+                  "dram.request_model")
 #: Folders of other sources older than this are removed.
 STALE_AFTER_S = 24 * 3600.0
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from accelsim.atomic import atomic_path
 from accelsim.records import ENERGY_NAMES
+from accelsim.sweep import locate_trace
 
 BW, SRAM = "dram.gbps", "sram.weight_kib"
 
@@ -158,7 +159,11 @@ def plot_sweep(d: str | os.PathLike, out: str | os.PathLike | None = None) -> tu
         _save(fig, out, "energy_breakdown", written)
         plt.close(fig)
         fig, ax = plt.subplots(figsize=(1.6 + 1.0 * len(ref_rows), 3.4))
-        steps = {lab: _steps_of(r["trace"]) for lab, r in ref_rows.items()}
+        steps = {lab: _steps_of(r, d) for lab, r in ref_rows.items()}
+        ref_rows = {lab: r for lab, r in ref_rows.items() if steps[lab]}
+        for lab in steps:
+            if not steps[lab]:
+                notes.append(f"{lab}: trace not found ({by_trace[lab][0]['trace']}); left out of latency_per_scheme")
         xs = np.arange(len(ref_rows))
         dense = [r["dense_seconds"] / steps[lab] * 1e3 for lab, r in ref_rows.items()]
         comp = [r["compressed_seconds"] / steps[lab] * 1e3 for lab, r in ref_rows.items()]
@@ -172,14 +177,20 @@ def plot_sweep(d: str | os.PathLike, out: str | os.PathLike | None = None) -> tu
         _save(fig, out, "latency_per_scheme", written)
         plt.close(fig)
     for lab in labels:
-        written += plot_training(by_trace[lab][0]["trace"], out, lab)
+        where = locate_trace(by_trace[lab][0], d)
+        if where is None:
+            notes.append(f"{lab}: trace not found ({by_trace[lab][0]['trace']}); its training figure is skipped")
+            continue
+        written += plot_training(str(where), out, lab)
     return written, notes
 
 
-def _steps_of(trace: str) -> int:
+def _steps_of(row: dict[str, Any], sweep_dir: str | os.PathLike) -> int:
+    """Training steps of a sweep row's trace; 0 if the trace cannot be found any more."""
     from accelsim.trace import read_trace
 
-    return read_trace(trace).n_steps
+    where = locate_trace(row, sweep_dir)
+    return read_trace(where).n_steps if where is not None else 0
 
 
 def plot_training(trace: str, out: str | os.PathLike, label: str | None = None,

@@ -52,7 +52,9 @@ def read_config(path: str | Path) -> ArrayConfig:
         raise InputError(str(path), "", "config file not found")
     cp = configparser.ConfigParser()
     try:
-        cp.read(path)
+        cp.read(path, encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(str(path), "", f"not UTF-8 text (byte {exc.start})") from None
     except configparser.Error as exc:
         raise InputError(str(path), "", f"malformed .cfg ({str(exc).splitlines()[0]})") from None
     sec = "architecture_presets"
@@ -87,7 +89,10 @@ def read_gemm_topology(path: str | Path) -> list[GemmLayer]:
     if not path.is_file():
         raise InputError(str(path), "", "topology file not found")
     layers = []
-    lines = path.read_text().splitlines()
+    try:
+        lines = path.read_text().splitlines()
+    except UnicodeDecodeError as exc:
+        raise InputError(str(path), "", f"not UTF-8 text (byte {exc.start})") from None
     for lineno, line in enumerate(lines[1:], start=2):
         if not line.strip():
             continue

@@ -14,7 +14,7 @@ import os
 
 import numpy as np
 
-from accelsim import engine_fast, engine_reference, model
+from accelsim import engine_fast, engine_reference, limits, model
 from accelsim.engine_output import EngineOutput
 from accelsim.errors import InputError
 from accelsim.hardware import HardwareConfig, load_hardware
@@ -58,9 +58,11 @@ def simulate(trace: Trace | str | os.PathLike, hw: HardwareConfig | str | None =
     tr = trace if isinstance(trace, Trace) else read_trace(trace)
     cfg = hw if isinstance(hw, HardwareConfig) else load_hardware(hw)
     H = model.pack_hardware(cfg)[None, :]
-    views = {}
-    for view in ("compressed", "dense"):
-        wl = build_workload(tr, view)
-        views[view] = view_results(wl, run_engine(wl, H, engine), 0, cfg.clock.mhz)
+    wls = {view: build_workload(tr, view) for view in ("compressed", "dense")}
+    limits.check_fits(wls.values(), cfg, tr.source)  # before the kernels: their int64 counters must not wrap
+    views = {view: view_results(wl, run_engine(wl, H, engine), 0, cfg.clock.mhz) for view, wl in wls.items()}
+    for v in views.values():
+        if min(v.totals.cycles, v.totals.dram_bytes, v.totals.macs) < 0:  # a bug, not bad input: say so loudly
+            raise RuntimeError(f"negative totals in the {v.view} view: a counter wrapped ({v.totals})")
     return SimResult(trace=tr.source, hardware=cfg.name, engine=engine, steps=tr.n_steps,
                      dense=views["dense"], compressed=views["compressed"])

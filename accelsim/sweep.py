@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from accelsim import hardware, model
+from accelsim import hardware, limits, model
 from accelsim.atomic import atomic_path
 from accelsim.errors import InputError
 from accelsim.records import ENERGY_NAMES, Totals
@@ -35,6 +35,7 @@ from accelsim.workload import build_workload
 
 WORKLOAD_KEYS = {"workload.batch": int}
 STATE = "sweep_state.jsonl"
+SCHEDULER_TIMEOUT_S = 10
 
 
 @dataclass(frozen=True)
@@ -56,15 +57,27 @@ def _typed(key: str, raw: str, source: str = "--set") -> Any:
     return hardware.parse_value(key, raw, source)
 
 
-def parse_axes(items: Sequence[str] | None) -> list[Axis]:
-    """``["dram.gbps=1.6,3.2", ...]`` → axes with typed values (validity of each point is checked later)."""
-    axes = []
+def parse_axes(items: Sequence[str] | None, notes: list[str] | None = None) -> list[Axis]:
+    """``["dram.gbps=1.6,3.2", ...]`` → axes with typed values (validity of each point is checked later).
+
+    An empty value list or a key swept twice is an InputError; a value repeated within a list is dropped
+    (one point, not two identical rows), with a line in ``notes``.
+    """
+    axes: list[Axis] = []
     for item in items or []:
         key, eq, vals = item.partition("=")
         key = key.strip()
         if not eq or not key or not vals.strip():
             raise InputError("--set", item, "expected KEY=V1,V2,..., e.g. dram.gbps=1.6,3.2")
-        axes.append(Axis(key, tuple(_typed(key, v.strip()) for v in vals.split(",") if v.strip())))
+        values = [_typed(key, v.strip()) for v in vals.split(",") if v.strip()]
+        if not values:
+            raise InputError("--set", item, "expected at least one value, e.g. dram.gbps=1.6,3.2")
+        if key in {a.key for a in axes}:
+            raise InputError("--set", key, "swept twice; give all its values in one --set")
+        unique = list(dict.fromkeys(values))
+        if len(unique) < len(values) and notes is not None:
+            notes.append(f"--set {key}: repeated values dropped ({len(values) - len(unique)} of {len(values)})")
+        axes.append(Axis(key, tuple(unique)))
     return axes
 
 
@@ -96,6 +109,12 @@ def _base_config(hw: str | None) -> hardware.HardwareConfig:
     """The preset (or TOML file) every point of a sweep starts from, read and validated once: reading it for
     each point took a quarter of a 1M-step sweep's time."""
     return hardware.load_hardware(hw)
+
+
+@functools.lru_cache(maxsize=32)
+def _fit_terms(path: str, batch: int | None):
+    """The fit check's per-workload sums (accelsim.limits.FitTerms) of both views, once per trace and batch."""
+    return tuple(limits.fit_terms(wl) for wl in _workloads(path, batch))
 
 
 @functools.lru_cache(maxsize=32)
@@ -132,26 +151,44 @@ def evaluate_points(trace: str, hw: str | None, points: Sequence[dict[str, Any]]
             base = _base_config(hw)
             cfg = base.with_overrides(hw_over) if hw_over else base
             batch = p.get("workload.batch")
-            if batch is not None and batch <= 0:
-                raise InputError("--set", "workload.batch", f"expected a positive batch, got {batch}")
+            if batch is not None and not 0 < batch <= 2**20:
+                raise InputError("--set", "workload.batch", f"expected a batch in [1, 2^20], got {batch}")
             groups.setdefault(batch, []).append((i, cfg))
-        except InputError as exc:
-            rows[i] = _row(trace, hw, p, method, error=exc.one_line())
+        except Exception as exc:  # any failure of a point is recorded with it; the sweep goes on
+            rows[i] = _row(trace, hw, p, method, error=_why(exc))
     for batch, items in groups.items():
         try:
             wc, wd = _workloads(str(trace), batch)
-        except ValueError as exc:
+        except Exception as exc:
             for i, _ in items:
-                rows[i] = _row(trace, hw, points[i], method, error=str(exc))
+                rows[i] = _row(trace, hw, points[i], method, error=_why(exc))
             continue
-        H = np.stack([model.pack_hardware(c) for _, c in items])
-        _match_dask_threads()
-        oc, od = run_engine(wc, H, detail=False), run_engine(wd, H, detail=False)
-        for j, (i, cfg) in enumerate(items):
-            c = _figures(oc.point_totals(j, cfg.clock.mhz))
-            d = _figures(od.point_totals(j, cfg.clock.mhz))
+        fits = []
+        for i, cfg in items:
+            try:
+                limits.check_fits((wc, wd), cfg, str(trace), _fit_terms(str(trace), batch))
+                fits.append((i, cfg))
+            except InputError as exc:
+                rows[i] = _row(trace, hw, points[i], method, error=exc.one_line())
+        if not fits:
+            continue
+        try:
+            H = np.stack([model.pack_hardware(c) for _, c in fits])
+            _match_dask_threads()
+            oc, od = run_engine(wc, H, detail=False), run_engine(wd, H, detail=False)
+            done = [(i, _figures(oc.point_totals(j, cfg.clock.mhz)), _figures(od.point_totals(j, cfg.clock.mhz)))
+                    for j, (i, cfg) in enumerate(fits)]
+        except Exception as exc:
+            for i, _ in fits:
+                rows[i] = _row(trace, hw, points[i], method, error=_why(exc))
+            continue
+        for i, c, d in done:
             rows[i] = _row(trace, hw, points[i], method, c, d)
     return rows  # type: ignore[return-value]
+
+
+def _why(exc: BaseException) -> str:
+    return exc.one_line() if isinstance(exc, InputError) else f"{type(exc).__name__}: {exc}"
 
 
 def _match_dask_threads() -> None:
@@ -167,6 +204,25 @@ def _match_dask_threads() -> None:
     numba.set_num_threads(max(1, min(n, numba.config.NUMBA_NUM_THREADS)))
 
 
+def trace_id(path: str | os.PathLike) -> str:
+    """A trace's identity: SHA-1 (16 hex digits) of its file, or of its parts in order for a folder."""
+    p = Path(path)
+    h = hashlib.sha1()
+    for f in ([p] if p.is_file() else sorted(p.rglob("*.parquet"))):
+        h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def locate_trace(row: dict[str, Any], sweep_dir: str | os.PathLike) -> Path | None:
+    """Where a sweep row's trace is now: beside the sweep folder as recorded (``trace_path``, relative to
+    it, so a moved or copied folder still finds it), else the path as given (``trace``); None if gone."""
+    cands = []
+    if row.get("trace_path"):
+        cands.append(Path(sweep_dir) / str(row["trace_path"]))
+    cands.append(Path(str(row["trace"])))
+    return next((c for c in cands if c.exists()), None)
+
+
 def _row(trace, hw, point, method, c=None, d=None, error: str = "") -> dict[str, Any]:
     row: dict[str, Any] = {"trace": str(trace), "method": method, "hw": hw or hardware.DEFAULT_PRESET}
     row.update(point)
@@ -179,7 +235,9 @@ def _row(trace, hw, point, method, c=None, d=None, error: str = "") -> dict[str,
     else:
         row["speedup"] = row["energy_ratio"] = float("nan")
         for f in FIGURES:
-            row[f"compressed_{f}"] = row[f"dense_{f}"] = float("nan")
+            # Missing (null), not NaN: a NaN would turn the integer columns (cycles, bytes, MACs) into
+            # doubles, which cannot hold counts above 2^53 exactly.
+            row[f"compressed_{f}"] = row[f"dense_{f}"] = None
     row["error"] = error
     return row
 
@@ -187,7 +245,8 @@ def _row(trace, hw, point, method, c=None, d=None, error: str = "") -> dict[str,
 def _load_state(path: Path) -> dict[str, dict[str, Any]]:
     done: dict[str, dict[str, Any]] = {}
     if path.exists():
-        for line in path.read_text().splitlines():
+        # Bytes that are not UTF-8 spoil only the lines they are on (those chunks are recomputed).
+        for line in path.read_text(errors="replace").splitlines():
             try:
                 rec = json.loads(line)
                 done[rec["id"]] = rec["row"]
@@ -210,12 +269,16 @@ def run_sweep(traces: Sequence[str], hw: str | None, axes: Sequence[Axis], out: 
     from tqdm import tqdm
 
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    if not 0 < chunk <= 10**7:
+        raise InputError("--chunk", str(chunk), "expected a positive number of points per task")
+    if out.exists() and not out.is_dir():
+        raise InputError("--out", str(out), "expected a folder (new or an earlier sweep's), not a file")
     pts = make_points(axes, zipped)
     for t in traces:
         read_trace(t)  # fail early, one clear line, before any work
     if hw is not None:
         hardware.load_hardware(hw)
+    out.mkdir(parents=True, exist_ok=True)
     todo = [(str(t), p, point_id(str(t), hw, p)) for t in traces for p in pts]
     state_path = out / STATE
     done = _load_state(state_path)
@@ -240,7 +303,12 @@ def run_sweep(traces: Sequence[str], hw: str | None, axes: Sequence[Axis], out: 
         if scheduler:
             from distributed import Client, as_completed
 
-            with Client(scheduler) as client:
+            try:
+                client = Client(scheduler, timeout=SCHEDULER_TIMEOUT_S)
+            except (OSError, TimeoutError, ValueError) as exc:
+                raise InputError("--scheduler", scheduler, f"cannot reach the Dask scheduler within "
+                                 f"{SCHEDULER_TIMEOUT_S} s ({type(exc).__name__})") from None
+            with client:
                 futs = {client.submit(evaluate_points, task[0][0], hw, [p for _, p, _ in task], pure=False): k
                         for k, task in enumerate(tasks)}
                 for fut in as_completed(futs):
@@ -249,7 +317,10 @@ def run_sweep(traces: Sequence[str], hw: str | None, axes: Sequence[Axis], out: 
             for task in tasks:
                 record(task, evaluate_points(task[0][0], hw, [p for _, p, _ in task]))
     bar.close()
-    rows = [done[pid] for _, _, pid in todo]
+    # Where each trace lies relative to the sweep folder, and what it is: the folder can move or be copied
+    # with its traces, and a report finds them from anywhere (accelsim.sweep.locate_trace).
+    where = {str(t): (os.path.relpath(Path(t).resolve(), out.resolve()), trace_id(t)) for t in traces}
+    rows = [{**done[pid], "trace_path": where[t][0], "trace_id": where[t][1]} for t, _, pid in todo]
     table = pa.Table.from_pylist(rows)
     with atomic_path(out / "sweep.parquet") as tmp:
         pq.write_table(table, tmp)

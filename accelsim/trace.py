@@ -38,6 +38,12 @@ from accelsim.formats import Format
 SCHEMA_VERSION = 1
 META_KEY = b"accelsim.trace"
 PART_GLOB = "part-*.parquet"
+#: Largest value of a dimension column (GEMM M, K, N, tensor rows and cols, group and block sizes): 2^24.
+MAX_DIM = 2**24
+#: Columns that count values rather than a dimension may reach 2^40 (a 1 TB tensor).
+COLUMN_MAX = {"stored_values": 2**40, "nnz_units": 2**40, "bias_values": 2**24, "vector_flops": 2**42}
+#: Most repetitions of one period (2^40 steps: far beyond any training run).
+MAX_REPEATS = 2**40
 
 NETWORKS = ("actor", "critic1", "critic2", "actor_target", "critic1_target", "critic2_target", "replay")
 TENSORS = ("weight", "grad", "adam_m", "adam_v", "activation", "replay_batch")
@@ -407,6 +413,15 @@ class TraceWriter:
         """A writer that continues from ``state``: parts written after it (numbered ``state.next_part`` on)
         and temporary files a kill left behind are deleted first, so the trace rolls back to the checkpoint."""
         folder = Path(folder)
+        # Every part the checkpoint counts on must still be there and readable, or the resumed trace would
+        # be silently broken: refuse, naming the part.
+        for k in range(state.next_part):
+            part = _part_path(folder, k)
+            try:
+                pq.read_metadata(part)
+            except (OSError, pa.ArrowException) as exc:
+                raise InputError(str(part), "", f"trace part {k} written before the checkpoint is missing or "
+                                                f"unreadable ({type(exc).__name__}); the run cannot resume") from None
         if folder.is_dir():
             for p in folder.glob(PART_GLOB):
                 if _part_number(p) >= state.next_part:
@@ -574,6 +589,13 @@ def read_trace(path: str | os.PathLike) -> Trace:
         metas.append(m)
         tables.append(t)
     run_meta = metas[0].get("run", {})
+    for p, m in zip(parts[1:], metas[1:], strict=True):
+        # A trace is one run: a part whose run metadata differs came from another run (a folder reused).
+        other = m.get("run", {})
+        if other != run_meta:
+            diff = sorted(k for k in set(run_meta) | set(other) if run_meta.get(k) != other.get(k))
+            raise InputError(str(p), "metadata.run", f"belongs to another run than {parts[0].name} (differs in "
+                                                     f"{', '.join(diff[:4])}); a trace folder holds one run")
     version = min(m["schema_version"] for m in metas)
     table = pa.concat_tables(tables)
     src = str(path)
@@ -598,7 +620,23 @@ def read_trace(path: str | os.PathLike) -> Trace:
     _check_enums(cols, src)
     tr = _build_segments(cols, run_meta, version, src)
     masks = _read_masks(mask_tbl, src)
+    _check_masks(masks, cols, src)
     return Trace(tr[0], version, *tr[1:], masks=masks, source=src)
+
+
+def _check_masks(masks: Sequence[MaskSnapshot], cols: dict[str, np.ndarray], src: str) -> None:
+    """Every mask snapshot names a weight the trace moves (network, layer) and has that weight's shape."""
+    w = cols["tensor"] == "weight"
+    shapes = {(str(n), int(l)): (int(r), int(c)) for n, l, r, c in
+              zip(cols["network"][w], cols["layer"][w], cols["rows"][w], cols["cols"][w], strict=True)}
+    for i, m in enumerate(masks):
+        want = shapes.get((m.network, m.layer))
+        if want is None:
+            raise InputError(src, "mask", f"snapshot {i} (step {m.step}) names {m.network} layer {m.layer}, "
+                                          "which no weight row of the trace has")
+        if (m.rows, m.cols) != want:
+            raise InputError(src, "mask", f"snapshot {i} ({m.network} layer {m.layer}) is {m.rows}x{m.cols}; "
+                                          f"the layer's weight is {want[0]}x{want[1]}")
 
 
 def _read_masks(tbl: pa.Table, src: str) -> tuple[MaskSnapshot, ...]:
@@ -648,6 +686,13 @@ def _build_segments(cols: dict[str, np.ndarray], meta: dict[str, Any], version: 
                  "vector_flops", "block_size", "group_rows", "group_cols", "nm_n", "nm_m"):
         if np.any(cols[name] < 0):
             raise InputError(src, name, "expected values >= 0")
+        # Ranges, not just signs: one transaction's dimensions stay far inside int64 once multiplied
+        # (the whole run's totals are checked against the hardware point by accelsim.limits.check_fits).
+        top = COLUMN_MAX.get(name, MAX_DIM)
+        if np.any(cols[name] > top):
+            raise InputError(src, name, f"expected values <= {top:,} (got {int(cols[name].max()):,})")
+    if np.any(seg_reps > MAX_REPEATS):
+        raise InputError(src, "seg_repeats", f"expected at most {MAX_REPEATS:,} repetitions of a period")
     seg_of_row = np.repeat(np.arange(starts.size), np.diff(bounds))
     if np.any(sip < 0) or np.any(sip >= seg_period[seg_of_row]):
         raise InputError(src, "step_in_period", "expected 0 <= step_in_period < seg_period_steps")

@@ -14,7 +14,7 @@ from accelsim import cli, simulate
 from accelsim.argparser import OneLineParser
 from accelsim.hardware import keys
 from accelsim.report import csv_report
-from accelsim.sweep import FIGURES, evaluate_points
+from accelsim.sweep import FIGURES
 from accelsim.trace import SCHEMA
 from gst_train import config as train_config
 from gst_train import many
@@ -63,10 +63,15 @@ def test_report_csv_columns(result):
     assert csv_report(result).splitlines()[0].split(",") == tables("Report CSV")[0]
 
 
-def test_sweep_table_columns():
+def test_sweep_table_columns(tmp_path):
+    import pyarrow.parquet as pq
+
+    from accelsim.sweep import Axis, run_sweep
+
     columns, figures = tables("Sweep table")
     assert list(FIGURES) == figures
-    (row,) = evaluate_points(str(SAMPLE), None, [{"dram.gbps": 3.2}])
+    table = pq.read_table(run_sweep([str(SAMPLE)], None, [Axis("dram.gbps", (3.2,))], tmp_path / "s", progress=False))
+    (row,) = table.to_pylist()
     expanded = []
     for c in columns:
         if c == "<swept key>":

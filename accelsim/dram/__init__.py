@@ -1,0 +1,39 @@
+"""The banked DRAM model (issue 9): a part, its controller, and two levels of model of a stream on it.
+
+Public API::
+
+    accelsim.dram.load_memory_system(hw=None, dramsim3_ini=None, overrides=None) -> MemorySystem
+    accelsim.dram.Pattern(kind, total_bytes, request_bytes=0, stride_bytes=0, write_fraction=0.0, ...)
+    accelsim.dram.evaluate(mem, pattern, model="request") -> DRAMStats   # "request" or "closed"
+    accelsim.dram.closed_form.stream_cost(v, kind, nbytes, ...)         # numba, what the engines will call
+
+``request``: every burst through a cycle-stepped open-page controller (``request_model``), checked against
+DRAMSim3; ``closed``: closed forms (``closed_form``), checked against the request-level model. Equations
+and sources: docs/model.md §10. Today's engines still use ``accelsim.model.dram_transfer``.
+"""
+
+from accelsim.dram.closed_form import evaluate_closed
+from accelsim.dram.part import DRAMController, DRAMOrganisation, DRAMPart, DRAMPower, DRAMTiming, MemorySystem
+from accelsim.dram.patterns import KINDS, BurstStream, Pattern, burst_stream
+from accelsim.dram.request_model import DRAMStats, simulate, simulate_expected
+from accelsim.dram.system import MODELS, evaluate, load_memory_system
+
+__all__ = [
+    "KINDS",
+    "MODELS",
+    "BurstStream",
+    "DRAMController",
+    "DRAMOrganisation",
+    "DRAMPart",
+    "DRAMPower",
+    "DRAMStats",
+    "DRAMTiming",
+    "MemorySystem",
+    "Pattern",
+    "burst_stream",
+    "evaluate",
+    "evaluate_closed",
+    "load_memory_system",
+    "simulate",
+    "simulate_expected",
+]

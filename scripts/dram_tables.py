@@ -1,0 +1,81 @@
+"""Print the side-by-side tables of docs/model.md §10 (markdown): accelsim's banked DRAM model against DRAMSim3,
+and its closed forms against its request-level model on the streams the engines produce.
+
+    PYTHONPATH=. python scripts/dram_tables.py [--engine-streams]
+
+Reads DRAMSim3's figures from tests/data/dramsim3/reference.json (made by ``make dramsim3-reference``); runs
+nothing but accelsim.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from accelsim.dram import Pattern, evaluate, simulate_expected  # noqa: E402
+from accelsim.dram import closed_form as cf  # noqa: E402
+from accelsim.dram.dramsim3_ini import read_dramsim3_ini  # noqa: E402
+from accelsim.dram.presets import from_dram_config  # noqa: E402
+from accelsim.hardware import load_preset, preset_names  # noqa: E402
+
+DATA = ROOT / "tests" / "data" / "dramsim3"
+
+
+def dramsim3_table() -> str:
+    ref = json.loads((DATA / "reference.json").read_text())
+    rows = ["| part | pattern | DRAMSim3 GB/s | ours (request) GB/s | err | ours (closed) GB/s | err | row hits "
+            "DRAMSim3 / ours | pJ/bit DRAMSim3 / ours (core) |",
+            "|---|---|---:|---:|---:|---:|---:|---|---|"]
+    for c in ref["cases"]:
+        mem = read_dramsim3_ini(DATA / "configs" / c["config"])
+        p = Pattern(kind=c["kind"], total_bytes=c["total_bytes"], request_bytes=c["request_bytes"],
+                    stride_bytes=c["stride_bytes"], write_fraction=c["write_fraction"], seed=c["seed"])
+        r, k = evaluate(mem, p, "request"), evaluate(mem, p, "closed")
+        g = c["effective_gbps"]
+        rows.append(f"| {c['part']} | {c['pattern']} | {g:.2f} | {r.effective_gbps:.2f} | "
+                    f"{r.effective_gbps / g - 1:+.1%} | {k.effective_gbps:.2f} | {k.effective_gbps / g - 1:+.1%} | "
+                    f"{c['row_hit_rate']:.3f} / {r.row_hit_rate:.3f} | "
+                    f"{c['energy_pj_per_bit']:.2f} / {r.core_pj_per_bit:.2f} |")
+    return "\n".join(rows)
+
+
+def engine_table() -> str:
+    parts = {p: read_dramsim3_ini(DATA / "configs" / f) for p, f in
+             (("LPDDR4", "LPDDR4_8Gb_x16_2400.ini"), ("DDR4", "DDR4_8Gb_x16_3200.ini"),
+              ("HBM2", "HBM2_8Gb_x128.ini"))}
+    parts.update({n: from_dram_config(load_preset(n).dram) for n in preset_names()})
+    rows = ["| part | seq read 1 KiB / 16 KiB / 256 KiB / 4 MiB | seq write (same) | replay 256 x 168 B | "
+            "replay 256 x 2860 B |", "|---|---|---|---:|---:|"]
+    for name, mem in parts.items():
+        cells = []
+        for wf in (0.0, 1.0):
+            errs = []
+            for n, samples in ((1 << 10, 1024), (1 << 14, 128), (1 << 18, 16), (1 << 22, 4)):
+                p = Pattern("sequential", n, 4096, 0, wf)
+                errs.append(cf.evaluate_closed(mem, p).seconds / simulate_expected(mem, p, samples).seconds - 1)
+            cells.append(" / ".join(f"{e:+.1%}" for e in errs))
+        for row in (168, 2860):
+            p = Pattern("random", 256 * row, row)
+            cells.append(f"{cf.evaluate_closed(mem, p).seconds / simulate_expected(mem, p, 16).seconds - 1:+.1%}")
+        rows.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--engine-streams", action="store_true", help="also the closed-form vs request-level table")
+    args = ap.parse_args()
+    print(dramsim3_table())
+    if args.engine_streams:
+        print()
+        print(engine_table())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

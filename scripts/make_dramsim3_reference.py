@@ -1,0 +1,220 @@
+"""Run DRAMSim3 on access patterns and keep its figures as the tests' reference numbers.
+
+``make dramsim3-reference`` builds DRAMSim3 (commit 2981759, MIT; source in ``DRAMSIM3_SRC``, build in the
+ignored ``build/``) and our trace front end ``scripts/dramsim3_driver.cc`` against its library, then runs
+this script, which for every part × pattern below
+
+1. expands the pattern into bursts with ``accelsim.dram.patterns`` (the same streams ``accelsim dram``
+   models) and writes them as a DRAMSim3 trace (``0xADDR READ|WRITE 0``: issue as soon as accepted);
+2. runs DRAMSim3 on the part's shipped config, unchanged, through the driver (DRAMSim3's own
+   ``dramsim3main`` adds at most one request per cycle to the whole system, which caps HBM2's 8 channels at
+   a quarter of their bandwidth; the driver adds every request the controllers accept, in order);
+3. reads DRAMSim3's ``dramsim3.json`` and writes to ``tests/data/dramsim3/``: ``reference.json`` (every
+   figure and the exact command of every run), ``reference.csv`` (the headline figures), ``commands.txt``
+   and a copy of the three configs (``configs/``, with DRAMSim3's MIT licence) for the tests.
+
+How the figures are read from DRAMSim3's stats (summed over channels):
+
+* effective bandwidth = bytes moved by READ/WRITE commands · ... / time: (num_read_cmds + num_write_cmds) ·
+  request size / (num_cycles · tCK). The run stops when the last read has returned and the last write was
+  accepted; the few writes still in the write buffer then (at most the buffer, 32 × 64–128 B) are not
+  counted, which is < 0.5 % of every pattern here. DRAMSim3's own ``average_bandwidth`` counts writes when
+  accepted, not when written.
+* row-hit rate = (num_read_row_hits + num_write_row_hits) / (num_read_cmds + num_write_cmds): a column
+  command to an already-open row (the first after an ACTIVATE is a miss).
+* energy per bit = total_energy · tCK / (8 · bytes). DRAMSim3 multiplies V · mA by *cycles* and labels
+  it pJ (``configuration.cc`` InitPowerParams): that is pJ only when tCK = 1 ns, so we multiply by tCK.
+  It is the IDD model of activations, reads, writes, refresh and background power (Micron TN-41-01);
+  DRAMSim3 counts **no I/O (interface) energy**.
+
+Usage (normally through make): python scripts/make_dramsim3_reference.py --driver build/dramsim3/dramsim3_driver
+    --configs ../shared/reference/dramsim3/configs [--main build/dramsim3/dramsim3main]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import os
+import platform
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # this checkout's accelsim, never an installed copy
+
+from accelsim.dram.dramsim3_ini import read_dramsim3_ini  # noqa: E402
+from accelsim.dram.patterns import Pattern, burst_stream, dramsim3_trace_lines  # noqa: E402
+
+OUT = ROOT / "tests" / "data" / "dramsim3"
+WORK = ROOT / "build" / "dramsim3" / "runs"
+DRAMSIM3_COMMIT = "2981759"
+
+#: part name → (DRAMSim3 config shipped in configs/, total bytes per pattern)
+PARTS = {
+    "LPDDR4": ("LPDDR4_8Gb_x16_2400.ini", 1 << 20),
+    "DDR4": ("DDR4_8Gb_x16_3200.ini", 1 << 20),
+    "HBM2": ("HBM2_8Gb_x128.ini", 4 << 20),
+}
+
+#: name → (kind, request bytes (0: one burst, -1: one row of the part), stride bytes (-1: one row), write fraction)
+PATTERNS = {
+    "seq_read": ("sequential", 4096, 0, 0.0),
+    "seq_write": ("sequential", 4096, 0, 1.0),
+    "seq_mix_w33": ("sequential", 4096, 0, 1 / 3),
+    "seq_mix_w50_small": ("sequential", 0, 0, 0.5),
+    "strided_row": ("strided", 0, -1, 0.0),
+    "strided_256_1k": ("strided", 256, 1024, 0.0),
+    "random_small_read": ("random", 0, 0, 0.0),
+    "random_small_mix": ("random", 0, 0, 1 / 3),
+    "random_1k_read": ("random", 1024, 0, 0.0),
+    "random_row_read": ("random", -1, 0, 0.0),
+}
+
+
+def pattern_for(name: str, part: str, mem) -> Pattern:
+    """The :class:`Pattern` of one case (row-sized requests and strides resolved on the part)."""
+    kind, req, stride, wf = PATTERNS[name]
+    row = mem.part.org.row_bytes
+    return Pattern(kind=kind, total_bytes=PARTS[part][1], request_bytes=row if req == -1 else req,
+                   stride_bytes=row if stride == -1 else stride, write_fraction=wf, seed=0)
+
+
+def _rel(path: str) -> str:
+    """A path relative to the project root where it lies under it or beside it (commands read the same anywhere)."""
+    return os.path.relpath(path, ROOT) if os.path.isabs(path) else path
+
+
+def _sum(stats: dict, key: str) -> float:
+    return sum(float(ch[key]) for ch in stats.values())
+
+
+def run_case(driver: Path, ini: Path, part: str, name: str, work: Path) -> dict:
+    mem = read_dramsim3_ini(ini)
+    pat = pattern_for(name, part, mem)
+    stream = burst_stream(pat, mem)
+    case_dir = work / f"{part}_{name}"
+    case_dir.mkdir(parents=True, exist_ok=True)
+    trace = case_dir / "trace.txt"
+    trace.write_text("\n".join(dramsim3_trace_lines(stream)) + "\n")
+    cmd = [str(driver), str(ini), str(trace), str(case_dir)]
+    t0 = time.perf_counter()
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    wall = time.perf_counter() - t0
+    drv = json.loads(out.strip().splitlines()[-1])
+    stats = json.loads((case_dir / "dramsim3.json").read_text())
+    tck = mem.part.timing.tck_ns
+    burst = mem.part.org.burst_bytes
+    cycles = int(max(float(ch["num_cycles"]) for ch in stats.values()))
+    rd, wr = _sum(stats, "num_read_cmds"), _sum(stats, "num_write_cmds")
+    hits = _sum(stats, "num_read_row_hits") + _sum(stats, "num_write_row_hits")
+    bus_bytes = (rd + wr) * burst
+    seconds = cycles * tck * 1e-9
+    raw = {k: _sum(stats, k) for k in ("act_energy", "read_energy", "write_energy", "ref_energy", "refb_energy")}
+    raw["background_energy"] = sum(sum(float(v) for v in ch[k].values()) for ch in stats.values()
+                                   for k in ("act_stb_energy", "pre_stb_energy", "sref_energy"))
+    total_raw = _sum(stats, "total_energy")
+    return {
+        "part": part, "config": ini.name, "pattern": name, "kind": pat.kind, "total_bytes": pat.total_bytes,
+        "request_bytes": pat.request_bytes, "stride_bytes": pat.stride_bytes, "write_fraction": pat.write_fraction,
+        "seed": pat.seed, "bursts": int(stream.addr.size), "burst_bytes": burst, "tck_ns": tck,
+        "cycles": cycles, "read_cmds": int(rd), "write_cmds": int(wr), "act_cmds": int(_sum(stats, "num_act_cmds")),
+        "ref_cmds": int(_sum(stats, "num_ref_cmds")),
+        "effective_gbps": bus_bytes / seconds / 1e9,
+        "row_hit_rate": hits / (rd + wr),
+        "energy_pj_per_bit": total_raw * tck / (8 * bus_bytes),
+        "energy_pj": {k: v * tck for k, v in raw.items()},
+        "dramsim3_total_energy_as_reported": total_raw,
+        "dramsim3_average_bandwidth_as_reported": _sum(stats, "average_bandwidth"),
+        "driver": drv, "wall_s": round(wall, 3),
+        "command": " ".join(shlex.quote(_rel(c)) for c in cmd),
+    }
+
+
+def driver_check(driver: Path, main: Path, ini: Path, work: Path) -> dict:
+    """The driver limited to one request per cycle must time a trace as DRAMSim3's dramsim3main does."""
+    mem = read_dramsim3_ini(ini)
+    stream = burst_stream(pattern_for("seq_read", "LPDDR4", mem), mem)
+    d = work / "driver_check"
+    d.mkdir(parents=True, exist_ok=True)
+    trace = d / "trace.txt"
+    trace.write_text("\n".join(dramsim3_trace_lines(stream)) + "\n")
+    drv = json.loads(subprocess.run([str(driver), str(ini), str(trace), str(d), "--per-cycle", "1"], check=True,
+                                    capture_output=True, text=True).stdout.strip().splitlines()[-1])
+    a = json.loads((d / "dramsim3.json").read_text())["0"]
+    cyc = drv["cycles"] + 200
+    subprocess.run([str(main), str(ini), "-c", str(cyc), "-t", str(trace), "-o", str(d)], check=True,
+                   capture_output=True)
+    b = json.loads((d / "dramsim3.json").read_text())["0"]
+    keys = ("num_read_cmds", "num_act_cmds", "num_read_row_hits")
+    return {"config": ini.name, "trace": "seq_read", "driver_per_cycle_1": {k: a[k] for k in keys},
+            "dramsim3main": {k: b[k] for k in keys}, "driver_cycles": drv["cycles"],
+            "dramsim3main_cycles_run": cyc}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--driver", type=Path, required=True)
+    ap.add_argument("--configs", type=Path, required=True, help="DRAMSim3's configs/ folder")
+    ap.add_argument("--main", type=Path, help="dramsim3main, for the driver cross-check")
+    ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--work", type=Path, default=WORK)
+    args = ap.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    cases = []
+    for part, (cfg, _) in PARTS.items():
+        ini = args.configs / cfg
+        for name in PATTERNS:
+            c = run_case(args.driver, ini, part, name, args.work)
+            wall = c.pop("wall_s")  # printed, not kept: the committed figures are reproducible byte for byte
+            cases.append(c)
+            print(f"{part:7s} {name:20s} {c['effective_gbps']:8.2f} GB/s  row hits {c['row_hit_rate']:.3f}  "
+                  f"{c['energy_pj_per_bit']:6.2f} pJ/b  ({wall:.1f} s)", flush=True)
+    # The three configs travel with the figures (tests read them; DRAMSim3's MIT licence beside them), so the
+    # tests need no DRAMSim3 checkout; their hashes tie them to these runs.
+    (args.out / "configs").mkdir(exist_ok=True)
+    shutil.copy(args.configs.parent / "LICENSE", args.out / "configs" / "LICENSE")
+    configs = {}
+    for part, (cfg, nbytes) in PARTS.items():
+        data = (args.configs / cfg).read_bytes()
+        (args.out / "configs" / cfg).write_bytes(data)
+        configs[part] = {"file": cfg, "sha256": hashlib.sha256(data).hexdigest(), "total_bytes": nbytes}
+    info = {
+        "dramsim3_commit": DRAMSIM3_COMMIT,
+        "generated_by": "scripts/make_dramsim3_reference.py (make dramsim3-reference)",
+        "driver": "scripts/dramsim3_driver.cc",
+        "python": platform.python_version(),
+        "parts": configs,
+        "patterns": {k: dict(zip(("kind", "request_bytes", "stride_bytes", "write_fraction"), v, strict=True))
+                     for k, v in PATTERNS.items()},
+        "notes": ["request_bytes 0 = one burst, -1 = one row of the part; stride -1 = one row",
+                  "energy_pj_per_bit: DRAMSim3's IDD energy (no I/O), its V*mA*cycle total multiplied by tCK",
+                  "effective_gbps: bytes of READ/WRITE commands / (num_cycles * tCK), summed over channels"],
+        "cases": cases,
+    }
+    if args.main:
+        info["driver_check"] = driver_check(args.driver, args.main, args.configs / PARTS["LPDDR4"][0], args.work)
+    (args.out / "reference.json").write_text(json.dumps(info, indent=1) + "\n")
+    cols = ["part", "pattern", "kind", "request_bytes", "stride_bytes", "write_fraction", "total_bytes", "cycles",
+            "effective_gbps", "row_hit_rate", "energy_pj_per_bit"]
+    with open(args.out / "reference.csv", "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(cols)
+        for c in cases:
+            w.writerow([f"{c[k]:.6g}" if isinstance(c[k], float) else c[k] for k in cols])
+    cmds = ["# DRAMSim3 commit 2981759 runs behind tests/data/dramsim3/reference.json.",
+            "# Traces are regenerated by scripts/make_dramsim3_reference.py into build/dramsim3/runs/<case>/.",
+            "make dramsim3-reference"] + [c["command"] for c in cases]
+    (args.out / "commands.txt").write_text("\n".join(cmds) + "\n")
+    print(f"wrote {args.out / 'reference.json'} ({len(cases)} cases)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
