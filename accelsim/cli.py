@@ -1,4 +1,5 @@
-"""``accelsim`` command line: run, validate, presets, scalesim, pack, synth, sweep, compare, plot, report, timeline.
+"""``accelsim`` command line: run, validate, presets, scalesim, pack, synth, sweep, compare, plot, report, timeline,
+sensitivity.
 
 Every input problem prints one line ``accelsim: error: FILE: FIELD: expected ...`` and exits 2.
 """
@@ -186,6 +187,27 @@ def _cmd_timeline(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_sensitivity(args: argparse.Namespace) -> int:
+    from accelsim.atomic import atomic_write_text
+    from accelsim.hardware import parse_set_args
+    from accelsim.sensitivity import run_sensitivity, text_report
+    from accelsim.trace import read_trace
+
+    trace = str(args.trace or default_trace())
+    read_trace(trace)  # a bad trace is one clear line here, not a failed point per parameter
+    sens = run_sensitivity(trace, args.hw, args.vary, parse_set_args(args.set))
+    if args.json:
+        atomic_write_text(args.json, json.dumps(sens.to_dict(), indent=2) + "\n")
+    if args.plot:
+        from accelsim.plots import plot_tornado
+
+        files = plot_tornado(sens, args.plot)
+        print(f"wrote {' and '.join(str(f) for f in files)}")
+    if not args.quiet:
+        sys.stdout.write(text_report(sens))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = OneLineParser(prog="accelsim", description="Replay weight-transaction traces of DRL training on a simulated "
                                              "edge accelerator: compressed versus dense.")
@@ -275,6 +297,15 @@ def build_parser() -> argparse.ArgumentParser:
     tl.add_argument("--view", choices=["compressed", "dense"], default="compressed")
     tl.add_argument("-o", required=True, metavar="OUT.json")
     tl.set_defaults(fn=_cmd_timeline)
+    se = sub.add_parser("sensitivity", help="how the headline moves when each model parameter moves alone")
+    se.add_argument("trace", nargs="?", help="trace (default: the shipped sample)")
+    se.add_argument("--hw", default=None, help="preset or TOML (default: edge-lpddr4)")
+    se.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a field of the base point")
+    se.add_argument("--vary", type=float, default=0.2, help="fraction each parameter moves down and up (0-1)")
+    se.add_argument("--json", metavar="OUT", help="write every parameter's moves and headlines as JSON")
+    se.add_argument("--plot", metavar="OUT.png", help="tornado plot, PNG and SVG (same stem)")
+    se.add_argument("-q", "--quiet", action="store_true", help="no table on stdout")
+    se.set_defaults(fn=_cmd_sensitivity)
     return p
 
 

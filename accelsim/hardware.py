@@ -339,6 +339,11 @@ def apply_overrides(cfg: HardwareConfig, overrides: dict[str, Any], source: str 
     return _validate(new, source)
 
 
+def derived_values(cfg: HardwareConfig) -> dict[str, float]:
+    """What each field that may be ``auto`` stands for in ``cfg``, by dotted key (its derived value)."""
+    return {"dram.gbps": cfg.dram.peak_gbps}
+
+
 def parse_set_args(items: list[str] | None) -> dict[str, str]:
     """``["dram.gbps=12.8", ...]`` → ``{"dram.gbps": "12.8"}``; malformed items are InputErrors."""
     out: dict[str, str] = {}

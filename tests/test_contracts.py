@@ -59,6 +59,16 @@ def test_report_json_keys(result):
         assert v["by_segment"] and all(set(s) == set(totals) | set(segment_adds) for s in v["by_segment"])
 
 
+def test_sensitivity_json_keys():
+    from accelsim.sensitivity import run_sensitivity
+
+    top, entry, side = tables("Sensitivity JSON")
+    d = run_sensitivity(str(SAMPLE), None, 0.2).to_dict()
+    assert list(d) == top
+    assert all(list(p) == entry for p in d["parameters"])
+    assert all(list(p[s]) == side for p in d["parameters"] for s in ("low", "high"))
+
+
 def test_report_csv_columns(result):
     assert csv_report(result).splitlines()[0].split(",") == tables("Report CSV")[0]
 
