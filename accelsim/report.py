@@ -52,6 +52,12 @@ def text_report(res: SimResult, max_segments: int = 12) -> str:
         ["DRAM bytes", _si(d.dram_bytes, "B"), _si(c.dram_bytes, "B"), _ratio(d.dram_bytes, c.dram_bytes)],
         ["MACs", _si(d.macs, ""), _si(c.macs, ""), _ratio(d.macs, c.macs)],
     ]
+    ed, ec = res.dense.efficiency, res.compressed.efficiency
+    rows += [
+        ["TFLOPS (2/MAC)", f"{ed.tflops:.4g}", f"{ec.tflops:.4g}", ""],
+        ["TFLOPS/W total", f"{ed.tflops_per_w:.4g}", f"{ec.tflops_per_w:.4g}", ""],
+        ["  chip only", f"{ed.chip_tflops_per_w:.4g}", f"{ec.chip_tflops_per_w:.4g}", ""],
+    ]
     out.append(table(["", "dense", "compressed", "dense/compr."], rows))
     out.append("")
     out.append(f"speedup {res.speedup:.3f}x   energy ratio (compressed/dense) {res.energy_ratio:.3f}")

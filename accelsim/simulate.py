@@ -18,15 +18,16 @@ from accelsim import engine_fast, engine_reference, model
 from accelsim.engine_output import EngineOutput
 from accelsim.errors import InputError
 from accelsim.hardware import HardwareConfig, load_hardware
-from accelsim.records import SegmentTotals, SimResult, ViewResult
+from accelsim.records import Efficiency, SegmentTotals, SimResult, ViewResult
 from accelsim.trace import NETWORKS, PHASES, Trace, read_trace
 from accelsim.workload import Workload, build_workload
 
 ENGINES = {"fast": engine_fast.run, "reference": engine_reference.run}
 
 
-def view_results(wl: Workload, out: EngineOutput, p: int, mhz: float) -> ViewResult:
-    """Records of hardware point ``p`` of an engine's output."""
+def view_results(wl: Workload, out: EngineOutput, p: int, hw: HardwareConfig) -> ViewResult:
+    """Records of hardware point ``p`` (config ``hw``) of an engine's output."""
+    mhz = hw.clock.mhz
     total = out.point_totals(p, mhz)
     by_phase = {name: out.phases.totals((p, q), mhz) for q, name in enumerate(PHASES) if out.phases.counts[p, q].any()}
     by_net = {name: out.networks.totals((p, q), mhz) for q, name in enumerate(NETWORKS)
@@ -34,7 +35,13 @@ def view_results(wl: Workload, out: EngineOutput, p: int, mhz: float) -> ViewRes
     segs = [SegmentTotals(int(wl.seg_first_step[s]), int(wl.seg_period_steps[s] * wl.seg_repeats[s]),
                           int(wl.seg_period_steps[s]), int(wl.seg_repeats[s]), out.segments.totals((p, s), mhz))
             for s in range(wl.n_segments)]
-    return ViewResult(wl.view, total, by_phase, by_net, segs)
+    return ViewResult(wl.view, total, by_phase, by_net, Efficiency.of(total, dram_static_share(hw)), segs)
+
+
+def dram_static_share(hw: HardwareConfig) -> float:
+    """The DRAM's fraction of the static power the engines charge (logic + SRAM leakage + DRAM background)."""
+    total = hw.power.static_mw + hw.sram.leakage_mw + hw.dram.static_mw
+    return hw.dram.static_mw / total if total else 0.0
 
 
 def run_engine(wl: Workload, H: np.ndarray, engine: str = "fast", detail: bool = True) -> EngineOutput:
@@ -61,6 +68,6 @@ def simulate(trace: Trace | str | os.PathLike, hw: HardwareConfig | str | None =
     views = {}
     for view in ("compressed", "dense"):
         wl = build_workload(tr, view)
-        views[view] = view_results(wl, run_engine(wl, H, engine), 0, cfg.clock.mhz)
+        views[view] = view_results(wl, run_engine(wl, H, engine), 0, cfg)
     return SimResult(trace=tr.source, hardware=cfg.name, engine=engine, steps=tr.n_steps,
                      dense=views["dense"], compressed=views["compressed"])

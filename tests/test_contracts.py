@@ -47,13 +47,14 @@ def result(tmp_path_factory):
 
 
 def test_report_json_keys(result):
-    top, totals, parts, view_adds, segment_adds = tables("Report JSON")
+    top, totals, parts, view_adds, segment_adds, efficiency = tables("Report JSON")
     d = result.to_dict()
     assert list(d) == top
     for view in ("dense", "compressed"):
         v = d[view]
         assert set(v) == set(totals) | set(view_adds)
         assert set(v["energy_breakdown_j"]) == set(parts)
+        assert list(v["efficiency"]) == efficiency
         for group in ("by_phase", "by_network"):
             assert v[group] and all(set(t) == set(totals) for t in v[group].values())
         assert v["by_segment"] and all(set(s) == set(totals) | set(segment_adds) for s in v["by_segment"])
