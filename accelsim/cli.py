@@ -51,12 +51,16 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_presets(args: argparse.Namespace) -> int:
-    from accelsim.hardware import DEFAULT_PRESET, load_preset, preset_names
+    from accelsim.hardware import DEFAULT_PRESET, effective, load_preset, preset_names
 
     if args.show:
         cfg = load_preset(args.show)
         print(json.dumps(cfg.to_dict(), indent=2))
         print(f"# effective dram peak: {cfg.dram.peak_gbps:.3f} GB/s")
+        e = {k: effective(cfg, k) for k in ("pe.mac_pj", "pe.vector_flop_pj", "sram.read_pj_per_byte",
+                                             "sram.write_pj_per_byte", "tech.vdd_v")}
+        print(f"# effective energies at {cfg.tech.node_nm:g} nm, {e.pop('tech.vdd_v'):.3g} V (null above: derived): "
+              + ", ".join(f"{k} {v:.4g}" for k, v in e.items()))
         return 0
     for name in preset_names():
         cfg = load_preset(name)

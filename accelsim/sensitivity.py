@@ -5,8 +5,8 @@
 Every numeric field of the hardware tree (bandwidth, DRAM timings, buffer sizes, energies, decode rates,
 clock, array shape, ...) is moved down and up by ``vary`` (a fraction), alone, the others at the preset's
 values; each move is one hardware point, and all of them run in one call of the fast engine's multi-point
-path (:func:`accelsim.sweep.evaluate_points`). Booleans and names (``pe.dataflow``, ``pe.skip_zeros``,
-``sram.double_buffer``, ``dram.part``) are not numbers and are listed as not varied.
+path (:func:`accelsim.sweep.evaluate_points`). Switches and names (``pe.dataflow``, ``pe.dtype``,
+``pe.skip_zeros``, ``sram.double_buffer``, ``dram.part``) are not numbers and are listed as not varied.
 
 A field left ``auto`` (derived from the rest of the config, e.g. ``dram.gbps``) is moved around its derived
 value. Integer fields are rounded to the nearest integer (``dram.channel_bits`` to whole bytes, a multiple of

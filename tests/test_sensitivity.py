@@ -9,7 +9,7 @@ import pytest
 from conftest import SAMPLE
 
 from accelsim import simulate
-from accelsim.hardware import keys, load_hardware
+from accelsim.hardware import SECTIONS, field_types, keys, load_hardware
 from accelsim.sensitivity import moves, run_sensitivity
 
 VARY = 0.3
@@ -23,7 +23,10 @@ def sens():
 def test_every_key_is_moved_or_named_as_not_a_number():
     mv, other = moves(load_hardware(None), 0.2)
     assert sorted([m.key for m in mv] + other) == sorted(keys())
-    assert set(other) == {"pe.dataflow", "pe.skip_zeros", "sram.double_buffer", "dram.part"}
+    assert {"pe.dataflow", "pe.skip_zeros", "sram.double_buffer", "dram.part", "pe.dtype"} <= set(other)
+    for key in other:  # only switches and names are left out
+        sec, _, name = key.partition(".")
+        assert field_types(SECTIONS[sec])[name] in (bool, str), key
 
 
 def test_integers_round_and_say_so_auto_moves_its_derived_value():
