@@ -407,6 +407,15 @@ class TraceWriter:
         """A writer that continues from ``state``: parts written after it (numbered ``state.next_part`` on)
         and temporary files a kill left behind are deleted first, so the trace rolls back to the checkpoint."""
         folder = Path(folder)
+        # Every part the checkpoint counts on must still be there and readable, or the resumed trace would
+        # be silently broken: refuse, naming the part.
+        for k in range(state.next_part):
+            part = _part_path(folder, k)
+            try:
+                pq.read_metadata(part)
+            except (OSError, pa.ArrowException) as exc:
+                raise InputError(str(part), "", f"trace part {k} written before the checkpoint is missing or "
+                                                f"unreadable ({type(exc).__name__}); the run cannot resume") from None
         if folder.is_dir():
             for p in folder.glob(PART_GLOB):
                 if _part_number(p) >= state.next_part:

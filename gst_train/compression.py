@@ -53,6 +53,7 @@ class Compressor:
         self.gst = GSTPolicy(self._plans(), switch=cfg.gst_switch, window=cfg.reward_window,
                              ramp_steps=cfg.gst_ramp_steps, revert_evals=cfg.gst_revert_evals,
                              s_max=cfg.sparsity_max) if cfg.method == "gst" else None
+        self._init_modes()  # one phase: a constructed compressor has its method's initial modes and masks
 
     def _plans(self) -> dict[tuple[str, int], LayerPlan]:
         """GST's per-layer break-even sparsity (group-sparse stores fewer bytes than BC above it) and ranking."""
@@ -128,8 +129,8 @@ class Compressor:
                          "group")
 
     # ------------------------------------------------------------------ lifecycle
-    def init(self) -> None:
-        """Initial modes and masks (before any gradient step)."""
+    def _init_modes(self) -> None:
+        """Initial modes and masks (before any gradient step); run by the constructor."""
         comp = [k for k in self.keys() if self.compressible(*k)]
         if self.method in ("bc", "gst"):
             for k in comp:

@@ -6,7 +6,8 @@ Run folder layout (``cfg.out``)::
     metrics.csv        one row per evaluation (return, compression ratios, per-layer mode and sparsity)
     tb/                TensorBoard events of the same
     trace/             the weight-transaction trace (accelsim format; the only Parquet files here)
-    checkpoint/        latest checkpoint (state.pt, replay.npz, writer.json)
+    checkpoint/        latest checkpoint (state.pt, replay.npz, writer.json, manifest.json with checksums)
+    checkpoint.prev/   the one before, kept until the next is complete (resume falls back to it)
     DONE               written when the run finished
 """
 
@@ -14,9 +15,10 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 import shutil
 import time
-from dataclasses import replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import gymnasium as gym
@@ -24,6 +26,7 @@ import numpy as np
 import torch
 
 from accelsim.atomic import atomic_path, atomic_write_text
+from accelsim.errors import InputError
 from accelsim.td3_step import td3_networks, td3_step_rows
 from accelsim.trace import TraceWriter
 from gst_train import checkpoint as ckpt
@@ -37,7 +40,41 @@ class RunError(ValueError):
     """A problem with the run folder or environment, reported as one line."""
 
 
+@dataclass
+class LoopState:
+    """The loop's counters (checkpointed). Env steps ``t``; ratio sums over gradient steps."""
+
+    t: int = 0
+    episode: int = 0
+    grad_steps: int = 0
+    eval_idx: int = 0
+    ratio_sum_bytes: float = 0.0
+    ratio_sum_params: float = 0.0
+    last_return: float = float("nan")
+
+    def avg_ratio(self, key: str) -> float:
+        """Running average compression ratio (``"bytes"`` or ``"params"``) over the gradient steps so far."""
+        return getattr(self, f"ratio_sum_{key}") / max(self.grad_steps, 1)
+
+
+_log = logging.getLogger("gst_train.mujoco")
+
+
+def _quiet_mujoco() -> None:
+    """Route MuJoCo's warnings to Python logging (debug level) instead of stderr and ./MUJOCO_LOG.TXT.
+
+    Gymnasium's own models trigger a deprecation note on every env build ("settotalmass"); a user needs
+    neither that line on every command nor a log file in whatever folder they ran from.
+    """
+    try:
+        import mujoco
+    except ImportError:  # a non-MuJoCo env
+        return
+    mujoco.set_mju_user_warning(lambda msg: _log.debug("MuJoCo: %s", msg))
+
+
 def make_env(env_id: str) -> gym.Env:
+    _quiet_mujoco()
     try:
         env = gym.make(env_id)
     except Exception as exc:  # gymnasium raises several types for unknown ids
@@ -108,7 +145,6 @@ def run(cfg: TrainConfig, resume: bool = False) -> Path:
     agent = TD3(cfg, obs_dim, act_dim, max_action)
     comp = Compressor(cfg, agent.online_layers(), agent.target_layers(), agent.optimizers, cfg.seed,
                       on_change=agent.structure_changed)
-    comp.init()
     buf = ReplayBuffer(obs_dim, act_dim, min(cfg.buffer_size, cfg.total_steps))
 
     shapes = td3_networks(obs_dim, act_dim, cfg.hidden_sizes)
@@ -116,24 +152,29 @@ def run(cfg: TrainConfig, resume: bool = False) -> Path:
                 "obs_dim": obs_dim, "act_dim": act_dim, "hidden": list(cfg.hidden_sizes),
                 "policy_delay": cfg.policy_delay, "start_steps": cfg.start_steps, "total_steps": cfg.total_steps,
                 "dtype": "fp32", "synthetic": False, "generator": "gst_train"}
-    state = {"t": 0, "episode": 0, "ratio_sum_bytes": 0.0, "ratio_sum_params": 0.0, "grad_steps": 0,
-             "last_return": float("nan"), "eval_idx": 0}
+    state = LoopState()
     writer_state = None
     if resume:
-        loaded = ckpt.load(out, agent, comp, buf, rng)
-        state.update(loaded["loop"])
+        try:
+            loaded = ckpt.load(out, agent, comp, buf, rng)
+        except ckpt.CheckpointError as exc:
+            raise RunError(f"--resume {out}: {exc}") from None
+        state = LoopState(**loaded["loop"])
         writer_state = loaded["writer"]
     else:
         out.mkdir(parents=True, exist_ok=True)
         atomic_write_text(out / "config.json", json.dumps(cfg.to_dict(), indent=2) + "\n")
-    metrics = Metrics(out, purge_step=state["t"] if resume else None)
     writer = None
     if cfg.trace and writer_state is not None:
-        writer = TraceWriter.resume(out / "trace", run_meta, writer_state, period_steps=cfg.policy_delay,
-                                    flush_every_s=cfg.trace_flush_s)
+        try:
+            writer = TraceWriter.resume(out / "trace", run_meta, writer_state, period_steps=cfg.policy_delay,
+                                        flush_every_s=cfg.trace_flush_s)
+        except InputError as exc:
+            raise RunError(f"--resume {out}: {exc}") from None
     elif cfg.trace:
         writer = TraceWriter(out / "trace", run_meta, period_steps=cfg.policy_delay, flush_every_s=cfg.trace_flush_s)
 
+    metrics = Metrics(out, purge_step=state.t if resume else None)
     rows_cache: dict[bool, list] = {}
     rows_version = -1
 
@@ -153,8 +194,15 @@ def run(cfg: TrainConfig, resume: bool = False) -> Path:
         writer.add_step(grad_step, rows_cache[actor_update])
 
     ratios = comp.ratios()
-    t = state["t"]
-    obs, _ = env.reset(seed=cfg.seed * 1_000_003 + state["episode"])
+    ratios_version = comp.version  # the ratios change only when a format or mask does
+
+    def refresh_ratios() -> None:
+        nonlocal ratios, ratios_version
+        if comp.version != ratios_version:
+            ratios, ratios_version = comp.ratios(), comp.version
+
+    t = state.t
+    obs, _ = env.reset(seed=cfg.seed * 1_000_003 + state.episode)
     next_ckpt = (t // cfg.checkpoint_every + 1) * cfg.checkpoint_every
     pbar = None
     if cfg.progress:
@@ -173,38 +221,35 @@ def run(cfg: TrainConfig, resume: bool = False) -> Path:
         obs = next_obs
         t += 1
         if t > cfg.start_steps:
-            grad_step = state["grad_steps"]
+            grad_step = state.grad_steps
             comp.on_grad_step(grad_step, t)
-            if comp.version != rows_version:
-                ratios = comp.ratios()
+            refresh_ratios()
             actor_update = agent.train(buf, rng)
             emit(grad_step, actor_update)
-            state["ratio_sum_bytes"] += ratios["ratio_bytes"]
-            state["ratio_sum_params"] += ratios["ratio_params"]
-            state["grad_steps"] = grad_step + 1
+            state.ratio_sum_bytes += ratios["ratio_bytes"]
+            state.ratio_sum_params += ratios["ratio_params"]
+            state.grad_steps = grad_step + 1
         if t % cfg.eval_every == 0:
-            ret = evaluate(agent, eval_env, cfg.seed + 100 + 1000 * state["eval_idx"], cfg.eval_episodes)
-            state["eval_idx"] += 1
-            state["last_return"] = ret
+            ret = evaluate(agent, eval_env, cfg.seed + 100 + 1000 * state.eval_idx, cfg.eval_episodes)
+            state.eval_idx += 1
+            state.last_return = ret
             comp.on_eval(ret, learning_started=t > cfg.start_steps, env_step=t)
-            if comp.version != rows_version:
-                ratios = comp.ratios()
-            n = max(state["grad_steps"], 1)
-            row = {"step": t, "grad_steps": state["grad_steps"], "return": ret,
+            refresh_ratios()
+            row = {"step": t, "grad_steps": state.grad_steps, "return": ret,
                    "ratio_bytes": ratios["ratio_bytes"], "ratio_params": ratios["ratio_params"],
-                   "avg_ratio_bytes": state["ratio_sum_bytes"] / n, "avg_ratio_params": state["ratio_sum_params"] / n,
+                   "avg_ratio_bytes": state.avg_ratio("bytes"), "avg_ratio_params": state.avg_ratio("params"),
                    "target_sparsity": comp.controller.target if cfg.method == "gst" else float("nan"),
                    **comp.layer_stats()}
             metrics.log(row)
             if pbar is not None:
                 pbar.set_postfix(ret=f"{ret:.0f}", cr=f"{ratios['ratio_bytes']:.3f}")
         if term or trunc:
-            state["episode"] += 1
-            obs, _ = env.reset(seed=cfg.seed * 1_000_003 + state["episode"])
+            state.episode += 1
+            obs, _ = env.reset(seed=cfg.seed * 1_000_003 + state.episode)
             if t >= next_ckpt and t < cfg.total_steps:
-                state["t"] = t
+                state.t = t
                 wstate = writer.checkpoint() if writer is not None else None
-                ckpt.save(out, agent, comp, buf, rng, dict(state), wstate)
+                ckpt.save(out, agent, comp, buf, rng, asdict(state), wstate)
                 next_ckpt = (t // cfg.checkpoint_every + 1) * cfg.checkpoint_every
         if pbar is not None:
             pbar.update(1)
@@ -215,12 +260,12 @@ def run(cfg: TrainConfig, resume: bool = False) -> Path:
         pbar.close()
     env.close()
     eval_env.close()
-    summary = {"steps": t, "grad_steps": state["grad_steps"], "wall_s": time.perf_counter() - t_start,
-               "final_return": state["last_return"],
-               "avg_ratio_bytes": state["ratio_sum_bytes"] / max(state["grad_steps"], 1),
-               "avg_ratio_params": state["ratio_sum_params"] / max(state["grad_steps"], 1)}
+    summary = {"steps": t, "grad_steps": state.grad_steps, "wall_s": time.perf_counter() - t_start,
+               "final_return": state.last_return, "avg_ratio_bytes": state.avg_ratio("bytes"),
+               "avg_ratio_params": state.avg_ratio("params")}
     atomic_write_text(out / "DONE", json.dumps(summary, indent=2) + "\n")
-    shutil.rmtree(out / "checkpoint", ignore_errors=True)
+    for name in (ckpt.CKPT, ckpt.PREV):
+        shutil.rmtree(out / name, ignore_errors=True)
     return out
 
 

@@ -118,7 +118,6 @@ def _agent(method: str, **kw):
     cfg = TrainConfig(method=method, hidden="16,16", batch_size=16, **kw)
     ag = TD3(cfg, 5, 2, 1.0)
     comp = Compressor(cfg, ag.online_layers(), ag.target_layers(), ag.optimizers, 0, on_change=ag.structure_changed)
-    comp.init()
     buf = ReplayBuffer(5, 2, 500)
     rng = np.random.default_rng(0)
     for _ in range(300):
@@ -338,3 +337,58 @@ def test_bad_numbers_refused_before_training(tmp_path, capsys, args, needle):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and needle in err[0] and "Traceback" not in err[0]
     assert not (tmp_path / "r").exists()  # nothing written
+
+
+@pytest.mark.slow
+def test_resume_verifies_before_it_trusts(tmp_path):
+    """A damaged latest checkpoint falls back to the previous one (same result); nothing usable, or a lost
+    trace part below the checkpoint, is one line and exit 2."""
+    import shutil
+
+    flags = ["--env", "HalfCheetah-v5", "--method", "ip", "--total-steps", "3500", "--start-steps", "300",
+             "--eval-every", "500", "--eval-episodes", "1", "--hidden", "32,32", "--batch-size", "32",
+             "--prune-every", "100", "--checkpoint-every", "1000", "--threads", "1", "--progress", "false",
+             "--trace-flush-s", "0.2"]
+    full = tmp_path / "full"
+    assert subprocess.run(_cli(*flags, "--out", full), capture_output=True).returncode == 0
+    killed = tmp_path / "killed"
+    p = subprocess.Popen(_cli(*flags, "--out", killed), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 300
+    while time.time() < deadline and p.poll() is None and not (killed / "checkpoint.prev" / "manifest.json").exists():
+        time.sleep(0.1)
+    time.sleep(0.3)
+    os.kill(p.pid, signal.SIGKILL)
+    p.wait()
+    assert (killed / "checkpoint.prev").is_dir() and not (killed / "DONE").exists()
+
+    def damaged(name, damage):
+        d = tmp_path / name
+        shutil.copytree(killed, d)
+        damage(d)
+        return subprocess.run(_cli("--resume", d), capture_output=True, text=True), d
+
+    def truncate(path):
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+    r, d = damaged("truncated", lambda d: truncate(d / "checkpoint" / "state.pt"))
+    assert r.returncode == 0, r.stderr
+    warn = [x for x in r.stderr.splitlines() if "warning" in x]
+    assert len(warn) == 1 and "checkpoint" in warn[0] and "checkpoint.prev" in warn[0]
+    assert (d / "metrics.csv").read_text() == (full / "metrics.csv").read_text()
+    a, b = read_trace(full / "trace"), read_trace(d / "trace")
+    for k in a.rows:
+        assert np.array_equal(a.rows[k], b.rows[k])
+
+    r, _ = damaged("garbage_replay", lambda d: (d / "checkpoint" / "replay.npz").write_bytes(b"not an npz"))
+    assert r.returncode == 0 and "warning" in r.stderr
+
+    def both(d):
+        truncate(d / "checkpoint" / "state.pt")
+        (d / "checkpoint.prev" / "writer.json").write_text("{")
+    r, _ = damaged("both", both)
+    assert r.returncode == 2 and "no usable checkpoint" in r.stderr.strip().splitlines()[-1]
+    assert "Traceback" not in r.stderr
+
+    r, _ = damaged("lost_part", lambda d: (d / "trace" / "part-000000.parquet").unlink())
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and "part-000000" in r.stderr
