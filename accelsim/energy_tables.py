@@ -154,7 +154,8 @@ class ChipEnergy:
         node_nm, vdd_v: the node and the supply used (``vdd_v`` is the node's nominal unless given).
         scale: energy relative to Horowitz's 45 nm, 0.9 V figures.
         mac_pj: one MAC in the datapath type.
-        vector_flop_pj: one vector-unit flop in the optimizer's type.
+        vector_flop_pj: one vector-unit flop in the optimizer's type (Adam and Polyak work on the master
+            weights and moments).
         sram_pj_per_byte: one byte read or written in an SRAM bank of the given size.
     """
 

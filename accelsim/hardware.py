@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from accelsim.errors import InputError
+from accelsim.formats import DTYPE_BITS, Precision
 
 DATAFLOWS = ("ws", "os", "is")
 
@@ -48,9 +49,13 @@ class PEConfig:
         mac_pj: energy of one multiply-accumulate; None (auto): a multiply and an add in ``dtype`` at the
             chip's node and supply.
         vector_flops_per_cycle: throughput of the vector unit doing Adam and Polyak updates.
-        vector_flop_pj: energy of one vector-unit flop; None (auto): the mean of an fp32 multiply and add (the
-            optimizer's type) at the chip's node and supply.
-        dtype: the datapath type (one of :data:`DTYPES`), which sets the energy of a MAC.
+        vector_flop_pj: energy of one vector-unit flop; None (auto): the mean of a multiply and an add in
+            ``optimizer_dtype`` at the chip's node and supply.
+        dtype: the datapath and storage type (one of :data:`DTYPES`) of weights, gradients, activations and
+            the replay batch: their bytes, and the energy of a MAC, follow it whatever type the trace was
+            recorded in.
+        optimizer_dtype: the type of Adam's moments and the master weights (their bytes, and the vector unit's
+            flops on them).
     """
 
     rows: int = 16
@@ -61,6 +66,7 @@ class PEConfig:
     vector_flops_per_cycle: int = 16
     vector_flop_pj: float | None = None
     dtype: str = "fp32"
+    optimizer_dtype: str = "fp32"
 
 
 @dataclass(frozen=True)
@@ -186,6 +192,11 @@ class HardwareConfig:
     power: PowerConfig = field(default_factory=PowerConfig)
     tech: TechConfig = field(default_factory=TechConfig)
 
+    @property
+    def precision(self) -> Precision:
+        """The chip's storage types (``pe.dtype``, ``pe.optimizer_dtype``), which a workload's bytes follow."""
+        return Precision(self.pe.dtype, self.pe.optimizer_dtype)
+
     def with_overrides(self, overrides: dict[str, Any], source: str = "--set") -> HardwareConfig:
         """A copy with dotted-key overrides (``{"dram.gbps": 12.8}``), validated."""
         return apply_overrides(self, overrides, source)
@@ -205,9 +216,7 @@ SECTIONS: dict[str, type] = {
 }
 
 #: Datapath types a chip may have (the value widths of :data:`accelsim.formats.DTYPE_BITS`).
-DTYPES = ("fp32", "bf16", "fp16", "int8")
-#: The vector unit's type (Adam and Polyak run on fp32 master weights and moments).
-VECTOR_DTYPE = "fp32"
+DTYPES = tuple(DTYPE_BITS)
 
 # Fields that may be zero: energies, latencies and static powers. Sizes, rates and counts may not.
 _NON_NEGATIVE_SUFFIXES = ("_pj", "_mw", "_pj_per_bit", "_pj_per_byte", "_pj_per_value", "_ns")
@@ -306,7 +315,7 @@ def _validate_field(sec: str, name: str, value: Any, source: str) -> None:
     if isinstance(value, bool | str):
         if key == "pe.dataflow" and value not in DATAFLOWS:
             raise InputError(source, key, f"expected one of {', '.join(DATAFLOWS)}, got {value!r}")
-        if key == "pe.dtype" and value not in DTYPES:
+        if key in ("pe.dtype", "pe.optimizer_dtype") and value not in DTYPES:
             raise InputError(source, key, f"expected one of {', '.join(DTYPES)}, got {value!r}")
         return
     if name.endswith(_NON_NEGATIVE_SUFFIXES):
@@ -390,7 +399,8 @@ def chip_energy(cfg: HardwareConfig):
     from accelsim import energy_tables
 
     bank_kib = (cfg.sram.weight_kib + cfg.sram.act_kib) / cfg.sram.banks
-    return energy_tables.chip_energy(cfg.pe.dtype, VECTOR_DTYPE, cfg.tech.node_nm, cfg.tech.vdd_v, bank_kib)
+    return energy_tables.chip_energy(cfg.pe.dtype, cfg.pe.optimizer_dtype, cfg.tech.node_nm, cfg.tech.vdd_v,
+                                     bank_kib)
 
 
 def derived_values(cfg: HardwareConfig) -> dict[str, float]:

@@ -174,8 +174,36 @@ class ViewResult:
 
 
 @dataclass(frozen=True)
+class RunPrecision:
+    """The types a trace was recorded in and the types the simulated chip trains in (its bytes follow the chip's).
+
+    Attributes:
+        trace_dtype: the trace's value type (several, if it holds several, joined by ``/``).
+        dtype: the chip's datapath and storage type (weights, gradients, activations).
+        optimizer_dtype: the chip's type for Adam moments and master weights.
+    """
+
+    trace_dtype: str
+    dtype: str
+    optimizer_dtype: str
+
+    def sentence(self) -> str:
+        """E.g. ``this fp32 run, trained on a bf16 chip (Adam moments and master weights fp32)``."""
+        def a(t: str) -> str:
+            return ("an " if t[0] in "aefhilmnorsx" else "a ") + t
+
+        out = f"this {self.trace_dtype} run, trained on {a(self.dtype)} chip"
+        if self.optimizer_dtype != self.dtype:
+            out += f" (Adam moments and master weights {self.optimizer_dtype})"
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class SimResult:
-    """Compressed versus dense replay of one trace on one hardware point.
+    """Compressed versus dense replay of one trace on one hardware point (in the chip's types, ``precision``).
 
     ``speedup = dense.seconds / compressed.seconds``; ``energy_ratio = compressed.energy_j / dense.energy_j``.
     """
@@ -186,6 +214,7 @@ class SimResult:
     steps: int
     dense: ViewResult
     compressed: ViewResult
+    precision: RunPrecision
 
     @property
     def speedup(self) -> float:
@@ -205,4 +234,5 @@ class SimResult:
             "energy_ratio": self.energy_ratio,
             "dense": self.dense.to_dict(),
             "compressed": self.compressed.to_dict(),
+            "precision": self.precision.to_dict(),
         }

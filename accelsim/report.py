@@ -36,7 +36,8 @@ def _ratio(d: float, c: float) -> str:
 def text_report(res: SimResult, max_segments: int = 12) -> str:
     """Human-readable report: totals, energy breakdown, by phase, by network, speedup over training."""
     d, c = res.dense.totals, res.compressed.totals
-    out = [f"trace     {res.trace}  ({res.steps:,} steps)", f"hardware  {res.hardware}   engine {res.engine}", ""]
+    out = [f"trace     {res.trace}  ({res.steps:,} steps)", f"hardware  {res.hardware}   engine {res.engine}",
+           f"precision {res.precision.sentence()}", ""]
     rows = [
         ["cycles", f"{d.cycles:,}", f"{c.cycles:,}", _ratio(d.cycles, c.cycles)],
         ["  compute", f"{d.compute_cycles:,}", f"{c.compute_cycles:,}", ""],

@@ -18,7 +18,7 @@ from accelsim import engine_fast, engine_reference, model
 from accelsim.engine_output import EngineOutput
 from accelsim.errors import InputError
 from accelsim.hardware import HardwareConfig, load_hardware
-from accelsim.records import Efficiency, SegmentTotals, SimResult, ViewResult
+from accelsim.records import Efficiency, RunPrecision, SegmentTotals, SimResult, ViewResult
 from accelsim.trace import NETWORKS, PHASES, Trace, read_trace
 from accelsim.workload import Workload, build_workload
 
@@ -60,14 +60,17 @@ def simulate(trace: Trace | str | os.PathLike, hw: HardwareConfig | str | None =
              engine: str = "fast") -> SimResult:
     """Replay ``trace`` on ``hw`` (a config, a preset name or TOML path; default preset if None).
 
-    Returns a :class:`~accelsim.records.SimResult` with the compressed (as recorded) and dense views.
+    Returns a :class:`~accelsim.records.SimResult` with the compressed (as recorded) and dense views, both in
+    the chip's types (``pe.dtype``, ``pe.optimizer_dtype``), whatever type the trace was recorded in.
     """
     tr = trace if isinstance(trace, Trace) else read_trace(trace)
     cfg = hw if isinstance(hw, HardwareConfig) else load_hardware(hw)
     H = model.pack_hardware(cfg)[None, :]
     views = {}
     for view in ("compressed", "dense"):
-        wl = build_workload(tr, view)
+        wl = build_workload(tr, view, precision=cfg.precision)
         views[view] = view_results(wl, run_engine(wl, H, engine), 0, cfg)
+    recorded = "/".join(sorted(set(tr.rows["dtype"].tolist()))) or "?"
     return SimResult(trace=tr.source, hardware=cfg.name, engine=engine, steps=tr.n_steps,
-                     dense=views["dense"], compressed=views["compressed"])
+                     dense=views["dense"], compressed=views["compressed"],
+                     precision=RunPrecision(recorded, cfg.pe.dtype, cfg.pe.optimizer_dtype))

@@ -28,6 +28,7 @@ import numpy as np
 from accelsim import hardware, model
 from accelsim.atomic import atomic_path
 from accelsim.errors import InputError
+from accelsim.formats import Precision
 from accelsim.records import ENERGY_NAMES, Totals
 from accelsim.simulate import run_engine
 from accelsim.trace import read_trace
@@ -92,9 +93,9 @@ def _trace(path: str):
 
 
 @functools.lru_cache(maxsize=32)
-def _workloads(path: str, batch: int | None):
+def _workloads(path: str, batch: int | None, precision: Precision):
     tr = _trace(path)
-    return build_workload(tr, "compressed", batch), build_workload(tr, "dense", batch)
+    return (build_workload(tr, "compressed", batch, precision), build_workload(tr, "dense", batch, precision))
 
 
 def _figures(t: Totals) -> dict[str, float]:
@@ -113,7 +114,8 @@ FIGURES = ("cycles", "seconds", "energy_j", "dram_bytes", "macs", "compute_cycle
 def evaluate_points(trace: str, hw: str | None, points: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Evaluate ``points`` of one trace; one result row per point (errors recorded, never raised)."""
     rows: list[dict[str, Any] | None] = [None] * len(points)
-    groups: dict[int | None, list[tuple[int, hardware.HardwareConfig]]] = {}
+    # Points share a workload when they share the replay batch and the chip's types (its bytes follow them).
+    groups: dict[tuple[int | None, Precision], list[tuple[int, hardware.HardwareConfig]]] = {}
     try:
         tr = _trace(str(trace))
         method = str(tr.meta.get("method", ""))
@@ -126,12 +128,12 @@ def evaluate_points(trace: str, hw: str | None, points: Sequence[dict[str, Any]]
             batch = p.get("workload.batch")
             if batch is not None and batch <= 0:
                 raise InputError("--set", "workload.batch", f"expected a positive batch, got {batch}")
-            groups.setdefault(batch, []).append((i, cfg))
+            groups.setdefault((batch, cfg.precision), []).append((i, cfg))
         except InputError as exc:
             rows[i] = _row(trace, hw, p, method, error=exc.one_line())
-    for batch, items in groups.items():
+    for (batch, precision), items in groups.items():
         try:
-            wc, wd = _workloads(str(trace), batch)
+            wc, wd = _workloads(str(trace), batch, precision)
         except ValueError as exc:
             for i, _ in items:
                 rows[i] = _row(trace, hw, points[i], method, error=str(exc))

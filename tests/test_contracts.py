@@ -47,9 +47,10 @@ def result(tmp_path_factory):
 
 
 def test_report_json_keys(result):
-    top, totals, parts, view_adds, segment_adds, efficiency = tables("Report JSON")
+    top, totals, parts, view_adds, segment_adds, precision, efficiency = tables("Report JSON")
     d = result.to_dict()
     assert list(d) == top
+    assert list(d["precision"]) == precision
     for view in ("dense", "compressed"):
         v = d[view]
         assert set(v) == set(totals) | set(view_adds)
