@@ -4,8 +4,13 @@ Two views of the same transactions:
 
 * ``compressed``: every weight-side tensor (weight, grad, Adam moments) in its recorded format (values +
   metadata), decoded on its way to and from the PE array.
-* ``dense``: the same transactions with every weight-side tensor dense in the trace's dtype (BC layers
-  count their expanded values), no decode, no transposer.
+* ``dense``: the same transactions with every weight-side tensor dense (BC layers count their expanded
+  values), no decode, no transposer.
+
+Values are stored in the chip's types (a :class:`~accelsim.formats.Precision`: the datapath type for weights,
+gradients, activations and the replay batch; the optimizer's type for Adam moments and master weights, with
+the working copy written beside each master-weight write), whatever type the trace was recorded in; without a
+precision, in the trace's own types.
 
 Per row (shape (R,) over the period rows of all segments) the workload holds the int64 matrix
 ``rows[R, N_ROW]`` (columns named by :data:`accelsim.layouts.ROW`); per segment, the residency keys (one per
@@ -84,29 +89,38 @@ def rebatch(trace: Trace, batch: int) -> dict[str, np.ndarray]:
     return c
 
 
-def build_workload(trace: Trace, view: str = "compressed", batch: int | None = None) -> Workload:
+def build_workload(trace: Trace, view: str = "compressed", batch: int | None = None,
+                   precision: formats.Precision | None = None) -> Workload:
     """Derive the engine input of ``view`` from a trace (see the module docstring).
 
-    ``batch`` re-sizes the training GEMMs to another replay batch (see :func:`rebatch`).
+    ``batch`` re-sizes the training GEMMs to another replay batch (see :func:`rebatch`). ``precision`` is the
+    chip's types (None: the trace's own).
     """
     if view not in VIEWS:
         raise ValueError(f"view must be one of {VIEWS}")
     c = trace.rows if batch is None else rebatch(trace, batch)
     n = c["network"].shape[0]
     code = np.array([formats.SCHEME_CODE[s] for s in c["scheme"]], dtype=np.int64)
-    bits = np.array([formats.DTYPE_BITS[d] for d in c["dtype"]], dtype=np.int64)
     tensor = c["tensor"]
+    if precision is None:
+        bits = np.array([formats.DTYPE_BITS[d] for d in c["dtype"]], dtype=np.int64)
+        cast = np.zeros(n, dtype=np.int64)
+    else:
+        bits = precision.value_bits(tensor, c["phase"])
+        cast = precision.cast_bits(tensor, c["phase"], c["direction"])
     weight_side = np.isin(tensor, WEIGHT_SIDE)
     rows_, cols_ = c["rows"].astype(np.int64), c["cols"].astype(np.int64)
     sv = c["stored_values"].astype(np.int64)
-    bias = c["bias_values"].astype(np.int64) * bits // 8
+    bias_values = c["bias_values"].astype(np.int64)
     dense_view = view == "dense"
     if dense_view:
         code = np.where(weight_side, formats.DENSE, code)
         sv = np.where(weight_side, rows_ * cols_, sv)
     nbytes = formats.stored_bytes(code, rows_, cols_, sv, bits, c["group_rows"].astype(np.int64),
                                   c["group_cols"].astype(np.int64), c["nm_m"].astype(np.int64))
-    nbytes = np.where(weight_side, nbytes + bias, formats.dense_bytes(rows_, cols_, bits))
+    # Biases are dense; a master-weight write also writes its working copy (values only: the metadata is shared).
+    extra = formats.value_bytes(bias_values, bits) + formats.value_bytes(sv + bias_values, cast)
+    nbytes = np.where(weight_side, nbytes + extra, formats.dense_bytes(rows_, cols_, bits))
     gemm = c["gemm_m"] > 0
     # Format conversion happens for weight-side rows that meet the PE array (GEMM rows).
     block = c["block_size"].astype(np.int64)
@@ -139,9 +153,12 @@ def build_workload(trace: Trace, view: str = "compressed", batch: int | None = N
                 j = len(ids)
                 ids[k] = j
                 counts.append(0)
-                kb.append(int(nbytes[i]))
+                kb.append(0)
                 first[i] = 1
             counts[j] += 1
+            # A tensor's footprint is its largest transaction: a weight with a wider master copy is the write
+            # that carries both (in one type, every transaction of a tensor moves the same bytes).
+            kb[j] = max(kb[j], int(nbytes[i]))
             key[i] = j
         # Priority: most accesses per period first; ties by first appearance (stable sort).
         order = np.argsort(-np.asarray(counts, dtype=np.int64), kind="stable") if counts else np.zeros(0, np.int64)

@@ -36,6 +36,8 @@ def _random_hw(rng: random.Random):
         "pe.skip_zeros": rng.choice(["true", "false"]),
         "clock.mhz": rng.choice([50.0, 333.3, 1000.0]),
         "decode.values_per_cycle": rng.choice([1, 4, 64]),
+        "pe.dtype": rng.choice(["fp32", "bf16", "fp16", "int8"]),
+        "pe.optimizer_dtype": rng.choice(["fp32", "bf16"]),
     }
     return load_hardware(name, over)
 
