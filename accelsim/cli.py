@@ -1,5 +1,5 @@
 """``accelsim`` command line: run, validate, presets, scalesim, dram, pack, synth, sweep, compare, plot, report,
-timeline.
+timeline, sensitivity.
 
 Every input problem prints one line ``accelsim: error: FILE: FIELD: expected ...`` and exits 2.
 """
@@ -56,12 +56,16 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_presets(args: argparse.Namespace) -> int:
-    from accelsim.hardware import DEFAULT_PRESET, load_preset, preset_names
+    from accelsim.hardware import DEFAULT_PRESET, effective, load_preset, preset_names
 
     if args.show:
         cfg = load_preset(args.show)
         print(json.dumps(cfg.to_dict(), indent=2))
         print(f"# effective dram peak: {cfg.dram.peak_gbps:.3f} GB/s")
+        e = {k: effective(cfg, k) for k in ("pe.mac_pj", "pe.vector_flop_pj", "sram.read_pj_per_byte",
+                                             "sram.write_pj_per_byte", "tech.vdd_v")}
+        print(f"# effective energies at {cfg.tech.node_nm:g} nm, {e.pop('tech.vdd_v'):.3g} V (null above: derived): "
+              + ", ".join(f"{k} {v:.4g}" for k, v in e.items()))
         return 0
     for name in preset_names():
         cfg = load_preset(name)
@@ -269,6 +273,27 @@ def _float_arg(flag: str):
     return parse
 
 
+def _cmd_sensitivity(args: argparse.Namespace) -> int:
+    from accelsim.atomic import atomic_write_text
+    from accelsim.hardware import parse_set_args
+    from accelsim.sensitivity import run_sensitivity, text_report
+    from accelsim.trace import read_trace
+
+    trace = str(args.trace or default_trace())
+    read_trace(trace)  # a bad trace is one clear line here, not a failed point per parameter
+    sens = run_sensitivity(trace, args.hw, args.vary, parse_set_args(args.set))
+    if args.json:
+        atomic_write_text(args.json, json.dumps(sens.to_dict(), indent=2) + "\n")
+    if args.plot:
+        from accelsim.plots import plot_tornado
+
+        files = plot_tornado(sens, args.plot)
+        print(f"wrote {' and '.join(str(f) for f in files)}")
+    if not args.quiet:
+        sys.stdout.write(text_report(sens))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = OneLineParser(prog="accelsim", description="Replay weight-transaction traces of DRL training on a simulated "
                                              "edge accelerator: compressed versus dense.")
@@ -380,6 +405,15 @@ def build_parser() -> argparse.ArgumentParser:
     tl.add_argument("--view", choices=["compressed", "dense"], default="compressed")
     tl.add_argument("-o", required=True, metavar="OUT.json")
     tl.set_defaults(fn=_cmd_timeline)
+    se = sub.add_parser("sensitivity", help="how the headline moves when each model parameter moves alone")
+    se.add_argument("trace", nargs="?", help="trace (default: the shipped sample)")
+    se.add_argument("--hw", default=None, help="preset or TOML (default: edge-lpddr4)")
+    se.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a field of the base point")
+    se.add_argument("--vary", type=float, default=0.2, help="fraction each parameter moves down and up (0-1)")
+    se.add_argument("--json", metavar="OUT", help="write every parameter's moves and headlines as JSON")
+    se.add_argument("--plot", metavar="OUT.png", help="tornado plot, PNG and SVG (same stem)")
+    se.add_argument("-q", "--quiet", action="store_true", help="no table on stdout")
+    se.set_defaults(fn=_cmd_sensitivity)
     return p
 
 

@@ -41,7 +41,7 @@ class Arrays(NamedTuple):
     rows: np.ndarray
     seg_key_start: np.ndarray
     key_bytes: np.ndarray
-    key_count: np.ndarray
+    key_traffic: np.ndarray
     seg_rep: np.ndarray
     key_grad: np.ndarray
     seg_op_start: np.ndarray
@@ -162,7 +162,7 @@ def _segment(w: Arrays, s: int, h: np.ndarray, cache: Cache, plan: Plan, per_c: 
     phase and network tallies (this point's) get ``seg_repeats[s]`` periods plus the prologue, row by row."""
     k0, k1 = w.seg_key_start[s], w.seg_key_start[s + 1]
     resident = np.zeros(k1 - k0, dtype=np.int64)
-    select_resident(w.key_bytes[k0:k1], w.key_count[k0:k1], w.key_grad[k0:k1], h, resident)
+    select_resident(w.key_bytes[k0:k1], w.key_traffic[k0:k1], w.key_grad[k0:k1], h, resident)
     a = w.seg_row_start[s]
     n = w.seg_row_start[s + 1] - a
     v = op_variant(h)

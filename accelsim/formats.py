@@ -211,6 +211,49 @@ def weight_compression(code, rows, cols, stored_values, value_bits, group_rows, 
     return CompressionRatio(compression_ratio(stored_b, dense_b), params)
 
 
+#: Phases whose weight rows touch the master weights (the trace's phase names): the optimizer's update and
+#: the Polyak update of the targets.
+MASTER_PHASES: tuple[str, ...] = ("update", "polyak")
+#: Tensors kept in the optimizer's type (the trace's tensor names): Adam's moments.
+OPTIMIZER_TENSORS: tuple[str, ...] = ("adam_m", "adam_v")
+
+
+@dataclass(frozen=True)
+class Precision:
+    """The types a chip stores and computes in, whatever type a trace was recorded in.
+
+    Attributes:
+        dtype: the datapath and storage type of weights (the working copy the PE array reads), gradients,
+            activations and the replay batch.
+        optimizer_dtype: the type of Adam's moments and of the master weights the optimizer and the Polyak
+            update read and write (mixed-precision training keeps them wide: a bf16 weight cannot take a
+            3e-4 Adam step or a tau = 0.005 Polyak step).
+
+    Per trace row (arrays of the trace's ``tensor``, ``phase`` and ``direction`` names, shape (R,)):
+    :meth:`value_bits` is the type a row's values are stored in; :meth:`cast_bits` is the type of the working
+    copy that a master-weight write also writes when the two types differ (0 elsewhere): the update writes the
+    new master weights and their cast to ``dtype`` in one transaction, sharing the metadata.
+    """
+
+    dtype: str = "fp32"
+    optimizer_dtype: str = "fp32"
+
+    def _master(self, tensor: np.ndarray, phase: np.ndarray) -> np.ndarray:
+        return (tensor == "weight") & np.isin(phase, MASTER_PHASES)
+
+    def value_bits(self, tensor: np.ndarray, phase: np.ndarray) -> np.ndarray:
+        """Bits per stored value of each row: the optimizer's type for moments and master weights, else ``dtype``."""
+        wide = self._master(tensor, phase) | np.isin(tensor, OPTIMIZER_TENSORS)
+        return np.where(wide, DTYPE_BITS[self.optimizer_dtype], DTYPE_BITS[self.dtype]).astype(np.int64)
+
+    def cast_bits(self, tensor: np.ndarray, phase: np.ndarray, direction: np.ndarray) -> np.ndarray:
+        """Bits per value of the working copy written beside the master weights (0: no second copy)."""
+        if self.dtype == self.optimizer_dtype:
+            return np.zeros(len(tensor), dtype=np.int64)
+        cast = self._master(tensor, phase) & (direction == "write")
+        return np.where(cast, DTYPE_BITS[self.dtype], 0).astype(np.int64)
+
+
 def encode_summary(fmt: Format, rows: int, cols: int, dtype: str = "fp32") -> dict[str, int]:
     """Scalar convenience: stored values, value/metadata/total/dense bytes of one [rows, cols] tensor."""
     bits = DTYPE_BITS[dtype]

@@ -5,7 +5,10 @@ CLI override ``--set dram.gbps=12.8``. Units are in the field names: ``gbps`` = 
 1024 bytes, ``mhz`` = 1e6 cycles/s, ``ns``, ``pj`` (picojoules), ``mw`` (milliwatts). Every size must be
 positive (zero is refused like any other bad size); any positive value is accepted (a model, not a
 catalogue of parts). Energies, latencies and static powers may be zero. A field typed ``float | None``
-(``dram.gbps``) also takes ``auto`` (or is left out): "derive it from the rest of the config".
+also takes ``auto`` (or is left out): "derive it from the rest of the config" — ``dram.gbps`` from the DRAM
+part, the chip's energies (``pe.mac_pj``, ``pe.vector_flop_pj``, ``sram.read_pj_per_byte``,
+``sram.write_pj_per_byte``) from the cited tables at the chip's datapath type, node and supply
+(:mod:`accelsim.energy_tables`), ``tech.vdd_v`` from the node. :func:`effective` gives any key's value in use.
 
 Presets live in ``models/*.toml`` at the project root; see ``models/README.md`` for their sources.
 """
@@ -24,6 +27,7 @@ from typing import Any
 
 from accelsim import limits
 from accelsim.errors import InputError
+from accelsim.formats import DTYPE_BITS, Precision
 
 DATAFLOWS = ("ws", "os", "is")
 
@@ -44,9 +48,16 @@ class PEConfig:
         dataflow: "ws" (weight stationary), "os" (output stationary) or "is" (input stationary).
         skip_zeros: whether the array skips pruned structured groups (group-sparse, N:M). Off by default:
             compression then saves bytes, not MACs.
-        mac_pj: energy of one multiply-accumulate.
+        mac_pj: energy of one multiply-accumulate; None (auto): a multiply and an add in ``dtype`` at the
+            chip's node and supply.
         vector_flops_per_cycle: throughput of the vector unit doing Adam and Polyak updates.
-        vector_flop_pj: energy of one vector-unit flop.
+        vector_flop_pj: energy of one vector-unit flop; None (auto): the mean of a multiply and an add in
+            ``optimizer_dtype`` at the chip's node and supply.
+        dtype: the datapath and storage type (one of :data:`DTYPES`) of weights, gradients, activations and
+            the replay batch: their bytes, and the energy of a MAC, follow it whatever type the trace was
+            recorded in.
+        optimizer_dtype: the type of Adam's moments and the master weights (their bytes, and the vector unit's
+            flops on them).
         fuse_update: whether the optimizer update of a layer runs inside its backward-weight GEMM, tile by
             tile, so its gradient never goes to DRAM or waits in a buffer (off by default).
     """
@@ -55,9 +66,11 @@ class PEConfig:
     cols: int = 16
     dataflow: str = "ws"
     skip_zeros: bool = False
-    mac_pj: float = 4.6
+    mac_pj: float | None = None
     vector_flops_per_cycle: int = 16
-    vector_flop_pj: float = 2.3
+    vector_flop_pj: float | None = None
+    dtype: str = "fp32"
+    optimizer_dtype: str = "fp32"
     fuse_update: bool = False
 
 
@@ -76,7 +89,8 @@ class SRAMConfig:
             region holds two tiles), or not (one tile: load, then decode and compute).
         stream_kib: the stream region of the weight buffer, where tiles read from DRAM land (at most half
             the weight buffer); split into two tiles with double buffering.
-        read_pj_per_byte, write_pj_per_byte: access energy.
+        read_pj_per_byte, write_pj_per_byte: access energy; None (auto): a read of one bank, (weight_kib +
+            act_kib) / banks, by the cited SRAM fit at the chip's node and supply (a write costs a read).
         leakage_mw: static power of the arrays.
     """
 
@@ -85,8 +99,8 @@ class SRAMConfig:
     banks: int = 4
     double_buffer: bool = True
     stream_kib: float = 32.0
-    read_pj_per_byte: float = 1.25
-    write_pj_per_byte: float = 1.25
+    read_pj_per_byte: float | None = None
+    write_pj_per_byte: float | None = None
     leakage_mw: float = 5.0
 
 
@@ -193,6 +207,19 @@ class PowerConfig:
 
 
 @dataclass(frozen=True)
+class TechConfig:
+    """The chip's process, to which the cited 45 nm energies are scaled (:mod:`accelsim.energy_tables`).
+
+    Attributes:
+        node_nm: CMOS node, from 7 to 180 nm (the range of the scaling fits).
+        vdd_v: supply voltage; None (auto): the node's nominal supply in the scaling table.
+    """
+
+    node_nm: float = 45.0
+    vdd_v: float | None = None
+
+
+@dataclass(frozen=True)
 class HardwareConfig:
     """A whole accelerator. Build with :func:`load_preset`, :func:`load_hardware` or :func:`from_dict`."""
 
@@ -204,6 +231,12 @@ class HardwareConfig:
     dram: DRAMConfig = field(default_factory=DRAMConfig)
     decode: DecodeConfig = field(default_factory=DecodeConfig)
     power: PowerConfig = field(default_factory=PowerConfig)
+    tech: TechConfig = field(default_factory=TechConfig)
+
+    @property
+    def precision(self) -> Precision:
+        """The chip's storage types (``pe.dtype``, ``pe.optimizer_dtype``), which a workload's bytes follow."""
+        return Precision(self.pe.dtype, self.pe.optimizer_dtype)
 
     def with_overrides(self, overrides: dict[str, Any], source: str = "--set") -> HardwareConfig:
         """A copy with dotted-key overrides (``{"dram.gbps": 12.8}``), validated."""
@@ -220,7 +253,11 @@ SECTIONS: dict[str, type] = {
     "dram": DRAMConfig,
     "decode": DecodeConfig,
     "power": PowerConfig,
+    "tech": TechConfig,
 }
+
+#: Datapath types a chip may have (the value widths of :data:`accelsim.formats.DTYPE_BITS`).
+DTYPES = tuple(DTYPE_BITS)
 
 # Fields that may be zero: energies, latencies and static powers. Sizes, rates and counts may not.
 _NON_NEGATIVE_SUFFIXES = ("_pj", "_mw", "_pj_per_bit", "_pj_per_byte", "_pj_per_value", "_ns")
@@ -321,6 +358,8 @@ def _validate_field(sec: str, name: str, value: Any, source: str) -> None:
     if isinstance(value, bool | str):
         if key == "pe.dataflow" and value not in DATAFLOWS:
             raise InputError(source, key, f"expected one of {', '.join(DATAFLOWS)}, got {value!r}")
+        if key in ("pe.dtype", "pe.optimizer_dtype") and value not in DTYPES:
+            raise InputError(source, key, f"expected one of {', '.join(DTYPES)}, got {value!r}")
         return
     if name.endswith(_NON_NEGATIVE_SUFFIXES):
         if value < 0:
@@ -349,7 +388,22 @@ def _validate(cfg: HardwareConfig, source: str) -> HardwareConfig:
         parse_address_map(cfg.dram.address_map, source, "dram.address_map")
     if cfg.dram.protocol is not None and cfg.dram.protocol.upper() not in ("LPDDR4", "LPDDR5", "DDR4", "HBM2"):
         raise InputError(source, "dram.protocol", f"expected LPDDR4, LPDDR5, DDR4 or HBM2, got {cfg.dram.protocol!r}")
+    from accelsim import energy_tables
+
+    t = energy_tables.tables()
+    try:
+        t.nominal_vdd(cfg.tech.node_nm)
+    except ValueError as exc:
+        raise InputError(source, "tech.node_nm", str(exc)) from None
+    try:
+        chip_energy(cfg)
+    except ValueError as exc:
+        raise InputError(source, "tech.vdd_v", str(exc)) from None
     return cfg
+
+
+#: Tables of a preset file that are not config: sources, assumptions, and the peak the chip cites.
+DOC_TABLES = ("sources", "assumptions", "peak")
 
 
 def from_dict(data: dict[str, Any], source: str = "<dict>") -> HardwareConfig:
@@ -361,8 +415,8 @@ def from_dict(data: dict[str, Any], source: str = "<dict>") -> HardwareConfig:
         if key in ("name", "description"):
             top[key] = _coerce(value, str, source, key)
             continue
-        if key == "sources" or key == "assumptions":
-            continue  # documentation tables, kept in the file for readers
+        if key in DOC_TABLES:
+            continue  # documentation tables, kept in the file for readers (and the peak check)
         if key not in SECTIONS:
             raise InputError(source, key, f"unknown section; expected one of {', '.join(SECTIONS)}")
         if not isinstance(value, dict):
@@ -388,6 +442,31 @@ def apply_overrides(cfg: HardwareConfig, overrides: dict[str, Any], source: str 
     for sec, kw in sections.items():
         new = replace(new, **{sec: replace(getattr(new, sec), **kw)})
     return _validate(new, source)
+
+
+def chip_energy(cfg: HardwareConfig):
+    """The chip's per-event energies by the cited tables (:class:`accelsim.energy_tables.ChipEnergy`): what
+    its ``auto`` energy keys stand for."""
+    from accelsim import energy_tables
+
+    bank_kib = (cfg.sram.weight_kib + cfg.sram.act_kib) / cfg.sram.banks
+    return energy_tables.chip_energy(cfg.pe.dtype, cfg.pe.optimizer_dtype, cfg.tech.node_nm, cfg.tech.vdd_v,
+                                     bank_kib)
+
+
+def derived_values(cfg: HardwareConfig) -> dict[str, float]:
+    """What each field that may be ``auto`` stands for in ``cfg``, by dotted key (its derived value)."""
+    e = chip_energy(cfg)
+    return {"dram.gbps": cfg.dram.peak_gbps, "pe.mac_pj": e.mac_pj, "pe.vector_flop_pj": e.vector_flop_pj,
+            "sram.read_pj_per_byte": e.sram_pj_per_byte, "sram.write_pj_per_byte": e.sram_pj_per_byte,
+            "tech.vdd_v": e.vdd_v}
+
+
+def effective(cfg: HardwareConfig, key: str) -> Any:
+    """The value of dotted ``key`` in use: the field's own, or its derived value if it is ``auto``."""
+    sec, _, name = key.partition(".")
+    value = getattr(getattr(cfg, sec), name)
+    return derived_values(cfg)[key] if value is None else value
 
 
 def parse_set_args(items: list[str] | None) -> dict[str, str]:
@@ -459,6 +538,6 @@ def load_hardware(spec: str | None = None, overrides: dict[str, Any] | None = No
 
 
 def preset_sources(name: str) -> dict[str, Any]:
-    """The ``[sources]`` and ``[assumptions]`` tables of a preset (documentation only)."""
+    """The ``[sources]``, ``[assumptions]`` and ``[peak]`` tables of a preset (not config)."""
     data = load_toml(models_dir() / f"{name}.toml")
-    return {"sources": data.get("sources", {}), "assumptions": data.get("assumptions", {})}
+    return {k: data.get(k, {}) for k in DOC_TABLES}

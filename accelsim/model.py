@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from accelsim.hardware import HardwareConfig
+from accelsim.hardware import HardwareConfig, derived_values
 from accelsim.jit import kernel
 from accelsim.layouts import ENERGY, HW, KIND, ROW, ROW_COST, pack
 from accelsim.systolic import DATAFLOW_CODE, gemm_cycles
@@ -22,22 +22,23 @@ from accelsim.systolic import DATAFLOW_CODE, gemm_cycles
 
 def pack_hardware(hw: HardwareConfig) -> np.ndarray:
     """Flatten a config into the float64 vector the engines read (shape (N_HW,), slots :data:`HW`)."""
+    e = derived_values(hw)  # what the auto energies stand for (the cited tables at the chip's node)
     return pack(HW, {
         "mhz": hw.clock.mhz,
         "pe_rows": hw.pe.rows,
         "pe_cols": hw.pe.cols,
         "dataflow": DATAFLOW_CODE[hw.pe.dataflow],
         "skip_zeros": 1.0 if hw.pe.skip_zeros else 0.0,
-        "mac_pj": hw.pe.mac_pj,
+        "mac_pj": _given(hw.pe.mac_pj, e["pe.mac_pj"]),
         "vector_flops_per_cycle": hw.pe.vector_flops_per_cycle,
-        "vector_flop_pj": hw.pe.vector_flop_pj,
+        "vector_flop_pj": _given(hw.pe.vector_flop_pj, e["pe.vector_flop_pj"]),
         "fuse_update": 1.0 if hw.pe.fuse_update else 0.0,
         "weight_bytes": math.floor(hw.sram.weight_kib * 1024),
         "act_bytes": math.floor(hw.sram.act_kib * 1024),
         "double_buffer": 1.0 if hw.sram.double_buffer else 0.0,
         "stream_bytes": math.floor(hw.sram.stream_kib * 1024),
-        "sram_read_pj_per_byte": hw.sram.read_pj_per_byte,
-        "sram_write_pj_per_byte": hw.sram.write_pj_per_byte,
+        "sram_read_pj_per_byte": _given(hw.sram.read_pj_per_byte, e["sram.read_pj_per_byte"]),
+        "sram_write_pj_per_byte": _given(hw.sram.write_pj_per_byte, e["sram.write_pj_per_byte"]),
         "dram_gbps": hw.dram.peak_gbps,
         "burst_bytes": hw.dram.burst_bytes,
         "channels": hw.dram.channels,
@@ -55,6 +56,11 @@ def pack_hardware(hw: HardwareConfig) -> np.ndarray:
         "decode_pj_per_value": hw.decode.pj_per_value,
         "static_mw": hw.power.static_mw + hw.sram.leakage_mw + hw.dram.static_mw,
     })
+
+
+def _given(value: float | None, derived: float) -> float:
+    """A config value, or its derived value where the config says ``auto``."""
+    return derived if value is None else value
 
 
 @kernel

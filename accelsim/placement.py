@@ -41,7 +41,7 @@ def tile_size(h: np.ndarray) -> int:
 
 def resident_keys(nbytes: dict[int, int], value: dict[int, int], budget: int) -> frozenset[int]:
     """The keys (of ``nbytes``: key -> stored bytes) that stay resident within ``budget`` bytes, ``value``
-    being each key's bus bytes per period when it streams: all if they fit, else the better of the greedy
+    being the bytes each key moves per period when it streams: all if they fit, else the better of the greedy
     knapsack (by value per byte, ties by key) and the single most valuable key that fits."""
     if sum(nbytes.values()) <= budget:
         return frozenset(nbytes)
@@ -62,9 +62,8 @@ def segment_resident(wl: Workload, s: int, h: np.ndarray) -> frozenset[int]:
     over the weight buffer less the stream region's tiles (gradients are not stored when the update is
     fused)."""
     k0, k1 = int(wl.seg_key_start[s]), int(wl.seg_key_start[s + 1])
-    burst = int(h[HW.burst_bytes])
     nbytes = {k: int(wl.key_bytes[k0 + k]) for k in range(k1 - k0) if not (fused(h) and wl.key_grad[k0 + k])}
-    value = {k: int(wl.key_count[k0 + k]) * -(-b // burst) * burst for k, b in nbytes.items()}
+    value = {k: int(wl.key_traffic[k0 + k]) for k in nbytes}
     budget = max(0, int(h[HW.weight_bytes]) - stream_slots(h) * tile_size(h))
     return resident_keys(nbytes, value, budget)
 

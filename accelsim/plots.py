@@ -229,3 +229,44 @@ def plot_training(trace: str, out: str | os.PathLike, label: str | None = None,
     _save(fig, Path(out), f"training_{label or tr.meta.get('method', 'trace')}", written)
     plt.close(fig)
     return written
+
+
+def plot_tornado(sens, path: str | os.PathLike, top: int = 15) -> list[Path]:
+    """Tornado plot of an :class:`accelsim.sensitivity.Sensitivity`: for the ``top`` parameters by swing, bars
+    from the baseline to the headline at the low and at the high value, speedup and energy ratio side by side.
+    Writes ``path`` as PNG and the same stem as SVG."""
+    plt = _plt()
+    rows = [p for p in sens.top(top) if not (p.low.error and p.high.error)][::-1]  # largest at the top
+    fig, axes = plt.subplots(1, 2, figsize=(11.5, 0.9 + 0.32 * max(len(rows), 1)), sharey=True)
+    ys = np.arange(len(rows))
+    for ax, figure, title in ((axes[0], "speedup", "speedup (dense time / compressed time)"),
+                              (axes[1], "energy_ratio", "energy ratio (compressed / dense)")):
+        base = getattr(sens.base, figure)
+        labelled: set[str] = set()
+        for y, p in zip(ys, rows, strict=True):
+            # Low move above, high move below the parameter's line (both may go the same way).
+            for h, dy, colour, label in ((p.low, 0.19, "#4c72b0", f"−{sens.vary:.0%}"),
+                                         (p.high, -0.19, "#dd8452", f"+{sens.vary:.0%}")):
+                if h.error:
+                    continue
+                ax.barh(y + dy, getattr(h, figure) - base, left=base, height=0.36, color=colour,
+                        label=None if label in labelled else label)
+                labelled.add(label)
+        ax.axvline(base, color="black", lw=0.8)
+        ax.set_title(title, fontsize=9)
+        ax.tick_params(labelsize=7)
+        ax.legend(fontsize=7, loc="lower right")
+    def label(p) -> str:  # say where a rounded integer moved further than ±vary
+        made = {round(abs(p.move.relative(v)), 3) for v in (p.move.low, p.move.high) if v is not None}
+        return p.move.key if made <= {round(sens.vary, 3)} else \
+            f"{p.move.key} ({'/'.join(f'±{m:.0%}' for m in sorted(made))})"
+
+    axes[0].set_yticks(ys, [label(p) for p in rows], fontsize=7)
+    fig.suptitle(f"{sens.hardware}: each parameter moved ±{sens.vary:.0%} alone "
+                 f"(top {len(rows)} of {len(sens.parameters)} by swing per ±{sens.vary:.0%})", fontsize=10)
+    fig.tight_layout()
+    path = Path(path)
+    written: list[Path] = []
+    _save(fig, path.parent, path.stem if path.suffix.lower() in (".png", ".svg") else path.name, written)
+    plt.close(fig)
+    return written

@@ -84,6 +84,54 @@ class Totals(Counts):
         return asdict(self)
 
 
+#: Flops per multiply-accumulate, the convention chips' TFLOPS and TFLOPS/W figures use.
+FLOPS_PER_MAC = 2
+
+
+@dataclass(frozen=True)
+class Efficiency:
+    """Throughput and energy efficiency of a view, counting MAC flops only (2 per MAC; the vector unit's Adam
+    and Polyak flops are left out, as a chip's peak figures leave them out).
+
+    Attributes:
+        flops: FLOPS_PER_MAC × MACs done (skipped MACs are not done).
+        seconds: the view's time.
+        energy_j: all of its energy, chip and DRAM.
+        chip_energy_j: the chip alone: ``energy_j`` less the DRAM part (bus bits, row activations) and the
+            DRAM's share of the static part (its background power × time).
+    """
+
+    flops: int
+    seconds: float
+    energy_j: float
+    chip_energy_j: float
+
+    @classmethod
+    def of(cls, t: Totals, dram_static_share: float) -> Efficiency:
+        """The efficiency of totals ``t``; ``dram_static_share`` is the DRAM's fraction of the static power."""
+        e = t.energy_breakdown_j
+        return cls(FLOPS_PER_MAC * t.macs, t.seconds, t.energy_j, t.energy_j - e.dram - e.static * dram_static_share)
+
+    @property
+    def tflops(self) -> float:
+        """1e12 flops per second."""
+        return self.flops / self.seconds / 1e12 if self.seconds else 0.0
+
+    @property
+    def tflops_per_w(self) -> float:
+        """1e12 flops per joule (= TFLOPS/W), all energy."""
+        return self.flops / self.energy_j / 1e12 if self.energy_j else 0.0
+
+    @property
+    def chip_tflops_per_w(self) -> float:
+        """1e12 flops per joule of the chip alone (no DRAM)."""
+        return self.flops / self.chip_energy_j / 1e12 if self.chip_energy_j else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"flops": self.flops, "chip_energy_j": self.chip_energy_j, "tflops": self.tflops,
+                "tflops_per_w": self.tflops_per_w, "chip_tflops_per_w": self.chip_tflops_per_w}
+
+
 @dataclass(frozen=True)
 class SegmentTotals:
     """One trace segment: steps [first_step, first_step + steps)."""
@@ -107,12 +155,13 @@ class SegmentTotals:
 
 @dataclass(frozen=True)
 class ViewResult:
-    """The whole run in one view ("dense" or "compressed"), with its breakdowns."""
+    """The whole run in one view ("dense" or "compressed"), with its breakdowns and its efficiency."""
 
     view: str
     totals: Totals
     by_phase: dict[str, Totals]
     by_network: dict[str, Totals]
+    efficiency: Efficiency
     by_segment: list[SegmentTotals] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -120,12 +169,41 @@ class ViewResult:
         d["by_phase"] = {k: v.to_dict() for k, v in self.by_phase.items()}
         d["by_network"] = {k: v.to_dict() for k, v in self.by_network.items()}
         d["by_segment"] = [s.to_dict() for s in self.by_segment]
+        d["efficiency"] = self.efficiency.to_dict()
         return d
 
 
 @dataclass(frozen=True)
+class RunPrecision:
+    """The types a trace was recorded in and the types the simulated chip trains in (its bytes follow the chip's).
+
+    Attributes:
+        trace_dtype: the trace's value type (several, if it holds several, joined by ``/``).
+        dtype: the chip's datapath and storage type (weights, gradients, activations).
+        optimizer_dtype: the chip's type for Adam moments and master weights.
+    """
+
+    trace_dtype: str
+    dtype: str
+    optimizer_dtype: str
+
+    def sentence(self) -> str:
+        """E.g. ``this fp32 run, trained on a bf16 chip (Adam moments and master weights fp32)``."""
+        def a(t: str) -> str:
+            return ("an " if t[0] in "aefhilmnorsx" else "a ") + t
+
+        out = f"this {self.trace_dtype} run, trained on {a(self.dtype)} chip"
+        if self.optimizer_dtype != self.dtype:
+            out += f" (Adam moments and master weights {self.optimizer_dtype})"
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class SimResult:
-    """Compressed versus dense replay of one trace on one hardware point.
+    """Compressed versus dense replay of one trace on one hardware point (in the chip's types, ``precision``).
 
     ``speedup = dense.seconds / compressed.seconds``; ``energy_ratio = compressed.energy_j / dense.energy_j``.
     """
@@ -136,6 +214,7 @@ class SimResult:
     steps: int
     dense: ViewResult
     compressed: ViewResult
+    precision: RunPrecision
 
     @property
     def speedup(self) -> float:
@@ -155,4 +234,5 @@ class SimResult:
             "energy_ratio": self.energy_ratio,
             "dense": self.dense.to_dict(),
             "compressed": self.compressed.to_dict(),
+            "precision": self.precision.to_dict(),
         }

@@ -36,7 +36,8 @@ def _ratio(d: float, c: float) -> str:
 def text_report(res: SimResult, max_segments: int = 12) -> str:
     """Human-readable report: totals, energy breakdown, by phase, by network, speedup over training."""
     d, c = res.dense.totals, res.compressed.totals
-    out = [f"trace     {res.trace}  ({res.steps:,} steps)", f"hardware  {res.hardware}   engine {res.engine}", ""]
+    out = [f"trace     {res.trace}  ({res.steps:,} steps)", f"hardware  {res.hardware}   engine {res.engine}",
+           f"precision {res.precision.sentence()}", ""]
     rows = [
         ["cycles", f"{d.cycles:,}", f"{c.cycles:,}", _ratio(d.cycles, c.cycles)],
         ["  compute", f"{d.compute_cycles:,}", f"{c.compute_cycles:,}", ""],
@@ -51,6 +52,12 @@ def text_report(res: SimResult, max_segments: int = 12) -> str:
     rows += [
         ["DRAM bytes", _si(d.dram_bytes, "B"), _si(c.dram_bytes, "B"), _ratio(d.dram_bytes, c.dram_bytes)],
         ["MACs", _si(d.macs, ""), _si(c.macs, ""), _ratio(d.macs, c.macs)],
+    ]
+    ed, ec = res.dense.efficiency, res.compressed.efficiency
+    rows += [
+        ["TFLOPS (2/MAC)", f"{ed.tflops:.4g}", f"{ec.tflops:.4g}", ""],
+        ["TFLOPS/W total", f"{ed.tflops_per_w:.4g}", f"{ec.tflops_per_w:.4g}", ""],
+        ["  chip only", f"{ed.chip_tflops_per_w:.4g}", f"{ec.chip_tflops_per_w:.4g}", ""],
     ]
     out.append(table(["", "dense", "compressed", "dense/compr."], rows))
     out.append("")

@@ -2,8 +2,8 @@
 
 The reference engine decides the same in plain Python (:func:`accelsim.placement.resident_keys`); both follow
 ``docs/model.md`` §3. Each residency key (a weight-side tensor of one segment) is an item: its *weight* is
-its stored bytes, its *value* the DRAM bus bytes it moves per period when it streams (every read and every
-write of it; a fused gradient moves none and is not stored at all). The knapsack's capacity is the weight
+its stored bytes (its largest transaction), its *value* the bytes it moves per period when it streams (every
+read and every write of it; a fused gradient moves none and is not stored at all). The knapsack's capacity is the weight
 buffer less what streaming needs (the stream region's tiles). If every stored key fits, all stay. Otherwise
 the greedy solution (by value per byte, highest first, ties by first appearance; each key taken if it still
 fits) competes with the single most valuable key that fits, and the better of the two is kept: the classic
@@ -16,7 +16,7 @@ import numpy as np
 
 from accelsim.jit import kernel
 from accelsim.layouts import HW
-from accelsim.model import cdiv, stream_slots, tile_bytes
+from accelsim.model import stream_slots, tile_bytes
 
 
 @kernel
@@ -27,25 +27,24 @@ def residency_budget(h: np.ndarray) -> int:
 
 
 @kernel
-def select_resident(key_bytes: np.ndarray, key_count: np.ndarray, key_grad: np.ndarray, h: np.ndarray,
+def select_resident(key_bytes: np.ndarray, key_traffic: np.ndarray, key_grad: np.ndarray, h: np.ndarray,
                     out: np.ndarray) -> None:
     """Set ``out[k] = 1`` for the keys of one segment that stay resident, 0 for the rest.
 
     Args:
-        key_bytes, key_count, key_grad: (K,) each key's stored bytes, accesses per period, gradient flag
+        key_bytes, key_traffic, key_grad: (K,) each key's stored bytes, bytes moved per period, gradient flag
             (:class:`accelsim.workload.Workload`).
         h: the packed hardware point.
     """
     n = key_bytes.shape[0]
     budget = residency_budget(h)
-    burst = int(h[HW.burst_bytes])
     skip_grads = h[HW.fuse_update] > 0.5
     value = np.zeros(n, dtype=np.int64)
     total = 0
     for k in range(n):
         out[k] = 0
         if not (skip_grads and key_grad[k] == 1):
-            value[k] = key_count[k] * cdiv(key_bytes[k], burst) * burst
+            value[k] = key_traffic[k]
             total += key_bytes[k]
     if total <= budget:
         for k in range(n):

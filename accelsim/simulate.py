@@ -18,15 +18,16 @@ from accelsim import engine_fast, engine_reference, limits, model
 from accelsim.engine_output import EngineOutput
 from accelsim.errors import InputError
 from accelsim.hardware import HardwareConfig, load_hardware
-from accelsim.records import SegmentTotals, SimResult, ViewResult
+from accelsim.records import Efficiency, RunPrecision, SegmentTotals, SimResult, ViewResult
 from accelsim.trace import NETWORKS, PHASES, Trace, read_trace
 from accelsim.workload import Workload, build_workload
 
 ENGINES = {"fast": engine_fast.run, "reference": engine_reference.run}
 
 
-def view_results(wl: Workload, out: EngineOutput, p: int, mhz: float) -> ViewResult:
-    """Records of hardware point ``p`` of an engine's output."""
+def view_results(wl: Workload, out: EngineOutput, p: int, hw: HardwareConfig) -> ViewResult:
+    """Records of hardware point ``p`` (config ``hw``) of an engine's output."""
+    mhz = hw.clock.mhz
     total = out.point_totals(p, mhz)
     by_phase = {name: out.phases.totals((p, q), mhz) for q, name in enumerate(PHASES) if out.phases.counts[p, q].any()}
     by_net = {name: out.networks.totals((p, q), mhz) for q, name in enumerate(NETWORKS)
@@ -34,7 +35,13 @@ def view_results(wl: Workload, out: EngineOutput, p: int, mhz: float) -> ViewRes
     segs = [SegmentTotals(int(wl.seg_first_step[s]), int(wl.seg_period_steps[s] * wl.seg_repeats[s]),
                           int(wl.seg_period_steps[s]), int(wl.seg_repeats[s]), out.segments.totals((p, s), mhz))
             for s in range(wl.n_segments)]
-    return ViewResult(wl.view, total, by_phase, by_net, segs)
+    return ViewResult(wl.view, total, by_phase, by_net, Efficiency.of(total, dram_static_share(hw)), segs)
+
+
+def dram_static_share(hw: HardwareConfig) -> float:
+    """The DRAM's fraction of the static power the engines charge (logic + SRAM leakage + DRAM background)."""
+    total = hw.power.static_mw + hw.sram.leakage_mw + hw.dram.static_mw
+    return hw.dram.static_mw / total if total else 0.0
 
 
 def run_engine(wl: Workload, H: np.ndarray, engine: str = "fast", detail: bool = True) -> EngineOutput:
@@ -53,16 +60,19 @@ def simulate(trace: Trace | str | os.PathLike, hw: HardwareConfig | str | None =
              engine: str = "fast") -> SimResult:
     """Replay ``trace`` on ``hw`` (a config, a preset name or TOML path; default preset if None).
 
-    Returns a :class:`~accelsim.records.SimResult` with the compressed (as recorded) and dense views.
+    Returns a :class:`~accelsim.records.SimResult` with the compressed (as recorded) and dense views, both in
+    the chip's types (``pe.dtype``, ``pe.optimizer_dtype``), whatever type the trace was recorded in.
     """
     tr = trace if isinstance(trace, Trace) else read_trace(trace)
     cfg = hw if isinstance(hw, HardwareConfig) else load_hardware(hw)
     H = model.pack_hardware(cfg)[None, :]
-    wls = {view: build_workload(tr, view) for view in ("compressed", "dense")}
+    wls = {view: build_workload(tr, view, precision=cfg.precision) for view in ("compressed", "dense")}
     limits.check_fits(wls.values(), cfg, tr.source)  # before the kernels: their int64 counters must not wrap
-    views = {view: view_results(wl, run_engine(wl, H, engine), 0, cfg.clock.mhz) for view, wl in wls.items()}
+    views = {view: view_results(wl, run_engine(wl, H, engine), 0, cfg) for view, wl in wls.items()}
     for v in views.values():
         if min(v.totals.cycles, v.totals.dram_bytes, v.totals.macs) < 0:  # a bug, not bad input: say so loudly
             raise RuntimeError(f"negative totals in the {v.view} view: a counter wrapped ({v.totals})")
+    recorded = "/".join(sorted(set(tr.rows["dtype"].tolist()))) or "?"
     return SimResult(trace=tr.source, hardware=cfg.name, engine=engine, steps=tr.n_steps,
-                     dense=views["dense"], compressed=views["compressed"])
+                     dense=views["dense"], compressed=views["compressed"],
+                     precision=RunPrecision(recorded, cfg.pe.dtype, cfg.pe.optimizer_dtype))

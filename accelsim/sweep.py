@@ -28,6 +28,7 @@ import numpy as np
 from accelsim import hardware, limits, model
 from accelsim.atomic import atomic_path
 from accelsim.errors import InputError
+from accelsim.formats import Precision
 from accelsim.records import ENERGY_NAMES, Totals
 from accelsim.simulate import run_engine
 from accelsim.trace import read_trace
@@ -112,15 +113,15 @@ def _base_config(hw: str | None) -> hardware.HardwareConfig:
 
 
 @functools.lru_cache(maxsize=32)
-def _fit_terms(path: str, batch: int | None):
-    """The fit check's per-workload sums (accelsim.limits.FitTerms) of both views, once per trace and batch."""
-    return tuple(limits.fit_terms(wl) for wl in _workloads(path, batch))
+def _fit_terms(path: str, batch: int | None, precision: Precision):
+    """The fit check's per-workload sums (accelsim.limits.FitTerms) of both views, once per workload."""
+    return tuple(limits.fit_terms(wl) for wl in _workloads(path, batch, precision))
 
 
 @functools.lru_cache(maxsize=32)
-def _workloads(path: str, batch: int | None):
+def _workloads(path: str, batch: int | None, precision: Precision):
     tr = _trace(path)
-    return build_workload(tr, "compressed", batch), build_workload(tr, "dense", batch)
+    return (build_workload(tr, "compressed", batch, precision), build_workload(tr, "dense", batch, precision))
 
 
 def _figures(t: Totals) -> dict[str, float]:
@@ -139,7 +140,8 @@ FIGURES = ("cycles", "seconds", "energy_j", "dram_bytes", "macs", "compute_cycle
 def evaluate_points(trace: str, hw: str | None, points: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Evaluate ``points`` of one trace; one result row per point (errors recorded, never raised)."""
     rows: list[dict[str, Any] | None] = [None] * len(points)
-    groups: dict[int | None, list[tuple[int, hardware.HardwareConfig]]] = {}
+    # Points share a workload when they share the replay batch and the chip's types (its bytes follow them).
+    groups: dict[tuple[int | None, Precision], list[tuple[int, hardware.HardwareConfig]]] = {}
     try:
         tr = _trace(str(trace))
         method = str(tr.meta.get("method", ""))
@@ -153,12 +155,12 @@ def evaluate_points(trace: str, hw: str | None, points: Sequence[dict[str, Any]]
             batch = p.get("workload.batch")
             if batch is not None and not 0 < batch <= 2**20:
                 raise InputError("--set", "workload.batch", f"expected a batch in [1, 2^20], got {batch}")
-            groups.setdefault(batch, []).append((i, cfg))
+            groups.setdefault((batch, cfg.precision), []).append((i, cfg))
         except Exception as exc:  # any failure of a point is recorded with it; the sweep goes on
             rows[i] = _row(trace, hw, p, method, error=_why(exc))
-    for batch, items in groups.items():
+    for (batch, precision), items in groups.items():
         try:
-            wc, wd = _workloads(str(trace), batch)
+            wc, wd = _workloads(str(trace), batch, precision)
         except Exception as exc:
             for i, _ in items:
                 rows[i] = _row(trace, hw, points[i], method, error=_why(exc))
@@ -166,7 +168,7 @@ def evaluate_points(trace: str, hw: str | None, points: Sequence[dict[str, Any]]
         fits = []
         for i, cfg in items:
             try:
-                limits.check_fits((wc, wd), cfg, str(trace), _fit_terms(str(trace), batch))
+                limits.check_fits((wc, wd), cfg, str(trace), _fit_terms(str(trace), batch, precision))
                 fits.append((i, cfg))
             except InputError as exc:
                 rows[i] = _row(trace, hw, points[i], method, error=exc.one_line())

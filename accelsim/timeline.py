@@ -35,7 +35,7 @@ def step_events(tr: Trace, hw: HardwareConfig, step: int, view: str = "compresse
     s = int(np.searchsorted(ends, step, side="right"))
     if step < tr.first_step or s >= tr.n_segments:
         raise InputError("--step", str(step), f"expected a step in {tr.first_step}..{int(ends[-1]) - 1}")
-    wl = build_workload(tr, view)
+    wl = build_workload(tr, view, precision=hw.precision)
     h = model.pack_hardware(hw)
     first, period = int(tr.seg_first_step[s]), int(tr.seg_period_steps[s])
     k = (step - first) % period

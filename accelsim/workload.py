@@ -4,8 +4,13 @@ Two views of the same transactions:
 
 * ``compressed``: every weight-side tensor (weight, grad, Adam moments) in its recorded format (values +
   metadata), decoded on its way to and from the PE array.
-* ``dense``: the same transactions with every weight-side tensor dense in the trace's dtype (BC layers
-  count their expanded values), no decode, no transposer.
+* ``dense``: the same transactions with every weight-side tensor dense (BC layers count their expanded
+  values), no decode, no transposer.
+
+Values are stored in the chip's types (a :class:`~accelsim.formats.Precision`: the datapath type for weights,
+gradients, activations and the replay batch; the optimizer's type for Adam moments and master weights, with
+the working copy written beside each master-weight write), whatever type the trace was recorded in; without a
+precision, in the trace's own types.
 
 Per row (shape (R,) over the period rows of all segments) the workload holds the int64 matrix
 ``rows[R, N_ROW]`` (columns named by :data:`accelsim.layouts.ROW`); per segment, the residency keys (one per
@@ -38,10 +43,10 @@ class Workload:
         seg_row_start: (S+1,) row offsets of each segment's period.
         rows: (R, N_ROW) int64 per-row inputs, columns :data:`accelsim.layouts.ROW`; ``ROW.key`` is the
             segment-local residency key (-1 none).
-        seg_key_start: (S+1,) offsets into ``key_bytes`` / ``key_count``.
+        seg_key_start: (S+1,) offsets into ``key_bytes`` / ``key_traffic``.
         key_bytes: (K,) stored bytes of each key (a tensor of one segment).
-        key_count: (K,) how many rows of a period access each key (its DRAM transfers per period if it is
-            not resident).
+        key_traffic: (K,) the bytes a period's rows move of each key (its DRAM traffic per period when it
+            is not resident; the knapsack's value).
         seg_rep: (S,) the first segment whose period (rows, residency keys) is identical to this one's; a
             segment with ``seg_rep[s] == s`` is its own representative. Identical periods cost the same, so
             engines may evaluate each representative once (in the dense view every segment of a run is alike).
@@ -74,7 +79,7 @@ class Workload:
     rows: np.ndarray
     seg_key_start: np.ndarray
     key_bytes: np.ndarray
-    key_count: np.ndarray
+    key_traffic: np.ndarray
     seg_rep: np.ndarray
     key_grad: np.ndarray
     seg_op_start: np.ndarray
@@ -289,29 +294,38 @@ def activation_events(rows: np.ndarray, ops: list[list[int]]) -> tuple[np.ndarra
     return tens, out
 
 
-def build_workload(trace: Trace, view: str = "compressed", batch: int | None = None) -> Workload:
+def build_workload(trace: Trace, view: str = "compressed", batch: int | None = None,
+                   precision: formats.Precision | None = None) -> Workload:
     """Derive the engine input of ``view`` from a trace (see the module docstring).
 
-    ``batch`` re-sizes the training GEMMs to another replay batch (see :func:`rebatch`).
+    ``batch`` re-sizes the training GEMMs to another replay batch (see :func:`rebatch`). ``precision`` is the
+    chip's types (None: the trace's own).
     """
     if view not in VIEWS:
         raise ValueError(f"view must be one of {VIEWS}")
     c = trace.rows if batch is None else rebatch(trace, batch)
     n = c["network"].shape[0]
     code = np.array([formats.SCHEME_CODE[s] for s in c["scheme"]], dtype=np.int64)
-    bits = np.array([formats.DTYPE_BITS[d] for d in c["dtype"]], dtype=np.int64)
     tensor = c["tensor"]
+    if precision is None:
+        bits = np.array([formats.DTYPE_BITS[d] for d in c["dtype"]], dtype=np.int64)
+        cast = np.zeros(n, dtype=np.int64)
+    else:
+        bits = precision.value_bits(tensor, c["phase"])
+        cast = precision.cast_bits(tensor, c["phase"], c["direction"])
     weight_side = np.isin(tensor, WEIGHT_SIDE)
     rows_, cols_ = c["rows"].astype(np.int64), c["cols"].astype(np.int64)
     sv = c["stored_values"].astype(np.int64)
-    bias = c["bias_values"].astype(np.int64) * bits // 8
+    bias_values = c["bias_values"].astype(np.int64)
     dense_view = view == "dense"
     if dense_view:
         code = np.where(weight_side, formats.DENSE, code)
         sv = np.where(weight_side, rows_ * cols_, sv)
     nbytes = formats.stored_bytes(code, rows_, cols_, sv, bits, c["group_rows"].astype(np.int64),
                                   c["group_cols"].astype(np.int64), c["nm_m"].astype(np.int64))
-    nbytes = np.where(weight_side, nbytes + bias, formats.dense_bytes(rows_, cols_, bits))
+    # Biases are dense; a master-weight write also writes its working copy (values only: the metadata is shared).
+    extra = formats.value_bytes(bias_values, bits) + formats.value_bytes(sv + bias_values, cast)
+    nbytes = np.where(weight_side, nbytes + extra, formats.dense_bytes(rows_, cols_, bits))
     # Vector work (Adam, Polyak) is per element the trace records it for, dense; in the compressed view it
     # runs on the stored values (and the dense bias) in place: per stored value.
     vflops = c["vector_flops"].astype(np.int64)
@@ -332,7 +346,7 @@ def build_workload(trace: Trace, view: str = "compressed", batch: int | None = N
     S = trace.n_segments
     starts = trace.seg_row_start
     key_start = np.zeros(S + 1, dtype=np.int64)
-    key_bytes_l, key_count_l, key_grad_l = [], [], []
+    key_bytes_l, key_traffic_l, key_grad_l = [], [], []
     key = np.full(n, -1, dtype=np.int64)
     first = np.zeros(n, dtype=np.int64)
     net = c["network"]
@@ -340,7 +354,7 @@ def build_workload(trace: Trace, view: str = "compressed", batch: int | None = N
     for s in range(S):
         a, b = int(starts[s]), int(starts[s + 1])
         ids: dict[tuple[str, int, str], int] = {}
-        counts: list[int] = []
+        traffic: list[int] = []
         kb: list[int] = []
         for i in range(a, b):
             if not weight_side[i]:
@@ -350,17 +364,20 @@ def build_workload(trace: Trace, view: str = "compressed", batch: int | None = N
             if j is None:
                 j = len(ids)
                 ids[k] = j
-                counts.append(0)
-                kb.append(int(nbytes[i]))
+                kb.append(0)
+                traffic.append(0)
                 key_grad_l.append(tensor[i] == "grad")
                 first[i] = 1
-            counts[j] += 1
+            traffic[j] += int(nbytes[i])
+            # A tensor's footprint is its largest transaction: a weight with a wider master copy is the write
+            # that carries both (in one type, every transaction of a tensor moves the same bytes).
+            kb[j] = max(kb[j], int(nbytes[i]))
             key[i] = j
         key_bytes_l.append(np.asarray(kb, dtype=np.int64))
-        key_count_l.append(np.asarray(counts, dtype=np.int64))
+        key_traffic_l.append(np.asarray(traffic, dtype=np.int64))
         key_start[s + 1] = key_start[s] + len(kb)
     key_bytes = np.concatenate(key_bytes_l) if key_bytes_l else np.zeros(0, np.int64)
-    key_count = np.concatenate(key_count_l) if key_count_l else np.zeros(0, np.int64)
+    key_traffic = np.concatenate(key_traffic_l) if key_traffic_l else np.zeros(0, np.int64)
 
     net_code = {name: i for i, name in enumerate(NETWORKS)}
     phase_code = {name: i for i, name in enumerate(PHASES)}
@@ -385,7 +402,23 @@ def build_workload(trace: Trace, view: str = "compressed", batch: int | None = N
         "dens_num": np.where(structured, sv, 0),
         "dens_den": np.where(structured, rows_ * cols_, 0),
     }, np.int64).reshape(n, -1)
-    R = np.ascontiguousarray(R)
+    return from_packed(view, trace.seg_first_step, trace.seg_period_steps, trace.seg_repeats, trace.seg_row_start,
+                       R, key_start, key_bytes, key_traffic, np.asarray(key_grad_l, dtype=np.int64).reshape(-1))
+
+
+def from_packed(view: str, seg_first_step: np.ndarray, seg_period_steps: np.ndarray, seg_repeats: np.ndarray,
+                seg_row_start: np.ndarray, rows: np.ndarray, seg_key_start: np.ndarray, key_bytes: np.ndarray,
+                key_traffic: np.ndarray, key_grad: np.ndarray) -> Workload:
+    """A :class:`Workload` from packed rows (by :data:`accelsim.layouts.ROW`) and residency keys: derives its
+    ops (both variants), activation events, representative segments and distinct rows. :func:`build_workload`
+    ends here; so does a workload made up without a trace (``accelsim.peak``)."""
+    R = np.ascontiguousarray(rows, dtype=np.int64)
+    n = R.shape[0]
+    S = int(seg_first_step.shape[0])
+    starts = seg_row_start
+    key_start = np.asarray(seg_key_start, dtype=np.int64)
+    key_bytes = np.asarray(key_bytes, dtype=np.int64)
+    key_traffic = np.asarray(key_traffic, dtype=np.int64)
     seg_op_start = np.zeros((2, S + 1), dtype=np.int64)
     seg_tensor_start = np.zeros((2, S + 1), dtype=np.int64)
     op_start_l, op_rows_l, op_attr_l = [0], [], []
@@ -420,7 +453,7 @@ def build_workload(trace: Trace, view: str = "compressed", batch: int | None = N
     for s in range(S):
         a, b = int(starts[s]), int(starts[s + 1])
         k0, k1 = int(key_start[s]), int(key_start[s + 1])
-        sig = R[a:b].tobytes() + b"|" + key_bytes[k0:k1].tobytes() + b"|" + key_count[k0:k1].tobytes()
+        sig = R[a:b].tobytes() + b"|" + key_bytes[k0:k1].tobytes() + b"|" + key_traffic[k0:k1].tobytes()
         rep[s] = seen.setdefault(sig, s)
     cost_cols = [q for q, name in enumerate(names(ROW)) if name not in PLACE_COLUMNS]
     if n:
@@ -428,14 +461,16 @@ def build_workload(trace: Trace, view: str = "compressed", batch: int | None = N
         n_uid = int(uniq.shape[0])
     else:
         uid, n_uid = np.zeros(0, np.int64), 0
-    return Workload(view, trace.seg_first_step.astype(np.int64), trace.seg_period_steps.astype(np.int64),
-                    trace.seg_repeats.astype(np.int64), trace.seg_row_start.astype(np.int64), R,
-                    key_start, key_bytes, key_count, rep, np.asarray(key_grad_l, dtype=np.int64).reshape(-1),
+    return Workload(view, np.asarray(seg_first_step, dtype=np.int64), np.asarray(seg_period_steps, dtype=np.int64),
+                    np.asarray(seg_repeats, dtype=np.int64), np.asarray(starts, dtype=np.int64), R,
+                    key_start, key_bytes, key_traffic, rep, np.asarray(key_grad, dtype=np.int64),
                     seg_op_start, np.asarray(op_start_l, dtype=np.int64),
                     np.asarray(op_rows_l, dtype=np.int64), np.asarray(op_attr_l, dtype=np.int64),
                     seg_tensor_start, _stack(tensors_l, len(ACT_TENSOR)),
                     np.asarray(op_event_start_l, dtype=np.int64), _stack(events_l, len(ACT_EVENT)), act_rep,
                     np.ascontiguousarray(uid.reshape(-1), dtype=np.int64), n_uid)
+
+
 
 
 def _stack(parts: list[np.ndarray], width: int) -> np.ndarray:

@@ -9,12 +9,15 @@ runs_dir/<name>` with one torch thread; a run folder with config.json but no DON
 `gst-train --resume`. When a run finishes, its small artefacts (config.json, metrics.csv, DONE and the trace
 packed into one Parquet file) are copied to results/<study>/runs/<name>/, so they survive the run folder
 (commit them). results/<study>/status.md says what is finished, running and left; it is rewritten whenever a
-run starts or ends. Rerunning the script is safe: finished runs are skipped (and archived if they were not).
+run starts or ends. Rerunning the script is safe: finished runs are skipped (and archived if they were not),
+runs still held by a live process of an earlier driver (``runs_dir/<name>.pid``) are left to it and count
+toward ``jobs``. The plan is read anew before each start, so it can be reordered or extended meanwhile.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -38,6 +41,28 @@ def archive(run: Path, dest: Path) -> None:
                        stdout=subprocess.DEVNULL)
 
 
+def _held(pid_file: Path) -> bool:
+    """Whether a live process (of an earlier driver) holds this run."""
+    try:
+        pid = int(pid_file.read_text())
+    except (OSError, ValueError):
+        return False
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        pid_file.unlink(missing_ok=True)
+        return False
+    return True
+
+
+def _count_held(plan: dict, runs_dir: Path, mine: dict) -> int:
+    return sum(1 for r in plan["runs"] if r["name"] not in mine and _held(runs_dir / f"{r['name']}.pid"))
+
+
+def _any_held(plan: dict, runs_dir: Path) -> bool:
+    return any(_held(runs_dir / f"{r['name']}.pid") for r in plan["runs"])
+
+
 def write_status(path: Path, plan: dict, runs_dir: Path, running: set[str]) -> None:
     lines = [f"# Study {plan['study']}: status", "",
              f"Updated {time.strftime('%Y-%m-%d %H:%M:%S %Z')} by scripts/study.py.", "",
@@ -49,8 +74,9 @@ def write_status(path: Path, plan: dict, runs_dir: Path, running: set[str]) -> N
             rows = (d / "metrics.csv").read_text().splitlines()
             if len(rows) > 1:
                 reached = f"{int(rows[-1].split(',')[0]):,}"
+        held = r["name"] in running or _held(runs_dir / f"{r['name']}.pid")
         state = ("finished" if (path.parent / "runs" / r["name"] / "DONE").is_file() or (d / "DONE").is_file()
-                 else "running" if r["name"] in running else "started, not running" if (d / "config.json").is_file()
+                 else "running" if held else "started, not running" if (d / "config.json").is_file()
                  else "left")
         lines.append(f"| {r['name']} | {state} | {reached} |")
     atomic_write_text(path, "\n".join(lines) + "\n")
@@ -66,21 +92,31 @@ def main() -> int:
     runs_dir = ROOT / plan["runs_dir"]
     runs_dir.mkdir(parents=True, exist_ok=True)
     jobs = a.jobs or plan.get("jobs", 2)
-    todo = []
-    for r in plan["runs"]:
-        d = runs_dir / r["name"]
-        if (d / "DONE").is_file():
-            if not (results / "runs" / r["name"] / "DONE").is_file():
-                archive(d, results / "runs" / r["name"])
-            continue
-        if (results / "runs" / r["name"] / "DONE").is_file():
-            continue  # archived earlier; the run folder is gone
-        todo.append(r)
     procs: dict[str, subprocess.Popen] = {}
     status = results / "status.md"
-    while todo or procs:
-        while todo and len(procs) < jobs:
-            r = todo.pop(0)
+
+    def todo() -> list[dict]:
+        """Runs to start, in the plan's order; the plan is read anew each time, so it may be edited (reordered,
+        extended) while the driver runs. Runs another process holds (a live ``<name>.pid``) are skipped."""
+        nonlocal plan
+        plan = json.loads(a.plan.read_text())
+        out = []
+        for r in plan["runs"]:
+            d = runs_dir / r["name"]
+            if r["name"] in procs or _held(runs_dir / f"{r['name']}.pid"):
+                continue
+            if (d / "DONE").is_file():
+                if not (results / "runs" / r["name"] / "DONE").is_file():
+                    archive(d, results / "runs" / r["name"])
+                continue
+            if (results / "runs" / r["name"] / "DONE").is_file():
+                continue  # archived earlier; the run folder is gone
+            out.append(r)
+        return out
+
+    while (waiting := todo()) or procs or _any_held(plan, runs_dir):
+        while waiting and len(procs) + _count_held(plan, runs_dir, procs) < jobs:
+            r = waiting.pop(0)
             d = runs_dir / r["name"]
             if (d / "config.json").is_file():
                 cmd = [str(BIN / "gst-train"), "--resume", str(d)]
@@ -90,12 +126,14 @@ def main() -> int:
             print(time.strftime("%H:%M:%S"), "start", r["name"], " ".join(cmd), flush=True)
             log = open(runs_dir / f"{r['name']}.log", "a")  # noqa: SIM115 - closed when the process ends
             procs[r["name"]] = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+            (runs_dir / f"{r['name']}.pid").write_text(str(procs[r["name"]].pid))
             write_status(status, plan, runs_dir, set(procs))
         time.sleep(15)
         for name, p in list(procs.items()):
             if p.poll() is None:
                 continue
             del procs[name]
+            (runs_dir / f"{name}.pid").unlink(missing_ok=True)
             d = runs_dir / name
             if p.returncode == 0 and (d / "DONE").is_file():
                 archive(d, results / "runs" / name)

@@ -47,16 +47,28 @@ def result(tmp_path_factory):
 
 
 def test_report_json_keys(result):
-    top, totals, parts, view_adds, segment_adds = tables("Report JSON")
+    top, totals, parts, view_adds, segment_adds, precision, efficiency = tables("Report JSON")
     d = result.to_dict()
     assert list(d) == top
+    assert list(d["precision"]) == precision
     for view in ("dense", "compressed"):
         v = d[view]
         assert set(v) == set(totals) | set(view_adds)
         assert set(v["energy_breakdown_j"]) == set(parts)
+        assert list(v["efficiency"]) == efficiency
         for group in ("by_phase", "by_network"):
             assert v[group] and all(set(t) == set(totals) for t in v[group].values())
         assert v["by_segment"] and all(set(s) == set(totals) | set(segment_adds) for s in v["by_segment"])
+
+
+def test_sensitivity_json_keys():
+    from accelsim.sensitivity import run_sensitivity
+
+    top, entry, side = tables("Sensitivity JSON")
+    d = run_sensitivity(str(SAMPLE), None, 0.2).to_dict()
+    assert list(d) == top
+    assert all(list(p) == entry for p in d["parameters"])
+    assert all(list(p[s]) == side for p in d["parameters"] for s in ("low", "high"))
 
 
 def test_report_csv_columns(result):

@@ -38,6 +38,8 @@ def _random_hw(rng: random.Random):
         "decode.values_per_cycle": rng.choice([1, 4, 64]),
         "sram.stream_kib": rng.choice([0.1, 2, 32]),
         "pe.fuse_update": rng.choice(["true", "false"]),
+        "pe.dtype": rng.choice(["fp32", "bf16", "fp16", "int8"]),
+        "pe.optimizer_dtype": rng.choice(["fp32", "bf16"]),
     }
     return load_hardware(name, over)
 

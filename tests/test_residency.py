@@ -1,5 +1,5 @@
-"""Residency by value: a knapsack of weight-side tensors (value: bus bytes saved per period) over the weight
-buffer less what streaming needs. Both engines' implementations, by hand and against brute force."""
+"""Residency by value: a knapsack of weight-side tensors (value: bytes of traffic saved per period) over the
+weight buffer less what streaming needs. Both engines' implementations, by hand and against brute force."""
 
 import itertools
 import math
@@ -18,18 +18,20 @@ from accelsim.residency import residency_budget, select_resident
 from accelsim.trace import read_trace
 from accelsim.workload import build_workload
 
-#: A 1 KiB weight buffer whose stream region is 256 B (two 128-B tiles): 768 B for residency; 32-B bursts.
+#: A 1 KiB weight buffer whose stream region is 256 B (two 128-B tiles): 768 B for residency.
 HW = {"sram.weight_kib": "1", "sram.stream_kib": "0.25"}
 
 
 def _both(sizes: list[int], counts: list[int], grads: list[int] | None = None, over=None) -> set[int]:
+    """Keys of ``sizes`` bytes, each moved ``counts`` times a period: the resident ones, by both implementations."""
     h = model.pack_hardware(load_hardware(None, {**HW, **(over or {})}))
     grads = grads or [0] * len(sizes)
+    traffic = [c * b for c, b in zip(counts, sizes, strict=True)]
     out = np.zeros(len(sizes), np.int64)
-    select_resident(np.array(sizes, np.int64), np.array(counts, np.int64), np.array(grads, np.int64), h, out)
+    select_resident(np.array(sizes, np.int64), np.array(traffic, np.int64), np.array(grads, np.int64), h, out)
     fused = (over or {}).get("pe.fuse_update") == "true"
     stored = {k: b for k, b in enumerate(sizes) if not (fused and grads[k])}
-    value = {k: counts[k] * math.ceil(b / 32) * 32 for k, b in stored.items()}
+    value = {k: traffic[k] for k in stored}
     ref = resident_keys(stored, value, residency_budget(h))
     assert set(np.flatnonzero(out).tolist()) == set(ref)
     return set(ref)
@@ -51,7 +53,7 @@ def test_all_stay_when_all_fit_in_the_budget():
 
 
 def test_greedy_by_traffic_saved_per_byte():
-    # Densities (bus bytes per period per stored byte): 5, 1, 3, 2. The budget takes 0 and 2, then 3 fits.
+    # Densities (bytes moved per period per stored byte): 5, 1, 3, 2. The budget takes 0 and 2, then 3 fits.
     assert _both([320, 320, 192, 64], [5, 1, 3, 2]) == {0, 2, 3}
 
 
@@ -71,7 +73,7 @@ def test_fused_gradients_are_never_resident_and_take_no_room():
 def test_the_knapsack_saves_at_least_half_the_best_possible(items):
     sizes, counts = [b for b, _ in items], [c for _, c in items]
     chosen = _both(sizes, counts)
-    budget, value = 768, [c * math.ceil(b / 32) * 32 for b, c in items]
+    budget, value = 768, [c * b for b, c in items]
     assert sum(sizes[k] for k in chosen) <= budget or chosen == set(range(len(sizes)))
     best = max(sum(value[k] for k in sub) for r in range(len(items) + 1)
                for sub in itertools.combinations(range(len(items)), r) if sum(sizes[k] for k in sub) <= budget)
@@ -99,8 +101,8 @@ def test_weights_that_fit_beside_the_stream_region_all_stay(tmp_path):
 
 @pytest.mark.parametrize("preset", ["edge-lpddr4", "omnidrl-like"])
 def test_residency_by_value_moves_no_more_bytes_than_keeping_half_the_buffer(preset):
-    """On the shipped GST trace, against the old rule's budget (half the buffer, first fit by accesses),
-    computed here: the knapsack over the larger budget never moves more weight bytes per period."""
+    """On the shipped GST trace, against the old rule (half the buffer, first fit by accesses), computed here:
+    the knapsack over the larger budget never moves more weight bytes per period."""
     from conftest import REAL
 
     tr = read_trace(REAL)
@@ -110,15 +112,14 @@ def test_residency_by_value_moves_no_more_bytes_than_keeping_half_the_buffer(pre
         wl = build_workload(tr, view)
         for s in range(wl.n_segments):
             k0, k1 = int(wl.seg_key_start[s]), int(wl.seg_key_start[s + 1])
-            sizes, counts = wl.key_bytes[k0:k1], wl.key_count[k0:k1]
-            value = counts * (-(-sizes // hw.dram.burst_bytes)) * hw.dram.burst_bytes
+            sizes, value = wl.key_bytes[k0:k1], wl.key_traffic[k0:k1]
             out = np.zeros(k1 - k0, np.int64)
-            select_resident(sizes, counts, wl.key_grad[k0:k1], h, out)
+            select_resident(sizes, value, wl.key_grad[k0:k1], h, out)
             old, used = set(), 0
             if sizes.sum() <= h[model.HW.weight_bytes]:
                 old = set(range(k1 - k0))
-            else:
-                for k in sorted(range(k1 - k0), key=lambda k: (-counts[k], k)):
+            else:  # the old rule: most accesses per period first, first fit into half the buffer
+                for k in sorted(range(k1 - k0), key=lambda k: (-round(value[k] / sizes[k]), k)):
                     if used + sizes[k] <= h[model.HW.weight_bytes] // 2:
                         old.add(k)
                         used += sizes[k]

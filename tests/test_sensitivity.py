@@ -1,0 +1,117 @@
+"""accelsim sensitivity: one-at-a-time moves of every numeric hardware key, checked against one-point runs."""
+
+import json
+import math
+import subprocess
+import sys
+
+import pytest
+from conftest import SAMPLE
+
+from accelsim import simulate
+from accelsim.hardware import SECTIONS, derived_values, field_types, keys, load_hardware
+from accelsim.sensitivity import moves, run_sensitivity
+
+VARY = 0.3
+
+
+@pytest.fixture(scope="module")
+def sens():
+    return run_sensitivity(str(SAMPLE), None, VARY)
+
+
+def test_every_key_is_moved_or_named_as_not_a_number():
+    mv, other = moves(load_hardware(None), 0.2)
+    assert sorted([m.key for m in mv] + other) == sorted(keys())
+    assert {"pe.dataflow", "pe.skip_zeros", "sram.double_buffer", "dram.part", "pe.dtype"} <= set(other)
+    derived = derived_values(load_hardware(None))
+    for key in other:  # only switches and names are left out, and auto keys no model derives yet
+        sec, _, name = key.partition(".")
+        typ = field_types(SECTIONS[sec])[name]
+        auto_underived = getattr(getattr(load_hardware(None), sec), name) is None and key not in derived
+        assert typ in (bool, str) or auto_underived, key
+
+
+def test_integers_round_and_say_so_auto_moves_its_derived_value():
+    by = {m.key: m for m in moves(load_hardware("edge-lpddr4"), 0.2)[0]}
+    assert (by["clock.mhz"].low, by["clock.mhz"].high) == pytest.approx((400.0, 600.0))
+    assert (by["pe.rows"].low, by["pe.rows"].high) == (26, 38) and "integer" in by["pe.rows"].note
+    assert (by["dram.channel_bits"].low, by["dram.channel_bits"].high) == (8, 24)  # whole bytes
+    assert (by["dram.channels"].low, by["dram.channels"].high) == (1, 3)  # at least one step each way
+    gbps = by["dram.gbps"]
+    assert gbps.value == pytest.approx(12.8) and "auto" in gbps.note
+    assert (gbps.low, gbps.high) == pytest.approx((12.8 * 0.8, 12.8 * 1.2))
+    one = {m.key: m for m in moves(load_hardware("ethos-u65-like"), 0.2)[0]}["dram.channels"]
+    assert one.low is None and one.high == 2 and "cannot go below" in one.note
+
+
+@pytest.mark.parametrize("vary", [0, 1, -0.1, 1.5])
+def test_vary_must_be_a_fraction(vary):
+    with pytest.raises(ValueError, match="--vary"):
+        moves(load_hardware(None), vary)
+
+
+def test_baseline_and_moves_equal_one_point_simulations(sens):
+    base = simulate(SAMPLE, load_hardware(None))
+    assert sens.base.speedup == pytest.approx(base.speedup, rel=1e-12)
+    assert sens.base.energy_ratio == pytest.approx(base.energy_ratio, rel=1e-12)
+    by = {p.move.key: p for p in sens.parameters}
+    for key in ("dram.gbps", "pe.rows", "sram.weight_kib", "pe.mac_pj", "clock.mhz", "dram.channel_bits"):
+        p = by[key]
+        for value, head in ((p.move.low, p.low), (p.move.high, p.high)):
+            ref = simulate(SAMPLE, load_hardware(None, {key: value}))
+            assert head.speedup == pytest.approx(ref.speedup, rel=1e-12), key
+            assert head.energy_ratio == pytest.approx(ref.energy_ratio, rel=1e-9), key
+
+
+def test_energy_and_power_keys_never_move_time(sens):
+    """Energy does not feed the schedule: moving a pJ or mW figure leaves the speedup exactly where it was."""
+    energy = [p for p in sens.parameters if p.move.key.endswith(("_pj", "_pj_per_bit", "_pj_per_byte",
+                                                                  "_pj_per_value", "_mw"))]
+    assert len(energy) >= 8
+    for p in energy:
+        assert p.low.speedup == sens.base.speedup and p.high.speedup == sens.base.speedup, p.move.key
+    assert any(p.low.energy_ratio != sens.base.energy_ratio for p in energy)
+
+
+def test_ranked_by_swing_per_vary(sens):
+    ranks = [p.swing_per_vary(sens.base, VARY) for p in sens.parameters]
+    finite = [r for r in ranks if not math.isnan(r)]
+    assert finite == sorted(finite, reverse=True) and ranks[:len(finite)] == finite
+    top = sens.parameters[0]
+    assert top.swing(sens.base) > 0
+
+
+def test_a_move_outside_the_valid_range_is_reported_not_raised():
+    s = run_sensitivity(str(SAMPLE), None, 0.2, {"dram.trfc_ns": "3500"})  # trefi 3904: -20 % < trfc
+    p = {p.move.key: p for p in s.parameters}
+    assert "trfc_ns" in p["dram.trefi_ns"].low.error and math.isnan(p["dram.trefi_ns"].low.speedup)
+    assert not p["dram.trefi_ns"].high.error
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "accelsim.cli", "sensitivity", *map(str, args)],
+                          capture_output=True, text=True)
+
+
+def test_cli_writes_table_json_and_tornado(tmp_path):
+    j, png = tmp_path / "s.json", tmp_path / "fig" / "tornado.png"
+    r = _cli(SAMPLE, "--vary", "0.25", "--json", j, "--plot", png)
+    assert r.returncode == 0, r.stderr
+    assert "baseline  speedup" in r.stdout and "not varied" in r.stdout
+    d = json.loads(j.read_text())
+    assert d["vary"] == 0.25 and len(d["parameters"]) == len(keys()) - len(d["not_varied"])
+    assert png.stat().st_size > 0 and png.with_suffix(".svg").stat().st_size > 0
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["--vary", "1.5"], "--vary"),
+    (["--vary", "x"], "--vary"),
+    (["missing.parquet"], "missing.parquet"),
+    (["--hw", "nope"], "unknown preset"),
+    (["--set", "pe.rows=0"], "pe.rows"),
+])
+def test_cli_bad_input_one_line_exit_2(args, needle):
+    r = _cli(*args)
+    lines = [line for line in r.stderr.splitlines() if line.strip()]
+    assert r.returncode == 2 and len(lines) == 1 and needle in lines[0] and "Traceback" not in r.stderr
