@@ -37,28 +37,30 @@ def circulant_basis(b: int) -> torch.Tensor:
 
 
 def project_bc(dW: torch.Tensor, block: int, basis: torch.Tensor) -> torch.Tensor:
-    """Gradient w.r.t. the BC vectors [ob, ib, b] from the gradient w.r.t. the expanded weight ``dW`` [out, in].
+    """Gradient w.r.t. the BC vectors [..., ob, ib, b] from the gradient w.r.t. the expanded weight ``dW``
+    [..., out, in] (leading dimensions: several layers of one shape at once, e.g. the twin critics).
 
     The adjoint of :func:`expand_bc`: entry k of block (p, q)'s vector sums dW over the block's positions
     with (i − j) mod b = k (one matmul with the basis' transpose; padding positions contribute nothing).
     """
-    out_f, in_f = dW.shape
+    *lead, out_f, in_f = dW.shape
     ob, ib = -(-out_f // block), -(-in_f // block)
     pad = torch.nn.functional.pad(dW, (0, ib * block - in_f, 0, ob * block - out_f)) if (out_f % block or
                                                                                          in_f % block) else dW
-    blocks = pad.reshape(ob, block, ib, block).permute(0, 2, 1, 3).reshape(ob * ib, block * block)
-    return (blocks @ basis.t()).reshape(ob, ib, block)
+    blocks = pad.reshape(*lead, ob, block, ib, block).transpose(-3, -2).reshape(*lead, ob * ib, block * block)
+    return (blocks @ basis.t()).reshape(*lead, ob, ib, block)
 
 
 def expand_bc(vec: torch.Tensor, out_f: int, in_f: int, basis: torch.Tensor) -> torch.Tensor:
-    """Dense [out_f, in_f] weight from BC vectors ``vec`` [ob, ib, b] (differentiable).
+    """Dense [..., out_f, in_f] weight from BC vectors ``vec`` [..., ob, ib, b] (differentiable; leading
+    dimensions expand several layers of one shape at once).
 
     Expansion is one small matmul with the circulant basis ([ob·ib, b] × [b, b²]), so its backward pass is
     a matmul too (an indexed gather would back-propagate through a slow scatter-add).
     """
-    ob, ib, b = vec.shape
-    blocks = (vec.reshape(ob * ib, b) @ basis).reshape(ob, ib, b, b)
-    return blocks.permute(0, 2, 1, 3).reshape(ob * b, ib * b)[:out_f, :in_f]
+    *lead, ob, ib, b = vec.shape
+    blocks = (vec.reshape(*lead, ob * ib, b) @ basis).reshape(*lead, ob, ib, b, b)
+    return blocks.transpose(-3, -2).reshape(*lead, ob * b, ib * b)[..., :out_f, :in_f]
 
 
 class CompressedLinear(nn.Module):
@@ -194,3 +196,39 @@ class CompressedLinear(nn.Module):
         if s["block"] and (self.bc_vec is None or self.block != s["block"]):
             self._alloc_bc(s["block"])
         self.mode = s["mode"]
+
+
+def _all_bc(layers) -> bool:
+    first = layers[0]
+    return all(l.mode == "bc" and l.block == first.block for l in layers)
+
+
+@torch.no_grad()
+def stacked_weights(layers) -> torch.Tensor:
+    """Effective weights of G layers of one shape, stacked [G, out, in] (the twin critics' batched GEMMs).
+
+    When every layer is block-circulant and none has a cached expansion, all are expanded in one batched
+    call, and each layer keeps its slice as its cache.
+    """
+    if len(layers) > 1 and _all_bc(layers) and all(l._wcache is None for l in layers):
+        W = expand_bc(torch.stack([l.bc_vec for l in layers]), layers[0].out_features, layers[0].in_features,
+                      layers[0]._idx)
+        for l, w in zip(layers, W, strict=True):
+            l._wcache = w
+        return W
+    if len(layers) == 1:
+        return layers[0].effective_weight().unsqueeze(0)
+    return torch.stack([l.effective_weight() for l in layers])
+
+
+def stacked_set_grad(layers, dW: torch.Tensor, db: torch.Tensor) -> None:
+    """:meth:`CompressedLinear.set_grad` for G layers at once from dW [G, out, in] and db [G, out]; block-circulant
+    layers of one block size are projected in one batched call."""
+    if len(layers) > 1 and _all_bc(layers):
+        dv = project_bc(dW, layers[0].block, layers[0]._idx)
+        for l, g, b in zip(layers, dv, db, strict=True):
+            l.bc_vec.grad = g
+            l.bias.grad = b
+        return
+    for l, w, b in zip(layers, dW, db, strict=True):
+        l.set_grad(w, b)

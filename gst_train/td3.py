@@ -24,6 +24,7 @@ import torch
 from gst_train import mlp
 from gst_train.adam import LeanAdam
 from gst_train.config import TrainConfig
+from gst_train.layers import stacked_set_grad, stacked_weights
 from gst_train.networks import Actor, Critic
 from gst_train.replay import Batch, ReplayBuffer
 
@@ -83,11 +84,10 @@ class TD3:
         nets = [getattr(self, n) for n in names]
         W, b = [], []
         for layers in zip(*(net.layers for net in nets), strict=True):
+            W.append(stacked_weights(layers))
             if len(layers) == 1:
-                W.append(layers[0].effective_weight().unsqueeze(0))
                 b.append(layers[0].bias.detach().unsqueeze(0))
             else:
-                W.append(torch.stack([layer.effective_weight() for layer in layers]))
                 b.append(torch.stack([layer.bias.detach() for layer in layers]))
         return W, b
 
@@ -99,9 +99,8 @@ class TD3:
 
     @staticmethod
     def _set_grads(nets, dW: list[torch.Tensor], db: list[torch.Tensor]) -> None:
-        for g, net in enumerate(nets):
-            for layer, w, b in zip(net.layers, dW, db, strict=True):
-                layer.set_grad(w[g], b[g])
+        for layers, w, b in zip(zip(*(net.layers for net in nets), strict=True), dW, db, strict=True):
+            stacked_set_grad(layers, w, b)
 
     # ------------------------------------------------------------------ acting and training
     @torch.no_grad()
