@@ -70,9 +70,16 @@ class Compressor:
             def grp(k: int, rows=rows, cols=cols) -> int:
                 return self._bytes(Format("group", group_rows=gr, group_cols=gc, nnz_units=k), rows, cols)
 
-            k = n_groups
-            while k > 1 and grp(k) >= bc:  # the most groups that still store fewer bytes than BC
-                k -= 1
+            # The most groups that still store fewer bytes than BC (at least 1): bytes grow with the number of
+            # groups kept, so bisect (a linear walk costs seconds of set-up on 256x256 layers).
+            lo, hi = 1, n_groups
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                if grp(mid) < bc:
+                    lo = mid
+                else:
+                    hi = mid - 1
+            k = lo
             k_max = M.n_keep(n_groups, cfg.sparsity_max)
             plans[(net, l)] = LayerPlan(break_even=1.0 - k / n_groups, bytes_saved_per_sparsity=float(bc - grp(k_max)))
         return plans

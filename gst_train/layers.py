@@ -16,6 +16,7 @@ A layer switches one way, ``bc`` → ``masked``, by expanding its blocks into ``
 
 from __future__ import annotations
 
+import functools
 import math
 
 import torch
@@ -36,19 +37,31 @@ def circulant_basis(b: int) -> torch.Tensor:
     return torch.nn.functional.one_hot(idx, b).T.to(torch.float32).contiguous()
 
 
-def project_bc(dW: torch.Tensor, block: int, basis: torch.Tensor) -> torch.Tensor:
+@functools.lru_cache(maxsize=64)
+def vector_index(out_f: int, in_f: int, block: int) -> torch.Tensor:
+    """[out_f·in_f] long tensor: for each position (i, j) of the dense weight, row-major, the index of the BC
+    vector entry it holds in the flattened [ob, ib, b] vectors, i.e. ((i // b)·ib + j // b)·b + (i − j) mod b.
+    Cached per shape; callers must not modify it."""
+    ib = -(-in_f // block)
+    i = torch.arange(out_f).unsqueeze(1)
+    j = torch.arange(in_f).unsqueeze(0)
+    return (((i // block) * ib + j // block) * block + (i - j) % block).flatten()
+
+
+def project_bc(dW: torch.Tensor, block: int) -> torch.Tensor:
     """Gradient w.r.t. the BC vectors [..., ob, ib, b] from the gradient w.r.t. the expanded weight ``dW``
     [..., out, in] (leading dimensions: several layers of one shape at once, e.g. the twin critics).
 
     The adjoint of :func:`expand_bc`: entry k of block (p, q)'s vector sums dW over the block's positions
-    with (i − j) mod b = k (one matmul with the basis' transpose; padding positions contribute nothing).
+    with (i − j) mod b = k. One ``index_add_`` over :func:`vector_index` (measured about 2x faster here than
+    a matmul with the basis, which needs a transposing copy of dW first); padding positions have no index.
+    CPU ``index_add_`` adds in a fixed order, so the result is deterministic.
     """
     *lead, out_f, in_f = dW.shape
     ob, ib = -(-out_f // block), -(-in_f // block)
-    pad = torch.nn.functional.pad(dW, (0, ib * block - in_f, 0, ob * block - out_f)) if (out_f % block or
-                                                                                         in_f % block) else dW
-    blocks = pad.reshape(*lead, ob, block, ib, block).transpose(-3, -2).reshape(*lead, ob * ib, block * block)
-    return (blocks @ basis.t()).reshape(*lead, ob, ib, block)
+    g = dW.new_zeros(math.prod(lead), ob * ib * block)
+    g.index_add_(1, vector_index(out_f, in_f, block), dW.reshape(-1, out_f * in_f))
+    return g.view(*lead, ob, ib, block)
 
 
 def expand_bc(vec: torch.Tensor, out_f: int, in_f: int, basis: torch.Tensor) -> torch.Tensor:
@@ -123,8 +136,8 @@ class CompressedLinear(nn.Module):
         assert self.mode != "bc" and self.bc_vec is not None
         with torch.no_grad():
             w = self.weight * self.mask
-            counts = project_bc(torch.ones_like(w), self.block, self._idx)
-            self.bc_vec.copy_(project_bc(w, self.block, self._idx) / counts.clamp(min=1.0))
+            counts = project_bc(torch.ones_like(w), self.block)
+            self.bc_vec.copy_(project_bc(w, self.block) / counts.clamp(min=1.0))
             self.mask.fill_(1.0)
         self._wcache = None
         self.mode = "bc"
@@ -173,7 +186,7 @@ class CompressedLinear(nn.Module):
         expansion, masked weights the masked gradient.
         """
         if self.mode == "bc":
-            self.bc_vec.grad = project_bc(dW, self.block, self._idx)
+            self.bc_vec.grad = project_bc(dW, self.block)
         elif self.mode == "masked":
             self.weight.grad = dW * self.mask
         else:
@@ -225,7 +238,7 @@ def stacked_set_grad(layers, dW: torch.Tensor, db: torch.Tensor) -> None:
     """:meth:`CompressedLinear.set_grad` for G layers at once from dW [G, out, in] and db [G, out]; block-circulant
     layers of one block size are projected in one batched call."""
     if len(layers) > 1 and _all_bc(layers):
-        dv = project_bc(dW, layers[0].block, layers[0]._idx)
+        dv = project_bc(dW, layers[0].block)
         for l, g, b in zip(layers, dv, db, strict=True):
             l.bc_vec.grad = g
             l.bias.grad = b

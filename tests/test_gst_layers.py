@@ -8,7 +8,7 @@ import torch
 
 from gst_train import masks as M
 from gst_train.controller import RewardAwareTarget
-from gst_train.layers import CompressedLinear, circulant_basis, expand_bc
+from gst_train.layers import CompressedLinear, circulant_basis, expand_bc, project_bc
 
 
 def _explicit_bc(vec: torch.Tensor, out_f: int, in_f: int) -> torch.Tensor:
@@ -52,6 +52,20 @@ def test_bc_gradient_check():
                     if r < 10 and c < 7:
                         manual[p, q, (i - j) % b] += gW[r, c]
     assert torch.allclose(gv, manual)
+
+
+@pytest.mark.parametrize("lead,out_f,in_f,b", [((), 10, 7, 4), ((2,), 256, 23, 8), ((2, 3), 9, 9, 3)])
+def test_projection_is_the_exact_adjoint_of_expansion(lead, out_f, in_f, b):
+    """project_bc (the gradient the hand-written update uses) equals autograd through expand_bc, batched too."""
+    torch.manual_seed(2)
+    ob, ib = -(-out_f // b), -(-in_f // b)
+    vec = torch.randn(*lead, ob, ib, b, dtype=torch.float64, requires_grad=True)
+    W = expand_bc(vec, out_f, in_f, circulant_basis(b).double())
+    gW = torch.randn_like(W)
+    (gv,) = torch.autograd.grad(W, vec, gW)
+    assert project_bc(gW, b).shape == gv.shape
+    assert torch.allclose(project_bc(gW, b), gv)
+    assert torch.allclose(project_bc(gW.transpose(-1, -2).contiguous().transpose(-1, -2), b), gv)  # strided dW
 
 
 def test_transpose_of_circulant_block_is_circulant():
