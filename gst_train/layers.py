@@ -24,19 +24,6 @@ from torch import nn
 from torch.nn import functional as F
 
 
-def circulant_index(b: int) -> torch.Tensor:
-    """[b, b] long tensor: (i − j) mod b, the vector index of each element of a circulant block."""
-    i = torch.arange(b).unsqueeze(1)
-    j = torch.arange(b).unsqueeze(0)
-    return (i - j) % b
-
-
-def circulant_basis(b: int) -> torch.Tensor:
-    """[b, b·b] one-hot basis: row k is the flattened b×b matrix with ones where (i − j) mod b = k."""
-    idx = circulant_index(b).flatten()
-    return torch.nn.functional.one_hot(idx, b).T.to(torch.float32).contiguous()
-
-
 @functools.lru_cache(maxsize=64)
 def vector_index(out_f: int, in_f: int, block: int) -> torch.Tensor:
     """[out_f·in_f] long tensor: for each position (i, j) of the dense weight, row-major, the index of the BC
@@ -48,14 +35,25 @@ def vector_index(out_f: int, in_f: int, block: int) -> torch.Tensor:
     return (((i // block) * ib + j // block) * block + (i - j) % block).flatten()
 
 
+@functools.lru_cache(maxsize=64)
+def _stacked_index(out_f: int, in_f: int, block: int, layers: int) -> torch.Tensor:
+    """:func:`vector_index` for ``layers`` layers stacked in one tensor: each layer's indices offset by the
+    size of its vectors, so one gather expands them all."""
+    idx = vector_index(out_f, in_f, block)
+    if layers == 1:
+        return idx
+    n = -(-out_f // block) * -(-in_f // block) * block
+    return (idx.unsqueeze(0) + torch.arange(layers).unsqueeze(1) * n).flatten()
+
+
 def project_bc(dW: torch.Tensor, block: int) -> torch.Tensor:
     """Gradient w.r.t. the BC vectors [..., ob, ib, b] from the gradient w.r.t. the expanded weight ``dW``
     [..., out, in] (leading dimensions: several layers of one shape at once, e.g. the twin critics).
 
     The adjoint of :func:`expand_bc`: entry k of block (p, q)'s vector sums dW over the block's positions
     with (i − j) mod b = k. One ``index_add_`` over :func:`vector_index` (measured about 2x faster here than
-    a matmul with the basis, which needs a transposing copy of dW first); padding positions have no index.
-    CPU ``index_add_`` adds in a fixed order, so the result is deterministic.
+    a matmul with a one-hot circulant basis, which needs a transposing copy of dW first); padding positions
+    have no index. CPU ``index_add_`` adds in a fixed order, so the result is deterministic.
     """
     *lead, out_f, in_f = dW.shape
     ob, ib = -(-out_f // block), -(-in_f // block)
@@ -64,16 +62,17 @@ def project_bc(dW: torch.Tensor, block: int) -> torch.Tensor:
     return g.view(*lead, ob, ib, block)
 
 
-def expand_bc(vec: torch.Tensor, out_f: int, in_f: int, basis: torch.Tensor) -> torch.Tensor:
+def expand_bc(vec: torch.Tensor, out_f: int, in_f: int) -> torch.Tensor:
     """Dense [..., out_f, in_f] weight from BC vectors ``vec`` [..., ob, ib, b] (differentiable; leading
     dimensions expand several layers of one shape at once).
 
-    Expansion is one small matmul with the circulant basis ([ob·ib, b] × [b, b²]), so its backward pass is
-    a matmul too (an indexed gather would back-propagate through a slow scatter-add).
+    One 1-D ``index_select`` over :func:`vector_index` (its backward is the ``index_add_`` of
+    :func:`project_bc`). Measured here against a matmul with the circulant basis followed by a transposing
+    copy: 1.2-1.6x faster on 256x256 layers, about 4x on the narrow input layers.
     """
-    *lead, ob, ib, b = vec.shape
-    blocks = (vec.reshape(*lead, ob * ib, b) @ basis).reshape(*lead, ob, ib, b, b)
-    return blocks.transpose(-3, -2).reshape(*lead, ob * b, ib * b)[..., :out_f, :in_f]
+    *lead, _, _, b = vec.shape
+    idx = _stacked_index(out_f, in_f, b, math.prod(lead))
+    return torch.index_select(vec.reshape(-1), 0, idx).view(*lead, out_f, in_f)
 
 
 class CompressedLinear(nn.Module):
@@ -92,7 +91,6 @@ class CompressedLinear(nn.Module):
         self.mode = "dense"
         self.block = 0
         self.bc_vec: nn.Parameter | None = None
-        self._idx: torch.Tensor | None = None
         self._wcache: torch.Tensor | None = None
         if block > 0:
             self._alloc_bc(block)
@@ -101,7 +99,6 @@ class CompressedLinear(nn.Module):
         ob, ib = math.ceil(self.out_features / block), math.ceil(self.in_features / block)
         self.bc_vec = nn.Parameter(torch.zeros(ob, ib, block))
         self.block = block
-        self._idx = circulant_basis(block)
 
     def invalidate(self) -> None:
         """Forget the cached expansion: call after the parameters change (optimizer step, Polyak, mode)."""
@@ -122,7 +119,7 @@ class CompressedLinear(nn.Module):
         """Leave BC mode for good: the expanded blocks become the dense weight (then pruned by a mask)."""
         assert self.mode == "bc"
         with torch.no_grad():
-            self.weight.copy_(expand_bc(self.bc_vec, self.out_features, self.in_features, self._idx))
+            self.weight.copy_(expand_bc(self.bc_vec, self.out_features, self.in_features))
         self._wcache = None
         self.mode = "masked"
         self.mask.fill_(1.0)
@@ -156,9 +153,9 @@ class CompressedLinear(nn.Module):
         if self.mode == "bc":
             # Without autograd (targets, acting) the expansion is reused until the vectors change.
             if torch.is_grad_enabled():
-                return expand_bc(self.bc_vec, self.out_features, self.in_features, self._idx)
+                return expand_bc(self.bc_vec, self.out_features, self.in_features)
             if self._wcache is None:
-                self._wcache = expand_bc(self.bc_vec, self.out_features, self.in_features, self._idx)
+                self._wcache = expand_bc(self.bc_vec, self.out_features, self.in_features)
             return self._wcache
         if self.mode == "masked":
             return self.weight * self.mask
@@ -224,8 +221,7 @@ def stacked_weights(layers) -> torch.Tensor:
     call, and each layer keeps its slice as its cache.
     """
     if len(layers) > 1 and _all_bc(layers) and all(l._wcache is None for l in layers):
-        W = expand_bc(torch.stack([l.bc_vec for l in layers]), layers[0].out_features, layers[0].in_features,
-                      layers[0]._idx)
+        W = expand_bc(torch.stack([l.bc_vec for l in layers]), layers[0].out_features, layers[0].in_features)
         for l, w in zip(layers, W, strict=True):
             l._wcache = w
         return W
