@@ -24,7 +24,16 @@ from accelsim.engine_output import EngineOutput, Tally
 from accelsim.jit import kernel, prange
 from accelsim.layouts import COUNT, ENERGY, HW, N_COUNT, N_ENERGY, N_HW, N_OP_COST, N_ROW_COST, OP_COST, ROW, ROW_COST
 from accelsim.liveness import activation_plan
-from accelsim.model import op_variant, row_costs, static_pj, stream_slots, tile_bytes, transfer_costs
+from accelsim.model import (
+    DRAMMemo,
+    new_memo,
+    op_variant,
+    row_costs,
+    static_pj,
+    stream_slots,
+    tile_bytes,
+    transfer_costs,
+)
 from accelsim.residency import select_resident
 from accelsim.tiles import schedule_ops, tile_count
 
@@ -77,7 +86,7 @@ class Plan(NamedTuple):
 
 
 @kernel
-def _plan(w: Arrays, h: np.ndarray) -> Plan:
+def _plan(w: Arrays, h: np.ndarray, memo: DRAMMemo) -> Plan:
     """The activation plan of every segment that represents its pattern (in the op variant ``h`` runs)."""
     v = op_variant(h)
     n_ops = w.op_start.shape[0] - 1
@@ -87,7 +96,7 @@ def _plan(w: Arrays, h: np.ndarray) -> Plan:
         if w.seg_act_rep[v, s] == s:
             o0, o1 = w.seg_op_start[v, s], w.seg_op_start[v, s + 1]
             activation_plan(w.act_tensors[w.seg_tensor_start[v, s]:w.seg_tensor_start[v, s + 1]], w.act_events,
-                            w.op_event_start, o0, o1, int(h[HW.act_bytes]), h, plan.cost[o0:o1, 0],
+                            w.op_event_start, o0, o1, int(h[HW.act_bytes]), h, memo, plan.cost[o0:o1, 0],
                             plan.energy[o0:o1, 0], plan.read[o0:o1], plan.written[o0:o1])
     return plan
 
@@ -115,15 +124,15 @@ STREAMED, RESIDENT, FILL = 0, 1, 2
 
 
 @kernel
-def _fill(rows: np.ndarray, i: int, u: int, k: int, h: np.ndarray, cost: np.ndarray, energy: np.ndarray,
-          done: np.ndarray) -> None:
+def _fill(rows: np.ndarray, i: int, u: int, k: int, h: np.ndarray, memo: DRAMMemo, cost: np.ndarray,
+          energy: np.ndarray, done: np.ndarray) -> None:
     """Compute distinct row ``u``'s costs of kind ``k`` (STREAMED, RESIDENT or FILL) from row ``i`` into the
     :class:`Cache` fields ``cost``, ``energy``, ``done``. The caller looks the cache up in its own loop: with
     the lookup in an inlined helper, or this function inlined, every row took some 40 ns more."""
     if k == FILL:
-        transfer_costs(rows[i, ROW.bytes], False, h, cost[u, k], energy[u, k])
+        transfer_costs(rows[i, ROW.bytes], False, 0, h, memo, cost[u, k], energy[u, k])
     else:
-        row_costs(rows[i], k == RESIDENT, h, cost[u, k], energy[u, k])
+        row_costs(rows[i], k == RESIDENT, h, memo, cost[u, k], energy[u, k])
     done[u, k] = 1
 
 
@@ -155,9 +164,9 @@ def _add_cycles(cv: np.ndarray, ev: np.ndarray, compute: int, memory: int, decod
 
 
 @kernel
-def _segment(w: Arrays, s: int, h: np.ndarray, cache: Cache, plan: Plan, per_c: np.ndarray, per_e: np.ndarray,
-             pro_c: np.ndarray, pro_e: np.ndarray, ph_c: np.ndarray, ph_e: np.ndarray, net_c: np.ndarray,
-             net_e: np.ndarray, detail: bool) -> None:
+def _segment(w: Arrays, s: int, h: np.ndarray, memo: DRAMMemo, cache: Cache, plan: Plan, per_c: np.ndarray,
+             per_e: np.ndarray, pro_c: np.ndarray, pro_e: np.ndarray, ph_c: np.ndarray, ph_e: np.ndarray,
+             net_c: np.ndarray, net_e: np.ndarray, detail: bool) -> None:
     """Segment ``s``: one warm period into per_c/per_e and its prologue into pro_c/pro_e; with ``detail`` the
     phase and network tallies (this point's) get ``seg_repeats[s]`` periods plus the prologue, row by row."""
     k0, k1 = w.seg_key_start[s], w.seg_key_start[s + 1]
@@ -199,7 +208,7 @@ def _segment(w: Arrays, s: int, h: np.ndarray, cache: Cache, plan: Plan, per_c: 
             k = RESIDENT if res else STREAMED
             u = row_uid[i]
             if cdone[u, k] == 0:  # first time this distinct row is costed so
-                _fill(rows, i, u, k, h, ccost, cen, cdone)
+                _fill(rows, i, u, k, h, memo, ccost, cen, cdone)
             if detail:
                 uk[i - a, 0] = u
                 uk[i - a, 1] = k
@@ -230,7 +239,7 @@ def _segment(w: Arrays, s: int, h: np.ndarray, cache: Cache, plan: Plan, per_c: 
             if res and is_read and rows[i, ROW.first] == 1:
                 # Prologue: fetched once, before the segment's first period; memory stall of this row.
                 if cdone[u, FILL] == 0:
-                    _fill(rows, i, u, FILL, h, ccost, cen, cdone)
+                    _fill(rows, i, u, FILL, h, memo, ccost, cen, cdone)
                 _add(pro_c, pro_e, ccost, cen, u, FILL, 1)
                 f = ccost[u, FILL, ROW_COST.read_cycles]
                 pro_cycles += f
@@ -315,15 +324,16 @@ def _point(p: int, w: Arrays, H: np.ndarray, detail: bool, seg_c: np.ndarray, se
     S = w.seg_repeats.shape[0]
     h = H[p]
     cache = _new_cache(w.n_uid)
-    plan = _plan(w, h)
+    memo = new_memo()
+    plan = _plan(w, h, memo)
     per_c = np.zeros((S, N_COUNT), dtype=np.int64)
     per_e = np.zeros((S, N_ENERGY), dtype=np.float64)
     pro_c = np.zeros((S, N_COUNT), dtype=np.int64)
     pro_e = np.zeros((S, N_ENERGY), dtype=np.float64)
     for s in range(S):
         if detail or w.seg_rep[s] == s:
-            _segment(w, s, h, cache, plan, per_c[s], per_e[s], pro_c[s], pro_e[s], ph_c[p], ph_e[p], net_c[p], net_e[p],
-                     detail)
+            _segment(w, s, h, memo, cache, plan, per_c[s], per_e[s], pro_c[s], pro_e[s], ph_c[p], ph_e[p], net_c[p],
+                     net_e[p], detail)
     for s in range(S):
         r = s if detail else w.seg_rep[s]
         m = w.seg_repeats[s]

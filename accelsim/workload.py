@@ -220,8 +220,8 @@ def activation_events(rows: np.ndarray, ops: list[list[int]]) -> tuple[np.ndarra
     forward_at: dict[int, int] = {}          # net -> its latest forward op
     events: list[list[tuple[int, int]]] = []
 
-    def make(nbytes: int, clean: int, o: int) -> int:
-        tensors.append((nbytes, clean))
+    def make(nbytes: int, clean: int, o: int, gather: int = 0) -> int:
+        tensors.append((nbytes, clean, gather))
         made_at.append(o)
         return len(tensors) - 1
 
@@ -269,7 +269,7 @@ def activation_events(rows: np.ndarray, ops: list[list[int]]) -> tuple[np.ndarra
             r = rows[i]
             net, layer, phase = int(r[ROW.net]), int(r[ROW.layer]), int(r[ROW.phase])
             if r[ROW.kind] == KIND.replay:
-                t = replay = make(int(r[ROW.bytes]), 1, o)
+                t = replay = make(int(r[ROW.bytes]), 1, o, int(r[ROW.gather_rows]))
             elif phase == ph["backward_data"]:
                 t = g[(net, layer)] = make(int(r[ROW.bytes]), 0, o)
             else:
@@ -289,7 +289,7 @@ def activation_events(rows: np.ndarray, ops: list[list[int]]) -> tuple[np.ndarra
             later = [u for u in reads[t] if u > o]
             a[k] = pack(ACT_EVENT, {"tensor": t, "create": create, "next_use": later[0] if later else -1}, np.int64)
         out.append(a)
-    tens = np.array([pack(ACT_TENSOR, {"bytes": b, "clean": c}, np.int64) for b, c in tensors],
+    tens = np.array([pack(ACT_TENSOR, {"bytes": b, "clean": c, "gather_rows": g}, np.int64) for b, c, g in tensors],
                     dtype=np.int64).reshape(len(tensors), len(ACT_TENSOR))
     return tens, out
 
@@ -401,6 +401,7 @@ def build_workload(trace: Trace, view: str = "compressed", batch: int | None = N
         "step": c["step_in_period"],
         "dens_num": np.where(structured, sv, 0),
         "dens_den": np.where(structured, rows_ * cols_, 0),
+        "gather_rows": np.where(tensor == "replay_batch", rows_, 0),
     }, np.int64).reshape(n, -1)
     return from_packed(view, trace.seg_first_step, trace.seg_period_steps, trace.seg_repeats, trace.seg_row_start,
                        R, key_start, key_bytes, key_traffic, np.asarray(key_grad_l, dtype=np.int64).reshape(-1))

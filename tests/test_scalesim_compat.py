@@ -87,6 +87,6 @@ def test_the_simulators_cost_model_gives_scalesims_compute_cycles(name):
         row = pack(ROW, {**dict.fromkeys(names(ROW), 0), "is_read": 1, "kind": KIND.activation, "m": g.m,
                          "k": g.k, "n": g.n, "key": -1}, np.int64)
         cost, energy = np.zeros(N_ROW_COST, np.int64), np.zeros(N_ENERGY)
-        model.row_costs(row, False, h, cost, energy)
+        model.row_costs(row, False, h, model.new_memo(), cost, energy)
         assert cost[ROW_COST.compute_cycles] == int(b["Total Cycles"]) - int(b["Stall Cycles"]), g.name
         assert cost[ROW_COST.macs] == g.m * g.n * g.k
