@@ -50,13 +50,13 @@ def run(workload: Workload, H: np.ndarray, n_phase: int, n_net: int, detail: boo
     rows = workload.rows
     for p in range(P):
         h = H[p]
-        memo = model.new_memo()  # this point's DRAM transfer costs
+        table = model.transfer_table(workload.xfer_keys, h)  # what each DRAM transfer costs on this point
         slots = stream_slots(h)
         for s in range(S):
             a = int(workload.seg_row_start[s])
             reps = int(workload.seg_repeats[s])
-            cost, energy = period_costs(workload, s, h, memo)
-            plan = activation_plan(workload, s, h, memo)
+            cost, energy = period_costs(workload, s, h, table)
+            plan = activation_plan(workload, s, h, table)
             ops = op_tiles(workload, s, h, cost, plan)
             sched = schedule_period(ops, slots)
             v = variant(h)
@@ -82,7 +82,7 @@ def run(workload: Workload, H: np.ndarray, n_phase: int, n_net: int, detail: boo
                 if int(r[ROW.key]) in resident and r[ROW.first] == 1 and r[ROW.is_read] == 1:
                     # The prologue: the resident tensor is fetched once, before the segment's first period.
                     pc, pe = np.zeros(N_ROW_COST, np.int64), np.zeros(N_ENERGY)
-                    model.transfer_costs(int(r[ROW.bytes]), False, 0, h, memo, pc, pe)
+                    model.transfer_costs(int(r[ROW.bytes]), False, int(r[ROW.xfer]), h, table, pc, pe)
                     f = int(pc[ROW_COST.read_cycles])
                     entries.append((j, _counts(pc, f, f, 0), pe, f, 1))
             for j, cv, e, cyc, mult in entries:
@@ -95,21 +95,10 @@ def run(workload: Workload, H: np.ndarray, n_phase: int, n_net: int, detail: boo
     return EngineOutput(segments=seg, phases=ph, networks=net)
 
 
-def transfers(workload: Workload, h: np.ndarray) -> list[tuple[int, int, int]]:
-    """The distinct DRAM transfers the engines cost on hardware point ``h``: (bytes, is_write, gather_rows)
-    for every row that crosses the bus, every activation spill and refill and every prologue fill, as
-    :func:`run` (and the fast engine) meet them, sorted. What ``tests/test_dram_engine_streams.py`` checks
-    the closed forms on against the request-level model."""
-    memo = model.new_memo()
-    for s in range(workload.n_segments):
-        period_costs(workload, s, h, memo)
-        activation_plan(workload, s, h, memo)
-        resident = segment_resident(workload, s, h)
-        for r in workload.rows[int(workload.seg_row_start[s]):int(workload.seg_row_start[s + 1])]:
-            if int(r[ROW.key]) in resident and r[ROW.first] == 1 and r[ROW.is_read] == 1:
-                model.dram_transfer(int(r[ROW.bytes]), False, 0, h, memo)
-    keys = memo.key[memo.key[:, XFER_KEY.bytes] > 0]
-    if keys.shape[0] == model.MEMO_SLOTS:
-        raise ValueError(f"more than {model.MEMO_SLOTS} distinct DRAM transfers: the memo cannot list them all")
-    out = {(int(k[XFER_KEY.bytes]), int(k[XFER_KEY.is_write]), int(k[XFER_KEY.gather_rows])) for k in keys}
-    return sorted(out)
+def transfers(workload: Workload) -> list[tuple[int, int, int]]:
+    """The distinct DRAM transfers the engines cost for ``workload`` on any hardware point: (bytes, is_write,
+    gather_rows) of every row that may cross the bus (its prologue fill included), every activation tensor's
+    refill and spill (``Workload.xfer_keys``); which of them a point makes depends on its residency and its
+    activation buffer. What ``tests/test_dram_engine_streams.py`` checks the closed forms on."""
+    return [(int(k[XFER_KEY.bytes]), int(k[XFER_KEY.is_write]), int(k[XFER_KEY.gather_rows]))
+            for k in workload.xfer_keys]

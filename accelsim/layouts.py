@@ -156,6 +156,7 @@ class RowSlots(NamedTuple):
     dens_num: int                     # kept fraction of a structured weight: dens_num / dens_den
     dens_den: int
     gather_rows: int                  # the replay batch: its B rows, each read from a random place; else 0
+    xfer: int                         # its DRAM transfer in Workload.xfer_keys (-1: it never crosses the bus)
 
 
 class RowKinds(NamedTuple):
@@ -228,6 +229,8 @@ class ActTensorSlots(NamedTuple):
     bytes: int                        # its bytes (dense, the trace's dtype)
     clean: int                        # 1 if a copy is in DRAM from the start (the replay batch)
     gather_rows: int                  # the replay batch: a refill gathers its B rows again; else 0
+    refill_xfer: int                  # its refill (a read of it whole) in Workload.xfer_keys
+    spill_xfer: int                   # its spill (a write of it whole) in Workload.xfer_keys
 
 
 ACT_EVENT = index_of(ActEventSlots)
@@ -235,15 +238,16 @@ ACT_TENSOR = index_of(ActTensorSlots)
 
 
 class TransferKeySlots(NamedTuple):
-    """One whole-tensor DRAM transfer as the engines cost it (:class:`accelsim.model.DRAMMemo` keys; int64)."""
+    """One distinct whole-tensor DRAM transfer a workload can make (``Workload.xfer_keys``; int64)."""
 
-    bytes: int                        # useful bytes (> 0; 0 marks a free memo entry)
+    bytes: int                        # useful bytes (> 0)
     is_write: int                     # 1: a store (all writes); 0: a load
     gather_rows: int                  # > 0: the replay batch, that many row-sized reads at random places
 
 
 class TransferCostSlots(NamedTuple):
-    """What one DRAM transfer costs (:func:`accelsim.model.dram_stream`; int64, its energy kept beside)."""
+    """What one DRAM transfer costs on a hardware point (:func:`accelsim.model.dram_stream`; int64, its energy
+    kept beside: :class:`accelsim.model.DRAMTable`)."""
 
     cycles: int                       # accelerator cycles
     bus_bytes: int                    # bytes on the bus (whole bursts)

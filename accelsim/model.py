@@ -1,6 +1,6 @@
 """The per-transaction cost model shared by both engines: DRAM transfers, decode, compute, energy.
 
-Everything here is a pure function of numbers (a :class:`DRAMMemo` only keeps what it has computed). A
+Everything here is a pure function of numbers. A
 :class:`~accelsim.hardware.HardwareConfig` is packed into a flat float64 vector (:func:`pack_hardware`, slots
 :data:`accelsim.layouts.HW`: the chip, then its DRAM as the banked model's part) so the compiled engine can
 evaluate many hardware points in one call; the reference engine calls the same compiled functions from Python,
@@ -107,32 +107,25 @@ def cdiv(a: int, b: int) -> int:
 
 #: Bits per byte, for the DRAM energy per bit.
 BITS_PER_BYTE = 8.0
-#: Entries of a :class:`DRAMMemo` (a power of two).
-MEMO_SLOTS = 256
-#: Multiplier of the memo's hash (Knuth's multiplicative hashing).
-_HASH = 2654435761
-N_XFER_KEY, N_XFER_COST = len(XFER_KEY), len(XFER_COST)
+#: The hardware slots :func:`dram_stream` reads: points equal in all of them cost every transfer the same, so
+#: the engines cost a workload's transfers once per distinct value of these (:func:`transfer_table`).
+DRAM_COST_SLOTS = np.array([HW.mhz, HW.burst_bytes, HW.dram_tck_ns, HW.dram_request_bytes,
+                            HW.dram_requests_in_flight, HW.dram_act_pj, HW.dram_read_pj, HW.dram_write_pj,
+                            HW.dram_refresh_pj, HW.dram_active_pj_per_ck, HW.dram_idle_pj_per_ck, HW.io_pj_per_bit,
+                            *range(HW_PART, HW_PART_END)], dtype=np.int64)
+N_XFER_COST = len(XFER_COST)
 
 
-class DRAMMemo(NamedTuple):
-    """Per hardware point: the cost of each distinct DRAM transfer, kept on first use (an open-addressed table).
+class DRAMTable(NamedTuple):
+    """What each of a workload's distinct DRAM transfers (``Workload.xfer_keys``) costs on one hardware point:
+    ``cost`` (n_x, N_XFER_COST) int64 by :data:`accelsim.layouts.XFER_COST`, ``energy`` (n_x,) pJ.
 
-    ``key[j]`` (slots :data:`accelsim.layouts.XFER_KEY`), bytes 0 marking a free entry; ``cost[j]`` (slots
-    :data:`accelsim.layouts.XFER_COST`); ``energy[j]`` pJ. A transfer that finds the table full is costed
-    and not kept. An entry is a pure function of its key and the point (:func:`dram_stream`), so the memo
-    changes no figure: like the fast engine's cache of distinct rows, it only saves recomputing one.
+    Made by :func:`transfer_table`, a pure function of the keys and the point; rows and activation tensors
+    name their transfers by index (``ROW.xfer``, ``ACT_TENSOR.refill_xfer`` / ``spill_xfer``).
     """
 
-    key: np.ndarray
     cost: np.ndarray
     energy: np.ndarray
-
-
-@kernel
-def new_memo() -> DRAMMemo:
-    """An empty :class:`DRAMMemo` (one per hardware point: its entries hold for that point only)."""
-    return DRAMMemo(np.zeros((MEMO_SLOTS, N_XFER_KEY), dtype=np.int64),
-                    np.zeros((MEMO_SLOTS, N_XFER_COST), dtype=np.int64), np.zeros(MEMO_SLOTS, dtype=np.float64))
 
 
 @kernel
@@ -170,30 +163,32 @@ def dram_stream(nbytes: int, is_write: bool, gather_rows: int, h: np.ndarray) ->
 
 
 @kernel
-def dram_transfer(nbytes: int, is_write: bool, gather_rows: int, h: np.ndarray,
-                  memo: DRAMMemo) -> tuple[int, int, int, float]:
-    """:func:`dram_stream`, kept in ``memo`` (this point's) so that each distinct transfer is costed once."""
-    if nbytes <= 0:
+def transfer_table(keys: np.ndarray, h: np.ndarray) -> DRAMTable:
+    """The :class:`DRAMTable` of transfers ``keys`` ((n_x, N_XFER_KEY), by :data:`accelsim.layouts.XFER_KEY`)
+    on hardware point ``h``: :func:`dram_stream` of each."""
+    n = keys.shape[0]
+    table = DRAMTable(np.zeros((n, N_XFER_COST), dtype=np.int64), np.zeros(n, dtype=np.float64))
+    for x in range(n):
+        cyc, bus, acts, pj = dram_stream(keys[x, XFER_KEY.bytes], keys[x, XFER_KEY.is_write] == 1,
+                                         keys[x, XFER_KEY.gather_rows], h)
+        table.cost[x, XFER_COST.cycles] = cyc
+        table.cost[x, XFER_COST.bus_bytes] = bus
+        table.cost[x, XFER_COST.row_activations] = acts
+        table.energy[x] = pj
+    return table
+
+
+@kernel(inline=True)
+def _transfer(table: DRAMTable, x: int) -> tuple[int, int, int, float]:
+    """(cycles, bus bytes, row activations, pJ) of transfer ``x`` of ``table``; nothing for ``x`` < 0."""
+    if x < 0:
         return 0, 0, 0, 0.0
-    w = 1 if is_write else 0
-    j = ((nbytes * _HASH + w * 40503 + gather_rows * 2246822519) >> 7) & (MEMO_SLOTS - 1)
-    for _ in range(MEMO_SLOTS):
-        k = memo.key[j]
-        c = memo.cost[j]
-        if k[XFER_KEY.bytes] == 0:
-            cyc, bus, acts, pj = dram_stream(nbytes, is_write, gather_rows, h)
-            k[XFER_KEY.bytes], k[XFER_KEY.is_write], k[XFER_KEY.gather_rows] = nbytes, w, gather_rows
-            c[XFER_COST.cycles], c[XFER_COST.bus_bytes], c[XFER_COST.row_activations] = cyc, bus, acts
-            memo.energy[j] = pj
-            return cyc, bus, acts, pj
-        if k[XFER_KEY.bytes] == nbytes and k[XFER_KEY.is_write] == w and k[XFER_KEY.gather_rows] == gather_rows:
-            return c[XFER_COST.cycles], c[XFER_COST.bus_bytes], c[XFER_COST.row_activations], memo.energy[j]
-        j = (j + 1) & (MEMO_SLOTS - 1)
-    return dram_stream(nbytes, is_write, gather_rows, h)
+    c = table.cost[x]
+    return c[XFER_COST.cycles], c[XFER_COST.bus_bytes], c[XFER_COST.row_activations], table.energy[x]
 
 
 @kernel
-def row_costs(r: np.ndarray, resident: bool, h: np.ndarray, memo: DRAMMemo, cost: np.ndarray,
+def row_costs(r: np.ndarray, resident: bool, h: np.ndarray, table: DRAMTable, cost: np.ndarray,
               energy: np.ndarray) -> None:
     """Costs of one transaction on hardware ``h`` in a (warm) period: writes ``cost`` (slots :data:`ROW_COST`,
     int64) and ``energy`` (slots :data:`ENERGY`, pJ; the static part is the scheduler's and is left 0).
@@ -207,6 +202,8 @@ def row_costs(r: np.ndarray, resident: bool, h: np.ndarray, memo: DRAMMemo, cost
         r: the row's integer inputs (slots :data:`ROW`).
         resident: the row's weight-side tensor stays in the weight SRAM across steps (it was fetched once, by
             the segment's prologue: :func:`transfer_costs`), so it moves no DRAM bytes here.
+        table: what the workload's DRAM transfers cost on ``h`` (:func:`transfer_table`); the row's is
+            ``r[ROW.xfer]``.
     """
     nbytes = r[ROW.bytes]
     is_read = r[ROW.is_read] == 1
@@ -219,9 +216,8 @@ def row_costs(r: np.ndarray, resident: bool, h: np.ndarray, memo: DRAMMemo, cost
         offchip = False
     rd_bytes = nbytes if (offchip and is_read) else 0
     wr_bytes = nbytes if (offchip and not is_read) else 0
-    gather = r[ROW.gather_rows] if kind == KIND.replay else 0
-    rd_cyc, rd_bus, rd_acts, rd_pj = dram_transfer(rd_bytes, False, gather, h, memo)
-    wr_cyc, wr_bus, wr_acts, wr_pj = dram_transfer(wr_bytes, True, gather, h, memo)
+    rd_cyc, rd_bus, rd_acts, rd_pj = _transfer(table, r[ROW.xfer] if rd_bytes > 0 else -1)
+    wr_cyc, wr_bus, wr_acts, wr_pj = _transfer(table, r[ROW.xfer] if wr_bytes > 0 else -1)
     # Decoder: format conversion between storage and the PE array, plus the W^T transposer.
     dec_cyc = 0
     if r[ROW.dec_values] > 0:
@@ -262,16 +258,16 @@ def row_costs(r: np.ndarray, resident: bool, h: np.ndarray, memo: DRAMMemo, cost
 
 
 @kernel
-def transfer_costs(nbytes: int, is_write: bool, gather_rows: int, h: np.ndarray, memo: DRAMMemo, cost: np.ndarray,
+def transfer_costs(nbytes: int, is_write: bool, x: int, h: np.ndarray, table: DRAMTable, cost: np.ndarray,
                    energy: np.ndarray) -> None:
-    """A bare DRAM transfer of ``nbytes`` with no work attached (a resident tensor's fill, a spill or refill;
-    ``gather_rows`` > 0: a refill of the replay batch, gathered again): overwrites ``cost`` (slots
+    """A bare DRAM transfer of ``nbytes`` with no work attached (a resident tensor's fill, a spill or refill),
+    transfer ``x`` of the workload's (``table``, :func:`transfer_table`): overwrites ``cost`` (slots
     :data:`ROW_COST`) and ``energy`` (slots :data:`ENERGY`, pJ, static left 0).
 
     A read fills SRAM (its bytes are written there); a write drains bytes whose SRAM write was counted when
     they were produced, as for any write transaction.
     """
-    cyc, bus, acts, pj = dram_transfer(nbytes, is_write, gather_rows, h, memo)
+    cyc, bus, acts, pj = _transfer(table, x if nbytes > 0 else -1)
     for q in range(cost.shape[0]):
         cost[q] = 0
     for q in range(energy.shape[0]):

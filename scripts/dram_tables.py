@@ -74,7 +74,7 @@ def shipped_trace_table(presets: tuple[str, ...] = ("edge-lpddr4", "nvdla-large"
     """Closed-form time / request-level time − 1 on every distinct transfer the engines cost for the shipped GST
     trace (both views), as tests/test_dram_engine_streams.py computes it: loads and stores as sequential
     streams of ``dram.request_bytes`` requests, the replay gather as B row-sized reads at random places."""
-    from accelsim import engine_reference, model
+    from accelsim import engine_reference
     from accelsim.hardware import load_hardware
     from accelsim.trace import read_trace
     from accelsim.workload import build_workload
@@ -85,9 +85,8 @@ def shipped_trace_table(presets: tuple[str, ...] = ("edge-lpddr4", "nvdla-large"
     for preset in presets:
         hw = load_hardware(preset)
         mem = from_dram_config(hw.dram)
-        h = model.pack_hardware(hw)
         keys = sorted({k for view in ("compressed", "dense")
-                       for k in engine_reference.transfers(build_workload(tr, view, precision=hw.precision), h)})
+                       for k in engine_reference.transfers(build_workload(tr, view, precision=hw.precision))})
         cells = {0: [], 1: [], 2: []}
         for nbytes, write, gather in keys:
             if gather:

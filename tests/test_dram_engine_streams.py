@@ -1,7 +1,7 @@
-"""The closed forms against the request-level model on the DRAM transfers the engines actually make.
+"""The closed forms against the request-level model on the DRAM transfers the engines make.
 
 For edge-lpddr4 (default), nvdla-large and omnidrl-like on the shipped GST trace, both views, every distinct
-transfer the engines cost (:func:`accelsim.engine_reference.transfers`: loads and stores of whole tensors in
+transfer the engines can make (:func:`accelsim.engine_reference.transfers`: loads and stores of whole tensors in
 ``dram.request_bytes`` requests, activation spills and refills, prologue fills, and the replay batch gathered
 as B row-sized reads at random places) is run through the closed forms (what the engines charge) and through
 the request-level model, averaged over the refresh schedule (and, for the replay batch, address draws).
@@ -40,10 +40,9 @@ def engine_streams(preset: str) -> tuple[tuple[int, int, int], ...]:
     """Distinct (bytes, is_write, gather_rows) the engines cost on ``preset`` for the shipped GST trace."""
     hw = load_hardware(preset)
     tr = read_trace(REAL)
-    h = model.pack_hardware(hw)
     keys: set[tuple[int, int, int]] = set()
     for view in ("compressed", "dense"):
-        keys.update(engine_reference.transfers(build_workload(tr, view, precision=hw.precision), h))
+        keys.update(engine_reference.transfers(build_workload(tr, view, precision=hw.precision)))
     return tuple(sorted(keys))
 
 

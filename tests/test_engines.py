@@ -19,7 +19,7 @@ from accelsim.dram.presets import from_dram_config
 from accelsim.dram.request_model import command_energies_pj
 from accelsim.formats import Format
 from accelsim.hardware import load_hardware, preset_names
-from accelsim.layouts import KIND, ROW
+from accelsim.layouts import KIND, ROW, XFER_COST
 from accelsim.trace import TxnRow, read_trace, write_trace
 from accelsim.workload import build_workload
 
@@ -206,11 +206,10 @@ def test_engine_dram_costs_are_the_closed_forms_of_accelsim_dram():
             assert cyc == math.ceil(s.seconds * hw.clock.mhz * 1e6 - 1e-9), (preset, nbytes)
             assert bus == pytest.approx(s.bus_bytes, abs=mem.part.org.burst_bytes), (preset, nbytes)
             assert pj == pytest.approx(s.energy_pj, rel=1e-3), (preset, nbytes)
-            # one memo per point: a second call is the same figures
-            memo = model.new_memo()
-            first = model.dram_transfer(nbytes, write, rows, h, memo)
-            assert model.dram_transfer(nbytes, write, rows, h, memo) == first
-            assert first == model.dram_stream(nbytes, write, rows, h) and first[:2] == (cyc, bus)
+            # the table the engines look transfers up in holds exactly these figures
+            table = model.transfer_table(np.array([[nbytes, int(write), rows]], np.int64), h)
+            assert tuple(table.cost[0, [XFER_COST.cycles, XFER_COST.bus_bytes]]) == (cyc, bus)
+            assert table.energy[0] == pj
 
 
 @pytest.mark.slow
@@ -270,3 +269,22 @@ def test_energy_parts_by_hand_on_a_three_row_trace(tmp_path):
             assert getattr(t.energy_breakdown_j, part) == pytest.approx(pj * 1e-12, rel=1e-12), (engine, part)
         assert t.energy_breakdown_j.static == pytest.approx(static_w * t.seconds, rel=1e-12)
         assert t.energy_j == pytest.approx(sum(expect_pj.values()) * 1e-12 + static_w * t.seconds, rel=1e-12)
+
+
+def test_dram_tables_in_parallel_equal_one_point_at_a_time(sample_trace):
+    """Several points share DRAM tables per distinct DRAM (engine_fast.run): in parallel, serially and one by
+    one the figures are the same (numba's parallel loop once dropped the tables' writes)."""
+    from accelsim import engine_fast
+    from accelsim.simulate import run_engine
+
+    wl = build_workload(read_trace(sample_trace), "compressed")
+    hws = [load_hardware(None, {"dram.gbps": g, "sram.weight_kib": k}) for g, k in
+           (("1.6", "32"), ("3.2", "32"), ("1.6", "512"), ("6.4", "64"))]
+    H = np.stack([model.pack_hardware(hw) for hw in hws])
+    par, ser = engine_fast.dram_tables(wl.xfer_keys, H), engine_fast.dram_tables_serial(wl.xfer_keys, H)
+    assert np.array_equal(par.cost, ser.cost) and np.array_equal(par.energy, ser.energy) and par.cost.any()
+    many = run_engine(wl, H)
+    for p in range(len(hws)):
+        one = run_engine(wl, H[p:p + 1])
+        assert np.array_equal(many.segments.counts[p], one.segments.counts[0])
+        assert np.allclose(many.segments.energy_pj[p], one.segments.energy_pj[0], rtol=1e-12)
