@@ -24,7 +24,18 @@ from accelsim.engine_output import EngineOutput, Tally
 from accelsim.jit import kernel, prange
 from accelsim.layouts import COUNT, ENERGY, HW, N_COUNT, N_ENERGY, N_HW, N_OP_COST, N_ROW_COST, OP_COST, ROW, ROW_COST
 from accelsim.liveness import activation_plan
-from accelsim.model import op_variant, row_costs, static_pj, stream_slots, tile_bytes, transfer_costs
+from accelsim.model import (
+    DRAM_COST_SLOTS,
+    N_XFER_COST,
+    DRAMTable,
+    op_variant,
+    row_costs,
+    static_pj,
+    stream_slots,
+    tile_bytes,
+    transfer_costs,
+    transfer_table,
+)
 from accelsim.residency import select_resident
 from accelsim.tiles import schedule_ops, tile_count
 
@@ -77,7 +88,7 @@ class Plan(NamedTuple):
 
 
 @kernel
-def _plan(w: Arrays, h: np.ndarray) -> Plan:
+def _plan(w: Arrays, h: np.ndarray, table: DRAMTable) -> Plan:
     """The activation plan of every segment that represents its pattern (in the op variant ``h`` runs)."""
     v = op_variant(h)
     n_ops = w.op_start.shape[0] - 1
@@ -87,7 +98,7 @@ def _plan(w: Arrays, h: np.ndarray) -> Plan:
         if w.seg_act_rep[v, s] == s:
             o0, o1 = w.seg_op_start[v, s], w.seg_op_start[v, s + 1]
             activation_plan(w.act_tensors[w.seg_tensor_start[v, s]:w.seg_tensor_start[v, s + 1]], w.act_events,
-                            w.op_event_start, o0, o1, int(h[HW.act_bytes]), h, plan.cost[o0:o1, 0],
+                            w.op_event_start, o0, o1, int(h[HW.act_bytes]), h, table, plan.cost[o0:o1, 0],
                             plan.energy[o0:o1, 0], plan.read[o0:o1], plan.written[o0:o1])
     return plan
 
@@ -115,15 +126,15 @@ STREAMED, RESIDENT, FILL = 0, 1, 2
 
 
 @kernel
-def _fill(rows: np.ndarray, i: int, u: int, k: int, h: np.ndarray, cost: np.ndarray, energy: np.ndarray,
-          done: np.ndarray) -> None:
+def _fill(rows: np.ndarray, i: int, u: int, k: int, h: np.ndarray, table: DRAMTable, cost: np.ndarray,
+          energy: np.ndarray, done: np.ndarray) -> None:
     """Compute distinct row ``u``'s costs of kind ``k`` (STREAMED, RESIDENT or FILL) from row ``i`` into the
     :class:`Cache` fields ``cost``, ``energy``, ``done``. The caller looks the cache up in its own loop: with
     the lookup in an inlined helper, or this function inlined, every row took some 40 ns more."""
     if k == FILL:
-        transfer_costs(rows[i, ROW.bytes], False, h, cost[u, k], energy[u, k])
+        transfer_costs(rows[i, ROW.bytes], False, rows[i, ROW.xfer], h, table, cost[u, k], energy[u, k])
     else:
-        row_costs(rows[i], k == RESIDENT, h, cost[u, k], energy[u, k])
+        row_costs(rows[i], k == RESIDENT, h, table, cost[u, k], energy[u, k])
     done[u, k] = 1
 
 
@@ -155,9 +166,9 @@ def _add_cycles(cv: np.ndarray, ev: np.ndarray, compute: int, memory: int, decod
 
 
 @kernel
-def _segment(w: Arrays, s: int, h: np.ndarray, cache: Cache, plan: Plan, per_c: np.ndarray, per_e: np.ndarray,
-             pro_c: np.ndarray, pro_e: np.ndarray, ph_c: np.ndarray, ph_e: np.ndarray, net_c: np.ndarray,
-             net_e: np.ndarray, detail: bool) -> None:
+def _segment(w: Arrays, s: int, h: np.ndarray, table: DRAMTable, cache: Cache, plan: Plan, per_c: np.ndarray,
+             per_e: np.ndarray, pro_c: np.ndarray, pro_e: np.ndarray, ph_c: np.ndarray, ph_e: np.ndarray,
+             net_c: np.ndarray, net_e: np.ndarray, detail: bool) -> None:
     """Segment ``s``: one warm period into per_c/per_e and its prologue into pro_c/pro_e; with ``detail`` the
     phase and network tallies (this point's) get ``seg_repeats[s]`` periods plus the prologue, row by row."""
     k0, k1 = w.seg_key_start[s], w.seg_key_start[s + 1]
@@ -199,7 +210,7 @@ def _segment(w: Arrays, s: int, h: np.ndarray, cache: Cache, plan: Plan, per_c: 
             k = RESIDENT if res else STREAMED
             u = row_uid[i]
             if cdone[u, k] == 0:  # first time this distinct row is costed so
-                _fill(rows, i, u, k, h, ccost, cen, cdone)
+                _fill(rows, i, u, k, h, table, ccost, cen, cdone)
             if detail:
                 uk[i - a, 0] = u
                 uk[i - a, 1] = k
@@ -230,7 +241,7 @@ def _segment(w: Arrays, s: int, h: np.ndarray, cache: Cache, plan: Plan, per_c: 
             if res and is_read and rows[i, ROW.first] == 1:
                 # Prologue: fetched once, before the segment's first period; memory stall of this row.
                 if cdone[u, FILL] == 0:
-                    _fill(rows, i, u, FILL, h, ccost, cen, cdone)
+                    _fill(rows, i, u, FILL, h, table, ccost, cen, cdone)
                 _add(pro_c, pro_e, ccost, cen, u, FILL, 1)
                 f = ccost[u, FILL, ROW_COST.read_cycles]
                 pro_cycles += f
@@ -306,24 +317,27 @@ def _segment(w: Arrays, s: int, h: np.ndarray, cache: Cache, plan: Plan, per_c: 
 
 
 @kernel
-def _point(p: int, w: Arrays, H: np.ndarray, detail: bool, seg_c: np.ndarray, seg_e: np.ndarray, ph_c: np.ndarray,
-           ph_e: np.ndarray, net_c: np.ndarray, net_e: np.ndarray) -> None:
+def _point(p: int, w: Arrays, H: np.ndarray, tables: DRAMTable, table_of: np.ndarray, detail: bool,
+           seg_c: np.ndarray, seg_e: np.ndarray, ph_c: np.ndarray, ph_e: np.ndarray, net_c: np.ndarray,
+           net_e: np.ndarray) -> None:
     """Hardware point ``p`` (row of ``H``) into its slices of the output arrays (see :func:`simulate_points`).
 
     Without ``detail`` each distinct period (``seg_rep``) is costed once and scaled per segment.
     """
     S = w.seg_repeats.shape[0]
     h = H[p]
+    t = table_of[p]
+    table = DRAMTable(tables.cost[t], tables.energy[t])
     cache = _new_cache(w.n_uid)
-    plan = _plan(w, h)
+    plan = _plan(w, h, table)
     per_c = np.zeros((S, N_COUNT), dtype=np.int64)
     per_e = np.zeros((S, N_ENERGY), dtype=np.float64)
     pro_c = np.zeros((S, N_COUNT), dtype=np.int64)
     pro_e = np.zeros((S, N_ENERGY), dtype=np.float64)
     for s in range(S):
         if detail or w.seg_rep[s] == s:
-            _segment(w, s, h, cache, plan, per_c[s], per_e[s], pro_c[s], pro_e[s], ph_c[p], ph_e[p], net_c[p], net_e[p],
-                     detail)
+            _segment(w, s, h, table, cache, plan, per_c[s], per_e[s], pro_c[s], pro_e[s], ph_c[p], ph_e[p], net_c[p],
+                     net_e[p], detail)
     for s in range(S):
         r = s if detail else w.seg_rep[s]
         m = w.seg_repeats[s]
@@ -342,9 +356,39 @@ def _zeros(P: int, S: int, n_phase: int, n_net: int):
 
 
 @kernel(parallel=True)
-def simulate_points(w: Arrays, H: np.ndarray, n_phase: int, n_net: int, detail: bool = True):
+def dram_tables(keys: np.ndarray, Hs: np.ndarray) -> DRAMTable:
+    """:func:`accelsim.model.transfer_table` of ``keys`` on every point of ``Hs`` (one per distinct DRAM, see
+    :func:`run`), points in parallel: ``cost`` (n_t, n_x, N_XFER_COST), ``energy`` (n_t, n_x)."""
+    n_t, n_x = Hs.shape[0], keys.shape[0]
+    # plain arrays in the loop: numba's parfors drop writes made through a named tuple's fields
+    cost = np.zeros((n_t, n_x, N_XFER_COST), dtype=np.int64)
+    energy = np.zeros((n_t, n_x), dtype=np.float64)
+    for t in prange(n_t):
+        one = transfer_table(keys, Hs[t])
+        cost[t] = one.cost
+        energy[t] = one.energy
+    return DRAMTable(cost, energy)
+
+
+@kernel
+def dram_tables_serial(keys: np.ndarray, Hs: np.ndarray) -> DRAMTable:
+    """:func:`dram_tables` on one thread (one distinct DRAM: no thread pool to wait for)."""
+    n_t, n_x = Hs.shape[0], keys.shape[0]
+    # plain arrays in the loop: numba's parfors drop writes made through a named tuple's fields
+    cost = np.zeros((n_t, n_x, N_XFER_COST), dtype=np.int64)
+    energy = np.zeros((n_t, n_x), dtype=np.float64)
+    for t in range(n_t):
+        one = transfer_table(keys, Hs[t])
+        cost[t] = one.cost
+        energy[t] = one.energy
+    return DRAMTable(cost, energy)
+
+
+@kernel(parallel=True)
+def simulate_points(w: Arrays, H: np.ndarray, tables: DRAMTable, table_of: np.ndarray, n_phase: int, n_net: int,
+                    detail: bool = True):
     """Simulate a workload (its :class:`Arrays`) on every hardware point (rows of ``H``, shape (P, N_HW)),
-    points in parallel.
+    points in parallel; point p's DRAM transfers cost ``tables[table_of[p]]`` (:func:`dram_tables`).
 
     Returns the arrays of an :class:`~accelsim.engine_output.EngineOutput`, in its field order:
         seg_c (P, S, N_COUNT) int64, seg_e (P, S, N_ENERGY) float64 [pJ], ph_c (P, n_phase, N_COUNT),
@@ -352,25 +396,48 @@ def simulate_points(w: Arrays, H: np.ndarray, n_phase: int, n_net: int, detail: 
     """
     seg_c, seg_e, ph_c, ph_e, net_c, net_e = _zeros(H.shape[0], w.seg_repeats.shape[0], n_phase, n_net)
     for p in prange(H.shape[0]):
-        _point(p, w, H, detail, seg_c, seg_e, ph_c, ph_e, net_c, net_e)
+        _point(p, w, H, tables, table_of, detail, seg_c, seg_e, ph_c, ph_e, net_c, net_e)
     return seg_c, seg_e, ph_c, ph_e, net_c, net_e
 
 
 @kernel
-def simulate_points_serial(w: Arrays, H: np.ndarray, n_phase: int, n_net: int, detail: bool = True):
+def simulate_points_serial(w: Arrays, H: np.ndarray, tables: DRAMTable, table_of: np.ndarray, n_phase: int,
+                           n_net: int, detail: bool = True):
     """:func:`simulate_points` on one thread. One point takes a tenth of a millisecond: handing it to the thread
     pool costs more, and on a loaded machine tens of milliseconds (waiting for a worker thread's time slice)."""
     seg_c, seg_e, ph_c, ph_e, net_c, net_e = _zeros(H.shape[0], w.seg_repeats.shape[0], n_phase, n_net)
     for p in range(H.shape[0]):
-        _point(p, w, H, detail, seg_c, seg_e, ph_c, ph_e, net_c, net_e)
+        _point(p, w, H, tables, table_of, detail, seg_c, seg_e, ph_c, ph_e, net_c, net_e)
     return seg_c, seg_e, ph_c, ph_e, net_c, net_e
 
 
+#: Bytes of DRAM tables one call may hold: a sweep with more distinct DRAM configurations runs in chunks.
+TABLE_BUDGET_BYTES = 64 << 20
+
+
 def run(workload: Workload, H: np.ndarray, n_phase: int, n_net: int, detail: bool = True) -> EngineOutput:
-    """Run :func:`simulate_points` on a workload and (P, N_HW) packed hardware points (one point: serially)."""
+    """Run :func:`simulate_points` on a workload and (P, N_HW) packed hardware points (one point: serially).
+
+    A DRAM transfer's cost depends on the point only through :data:`accelsim.model.DRAM_COST_SLOTS`, so the
+    workload's transfers (``xfer_keys``) are costed once per distinct value of those slots (a sweep over
+    buffer sizes costs them once), in chunks of points whose tables fit :data:`TABLE_BUDGET_BYTES`.
+    """
     H = np.ascontiguousarray(np.atleast_2d(H), dtype=np.float64)
     if H.shape[1] != N_HW:
         raise ValueError(f"hardware points must have {N_HW} slots, got {H.shape[1]}")
-    fn = simulate_points_serial if H.shape[0] == 1 else simulate_points
-    seg_c, seg_e, ph_c, ph_e, net_c, net_e = fn(arrays(workload), H, n_phase, n_net, detail)
+    w = arrays(workload)
+    keys = workload.xfer_keys
+    per_table = max(1, keys.shape[0] * (N_XFER_COST + 1) * 8)
+    chunk = max(1, TABLE_BUDGET_BYTES // per_table)
+    parts = []
+    for c0 in range(0, H.shape[0], chunk):
+        Hc = H[c0:c0 + chunk]
+        _, first, table_of = np.unique(Hc[:, DRAM_COST_SLOTS], axis=0, return_index=True, return_inverse=True)
+        Hs = np.ascontiguousarray(Hc[first])  # one point per distinct DRAM, in the order table_of counts them
+        tables = (dram_tables if Hs.shape[0] > 1 else dram_tables_serial)(keys, Hs)
+        table_of = np.ascontiguousarray(table_of.reshape(-1), dtype=np.int64)
+        fn = simulate_points_serial if Hc.shape[0] == 1 else simulate_points
+        parts.append(fn(w, Hc, tables, table_of, n_phase, n_net, detail))
+    seg_c, seg_e, ph_c, ph_e, net_c, net_e = (np.concatenate(a) if len(parts) > 1 else a[0]
+                                              for a in zip(*parts, strict=True))
     return EngineOutput(segments=Tally(seg_c, seg_e), phases=Tally(ph_c, ph_e), networks=Tally(net_c, net_e))

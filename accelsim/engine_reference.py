@@ -17,7 +17,7 @@ import numpy as np
 
 from accelsim import model
 from accelsim.engine_output import EngineOutput, Tally
-from accelsim.layouts import COUNT, ENERGY, N_ENERGY, N_ROW_COST, ROW, ROW_COST, pack
+from accelsim.layouts import COUNT, ENERGY, N_ENERGY, N_ROW_COST, ROW, ROW_COST, XFER_KEY, pack
 from accelsim.period import op_tiles, period_costs, schedule_period
 from accelsim.placement import activation_plan, segment_resident, stream_slots, variant
 
@@ -50,12 +50,13 @@ def run(workload: Workload, H: np.ndarray, n_phase: int, n_net: int, detail: boo
     rows = workload.rows
     for p in range(P):
         h = H[p]
+        table = model.transfer_table(workload.xfer_keys, h)  # what each DRAM transfer costs on this point
         slots = stream_slots(h)
         for s in range(S):
             a = int(workload.seg_row_start[s])
             reps = int(workload.seg_repeats[s])
-            cost, energy = period_costs(workload, s, h)
-            plan = activation_plan(workload, s, h)
+            cost, energy = period_costs(workload, s, h, table)
+            plan = activation_plan(workload, s, h, table)
             ops = op_tiles(workload, s, h, cost, plan)
             sched = schedule_period(ops, slots)
             v = variant(h)
@@ -81,7 +82,7 @@ def run(workload: Workload, H: np.ndarray, n_phase: int, n_net: int, detail: boo
                 if int(r[ROW.key]) in resident and r[ROW.first] == 1 and r[ROW.is_read] == 1:
                     # The prologue: the resident tensor is fetched once, before the segment's first period.
                     pc, pe = np.zeros(N_ROW_COST, np.int64), np.zeros(N_ENERGY)
-                    model.transfer_costs(int(r[ROW.bytes]), False, h, pc, pe)
+                    model.transfer_costs(int(r[ROW.bytes]), False, int(r[ROW.xfer]), h, table, pc, pe)
                     f = int(pc[ROW_COST.read_cycles])
                     entries.append((j, _counts(pc, f, f, 0), pe, f, 1))
             for j, cv, e, cyc, mult in entries:
@@ -92,3 +93,12 @@ def run(workload: Workload, H: np.ndarray, n_phase: int, n_net: int, detail: boo
                     tally.counts[idx] += cv * mult
                     tally.energy_pj[idx] += ev * mult
     return EngineOutput(segments=seg, phases=ph, networks=net)
+
+
+def transfers(workload: Workload) -> list[tuple[int, int, int]]:
+    """The distinct DRAM transfers the engines cost for ``workload`` on any hardware point: (bytes, is_write,
+    gather_rows) of every row that may cross the bus (its prologue fill included), every activation tensor's
+    refill and spill (``Workload.xfer_keys``); which of them a point makes depends on its residency and its
+    activation buffer. What ``tests/test_dram_engine_streams.py`` checks the closed forms on."""
+    return [(int(k[XFER_KEY.bytes]), int(k[XFER_KEY.is_write]), int(k[XFER_KEY.gather_rows]))
+            for k in workload.xfer_keys]

@@ -118,17 +118,19 @@ class DRAMConfig:
         row_bytes: bytes of one open row (page) per channel.
         trcd_ns, trp_ns, tcl_ns: activate-to-read, precharge and CAS latency.
         trefi_ns, trfc_ns: refresh interval and refresh cycle time.
-        turnaround_ns: bus turnaround charged once per write transfer (read→write→read).
-        io_pj_per_bit: interface + array energy per bit moved.
-        act_pj: energy of one row activation (activate + precharge).
-        static_mw: background power of the part.
+        io_pj_per_bit: interface (I/O) energy per bit on the bus; the banked model's IDD energy counts the
+            core (activations, reads, writes, refresh, background during a transfer) on top.
+        static_mw: background power of the part over the whole run.
+        turnaround_ns, act_pj: the first build's write turnaround and activation energy; not read since the
+            engines cost transfers on the banked model (tWTR/tRTW at direction switches, IDD energies), kept so
+            that configs naming them still load.
 
-    Optional keys of the banked model (``accelsim.dram``, ``accelsim dram --hw``); today's engines do not
-    read them, and None (left out, or ``auto``) means the protocol's documented default
-    (``accelsim/dram/presets.py``):
+    The engines cost every DRAM transfer on the banked part this table maps to
+    (:func:`accelsim.dram.presets.from_dram_config`); its optional keys, None (left out, or ``auto``) meaning
+    the protocol's documented default (``accelsim/dram/presets.py``):
         protocol: "LPDDR4", "LPDDR5", "DDR4" or "HBM2" (auto: named in ``part``).
         ranks, bank_groups, banks_per_group, device_bits: organisation per channel.
-        address_map: six two-letter fields, most significant first (default ``rorababgchco``).
+        address_map: six two-letter fields, most significant first (default ``rorababgcoch``).
         tras_ns, trrd_s_ns, trrd_l_ns, tfaw_ns, twtr_s_ns, twtr_l_ns, trtp_ns, twr_ns, tcwl_ns: timings.
         tccd_s_ck, tccd_l_ck: column-to-column spacing in DRAM clock cycles (tCK = 2000 / data_rate_mtps ns).
         request_bytes: DMA request size (auto: one burst). requests_in_flight: DMA requests outstanding
@@ -388,6 +390,20 @@ def _validate(cfg: HardwareConfig, source: str) -> HardwareConfig:
         parse_address_map(cfg.dram.address_map, source, "dram.address_map")
     if cfg.dram.protocol is not None and cfg.dram.protocol.upper() not in ("LPDDR4", "LPDDR5", "DDR4", "HBM2"):
         raise InputError(source, "dram.protocol", f"expected LPDDR4, LPDDR5, DDR4 or HBM2, got {cfg.dram.protocol!r}")
+    # The engines cost DRAM transfers on the banked part this table describes: it must be one.
+    from accelsim.dram.presets import from_dram_config
+
+    try:
+        from_dram_config(cfg.dram, source)
+    except InputError as exc:
+        if cfg.dram.gbps is None:
+            raise
+        # dram.gbps runs the same part at the data rate that gives it: a very low one slows its clock past
+        # its refresh interval. Say so under the key the user set.
+        rate = cfg.dram.gbps * 1e3 / (cfg.dram.channels * cfg.dram.channel_bits / 8)
+        raise InputError(source, "dram.gbps", f"{cfg.dram.gbps:g} GB/s runs the part at {rate:.4g} MT/s (tCK "
+                                              f"{2000 / rate:.4g} ns), where it is no working DRAM: {exc.field}: "
+                                              f"{exc.expected}") from None
     from accelsim import energy_tables
 
     t = energy_tables.tables()

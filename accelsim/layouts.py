@@ -45,7 +45,9 @@ def pack(index: Any, values: Mapping[str, Any], dtype: type = np.float64) -> np.
 
 
 class HardwareSlots(NamedTuple):
-    """One hardware point as the engines read it (:func:`accelsim.model.pack_hardware` fills it)."""
+    """One hardware point as the engines read it (:func:`accelsim.model.pack_hardware` fills it): the chip,
+    then the DRAM as the banked model's closed forms cost it (the part itself follows, by the names of
+    :class:`DRAMPartSlots` prefixed ``dram_``: see :data:`HW`)."""
 
     mhz: int                          # accelerator clock, MHz
     pe_rows: int                      # PE array rows R
@@ -62,22 +64,73 @@ class HardwareSlots(NamedTuple):
     stream_bytes: int                 # stream region of the weight buffer, bytes (tiles from DRAM land there)
     sram_read_pj_per_byte: int
     sram_write_pj_per_byte: int
-    dram_gbps: int                    # effective DRAM peak, 1e9 B/s
-    burst_bytes: int                  # bytes of one DRAM burst
-    channels: int                     # DRAM channels
-    row_bytes: int                    # DRAM page per channel, bytes
-    trcd_ns: int
-    trp_ns: int
-    tcl_ns: int
-    trefi_ns: int
-    trfc_ns: int
-    turnaround_ns: int                # charged once per write transfer
-    io_pj_per_bit: int                # DRAM pJ per bit moved
-    act_pj: int                       # DRAM pJ per row activation
+    dram_gbps: int                    # DRAM data-bus peak over all channels, 1e9 B/s (the part's)
+    burst_bytes: int                  # bytes of one DRAM burst (READ/WRITE)
+    dram_tck_ns: int                  # DRAM clock period, ns (the closed forms count DRAM cycles)
+    dram_request_bytes: int           # DMA request size, bytes, whole bursts
+    dram_requests_in_flight: int      # DMA requests outstanding at most (0: only the controller's queues)
+    dram_act_pj: int                  # IDD energy of one ACTIVATE (+ its PRECHARGE), all devices of a rank
+    dram_read_pj: int                 # IDD energy of one READ burst
+    dram_write_pj: int                # IDD energy of one WRITE burst
+    dram_refresh_pj: int              # IDD energy of one all-bank REFRESH of a rank
+    dram_active_pj_per_ck: int        # background of a rank with a row open, per DRAM cycle
+    dram_idle_pj_per_ck: int          # background of a rank with every bank closed, per DRAM cycle
+    io_pj_per_bit: int                # DRAM interface (I/O) energy per bit on the bus
     decode_values_per_cycle: int
     transpose_values_per_cycle: int
     decode_pj_per_value: int
-    static_mw: int                    # logic + SRAM leakage + DRAM background, mW
+    static_mw: int                    # logic + SRAM leakage + DRAM subsystem standby, mW
+
+
+class DRAMPartSlots(NamedTuple):
+    """A banked DRAM part behind its controller, as the closed forms read it (float64;
+    :func:`accelsim.dram.closed_form.pack_system` fills it). Timings in DRAM clock cycles (``_ck``)."""
+
+    channels: int
+    ranks: int                        # per channel
+    bankgroups: int                   # per rank
+    banks_per_group: int
+    rows: int                         # per bank
+    burst_bytes: int                  # one READ/WRITE
+    burst_ck: int                     # cycles one burst holds the data bus
+    cl_ck: int
+    cwl_ck: int
+    rcd_ck: int
+    rcdwr_ck: int
+    rp_ck: int
+    ras_ck: int
+    ccd_s_ck: int
+    ccd_l_ck: int
+    rrd_s_ck: int
+    rrd_l_ck: int
+    faw_ck: int
+    wtr_s_ck: int
+    wtr_l_ck: int
+    rtp_ck: int
+    wr_ck: int
+    rtrs_ck: int
+    refi_ck: int
+    rfc_ck: int
+    queue_depth: int                  # transaction queue per channel (reads)
+    bank_queue_depth: int             # command queue per bank
+    write_queue_depth: int            # write buffer per channel
+    dual_command: int                 # 1.0: a row and a column command may issue in one cycle (HBM)
+    refresh_simultaneous: int         # 1.0: all ranks refresh together
+    capacity_bytes: int
+    # The address map: for each field, in this order (ch, ra, bg, ba, ro, co), the bytes between consecutive
+    # values (stride) and the number of values (size).
+    map_ch_stride: int
+    map_ch_size: int
+    map_ra_stride: int
+    map_ra_size: int
+    map_bg_stride: int
+    map_bg_size: int
+    map_ba_stride: int
+    map_ba_size: int
+    map_ro_stride: int
+    map_ro_size: int
+    map_co_stride: int
+    map_co_size: int
 
 
 class RowSlots(NamedTuple):
@@ -102,6 +155,8 @@ class RowSlots(NamedTuple):
     step: int                         # step within the period
     dens_num: int                     # kept fraction of a structured weight: dens_num / dens_den
     dens_den: int
+    gather_rows: int                  # the replay batch: its B rows, each read from a random place; else 0
+    xfer: int                         # its DRAM transfer in Workload.xfer_keys (-1: it never crosses the bus)
 
 
 class RowKinds(NamedTuple):
@@ -141,7 +196,13 @@ class OpCostSlots(NamedTuple):
     tiles: int                        # tiles it streams in (>= 1)
 
 
-HW = index_of(HardwareSlots)
+DRAM_PART = index_of(DRAMPartSlots)
+#: A hardware point: :class:`HardwareSlots`, then the DRAM part (:class:`DRAMPartSlots`, names prefixed
+#: ``dram_``) as one contiguous block, ``h[HW_PART:HW_PART_END]``, which the closed forms read as their ``v``.
+HW = index_of(namedtuple("HardwarePointSlots",
+                         HardwareSlots._fields + tuple(f"dram_{f}" for f in DRAMPartSlots._fields)))
+HW_PART = len(HardwareSlots._fields)
+HW_PART_END = HW_PART + len(DRAMPartSlots._fields)
 ROW = index_of(RowSlots)
 KIND = index_of(RowKinds)
 ROW_COST = index_of(RowCostSlots)
@@ -167,7 +228,31 @@ class ActTensorSlots(NamedTuple):
 
     bytes: int                        # its bytes (dense, the trace's dtype)
     clean: int                        # 1 if a copy is in DRAM from the start (the replay batch)
+    gather_rows: int                  # the replay batch: a refill gathers its B rows again; else 0
+    refill_xfer: int                  # its refill (a read of it whole) in Workload.xfer_keys
+    spill_xfer: int                   # its spill (a write of it whole) in Workload.xfer_keys
 
 
 ACT_EVENT = index_of(ActEventSlots)
 ACT_TENSOR = index_of(ActTensorSlots)
+
+
+class TransferKeySlots(NamedTuple):
+    """One distinct whole-tensor DRAM transfer a workload can make (``Workload.xfer_keys``; int64)."""
+
+    bytes: int                        # useful bytes (> 0)
+    is_write: int                     # 1: a store (all writes); 0: a load
+    gather_rows: int                  # > 0: the replay batch, that many row-sized reads at random places
+
+
+class TransferCostSlots(NamedTuple):
+    """What one DRAM transfer costs on a hardware point (:func:`accelsim.model.dram_stream`; int64, its energy
+    kept beside: :class:`accelsim.model.DRAMTable`)."""
+
+    cycles: int                       # accelerator cycles
+    bus_bytes: int                    # bytes on the bus (whole bursts)
+    row_activations: int              # ACTIVATE commands, the expectation rounded to the nearest whole one
+
+
+XFER_KEY = index_of(TransferKeySlots)
+XFER_COST = index_of(TransferCostSlots)

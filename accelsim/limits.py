@@ -53,6 +53,16 @@ _BY_SUFFIX: tuple[tuple[str, tuple[float, float]], ...] = (
 _BY_KEY: dict[str, tuple[float, float]] = {
     "pe.rows": (1, 2**16),
     "pe.cols": (1, 2**16),
+    # The banked DRAM model (accelsim.dram) keeps per-channel and per-bank state: channels x ranks x bank
+    # groups x banks stays within 2^20 (a few MB per closed-form call), beyond any real part (HBM3: 16
+    # pseudo-channels x 4 groups x 4 banks per stack).
+    "dram.channels": (1, 1024),
+    "dram.ranks": (1, 8),
+    "dram.bank_groups": (1, 8),
+    "dram.banks_per_group": (1, 16),
+    # DMA requests: one burst to 1 GiB each; up to 2^16 outstanding (0 is spelled auto: no limit).
+    "dram.request_bytes": (1, 2**30),
+    "dram.requests_in_flight": (1, 2**16),
 }
 #: Counts (array sizes, channels, banks, throughputs per cycle, burst lengths): at least 1, at most 2^24.
 _COUNT = (1.0, 2.0**24)

@@ -12,8 +12,8 @@ follow the policy of ``docs/model.md`` §3, here in short. Ops run in order; an 
 * A write places the tensor in the buffer if room can be made, else it is written to DRAM (a **spill**).
 * Making room evicts tensors the current op does not touch, the one read again furthest in the future
   first (Belady's choice; ties: the tensor made first). Evicting a tensor that has no copy in DRAM and
-  will be read again spills it. The replay batch has a copy in DRAM from the start; a spilled tensor keeps
-  its copy, so a second eviction is free.
+  will be read again spills it. The replay batch has a copy in DRAM from the start (its rows in the replay
+  buffer: a refill gathers them again); a spilled tensor keeps its copy, so a second eviction is free.
 * A tensor larger than the whole buffer never enters it: written to DRAM when made, refilled at every read.
 
 Spills and refills are charged to the op where they happen, as whole-tensor DRAM transfers
@@ -26,17 +26,17 @@ import numpy as np
 
 from accelsim.jit import kernel
 from accelsim.layouts import ACT_EVENT, ACT_TENSOR, N_ENERGY, N_ROW_COST
-from accelsim.model import transfer_costs
+from accelsim.model import DRAMTable, transfer_costs
 
 #: No later read.
 NEVER = -1
 
 
 @kernel
-def _charge(nbytes: int, is_write: bool, h: np.ndarray, cost: np.ndarray, energy: np.ndarray, tmp_c: np.ndarray,
-            tmp_e: np.ndarray) -> None:
-    """Add one whole-tensor DRAM transfer to an op's plan costs ``cost``/``energy``."""
-    transfer_costs(nbytes, is_write, h, tmp_c, tmp_e)
+def _charge(nbytes: int, is_write: bool, x: int, h: np.ndarray, table: DRAMTable, cost: np.ndarray,
+            energy: np.ndarray, tmp_c: np.ndarray, tmp_e: np.ndarray) -> None:
+    """Add one whole-tensor DRAM transfer (the workload's transfer ``x``) to an op's plan costs ``cost``/``energy``."""
+    transfer_costs(nbytes, is_write, x, h, table, tmp_c, tmp_e)
     for q in range(N_ROW_COST):
         cost[q] += tmp_c[q]
     for q in range(N_ENERGY):
@@ -45,8 +45,9 @@ def _charge(nbytes: int, is_write: bool, h: np.ndarray, cost: np.ndarray, energy
 
 @kernel
 def _make_room(need: int, capacity: int, used: int, op: int, where: np.ndarray, pinned: np.ndarray,
-               next_use: np.ndarray, in_dram: np.ndarray, tensors: np.ndarray, h: np.ndarray, cost: np.ndarray,
-               energy: np.ndarray, spilled: np.ndarray, tmp_c: np.ndarray, tmp_e: np.ndarray) -> int:
+               next_use: np.ndarray, in_dram: np.ndarray, tensors: np.ndarray, h: np.ndarray, table: DRAMTable,
+               cost: np.ndarray, energy: np.ndarray, spilled: np.ndarray, tmp_c: np.ndarray,
+               tmp_e: np.ndarray) -> int:
     """Evict tensors not touched by ``op``, furthest next read first, until ``need`` bytes are free; returns the
     bytes in use after, or -1 (and evicts nothing) if that cannot be done. Spills add to ``spilled[0]``."""
     free = capacity - used
@@ -66,7 +67,7 @@ def _make_room(need: int, capacity: int, used: int, op: int, where: np.ndarray, 
                 victim = t
         nbytes = tensors[victim, ACT_TENSOR.bytes]
         if in_dram[victim] == 0:
-            _charge(nbytes, True, h, cost, energy, tmp_c, tmp_e)
+            _charge(nbytes, True, tensors[victim, ACT_TENSOR.spill_xfer], h, table, cost, energy, tmp_c, tmp_e)
             spilled[0] += nbytes
             in_dram[victim] = 1
         where[victim] = 0
@@ -76,8 +77,8 @@ def _make_room(need: int, capacity: int, used: int, op: int, where: np.ndarray, 
 
 @kernel
 def activation_plan(tensors: np.ndarray, events: np.ndarray, op_event_start: np.ndarray, o0: int, o1: int,
-                    capacity: int, h: np.ndarray, cost: np.ndarray, energy: np.ndarray, bytes_read: np.ndarray,
-                    bytes_written: np.ndarray) -> None:
+                    capacity: int, h: np.ndarray, table: DRAMTable, cost: np.ndarray, energy: np.ndarray,
+                    bytes_read: np.ndarray, bytes_written: np.ndarray) -> None:
     """Plan the activation buffer over ops o0..o1 (global indices) of one period.
 
     Args:
@@ -85,6 +86,8 @@ def activation_plan(tensors: np.ndarray, events: np.ndarray, op_event_start: np.
         events: all events (slots :data:`ACT_EVENT`; tensor and next-use indices local to the period);
             op o's are ``events[op_event_start[o]:op_event_start[o + 1]]``, reads before writes.
         capacity: the activation buffer, bytes.
+        table: what the workload's DRAM transfers cost on ``h`` (:func:`accelsim.model.transfer_table`); a
+            tensor's refill and spill are ``tensors[t, ACT_TENSOR.refill_xfer / spill_xfer]``.
         cost, energy: (n_ops, N_ROW_COST) and (n_ops, N_ENERGY), overwritten with each op's spill and refill
             transfers (slots :data:`ROW_COST`, :data:`accelsim.layouts.ENERGY`, static 0).
         bytes_read, bytes_written: (n_ops,), overwritten with each op's refilled and spilled bytes.
@@ -121,7 +124,7 @@ def activation_plan(tensors: np.ndarray, events: np.ndarray, op_event_start: np.
             if is_read:
                 if where[t] == 1:
                     continue
-                _charge(nbytes, False, h, c, e, tmp_c, tmp_e)
+                _charge(nbytes, False, tensors[t, ACT_TENSOR.refill_xfer], h, table, c, e, tmp_c, tmp_e)
                 bytes_read[o] += nbytes
             else:
                 in_dram[t] = 0
@@ -129,13 +132,13 @@ def activation_plan(tensors: np.ndarray, events: np.ndarray, op_event_start: np.
                 continue  # read by no later op: consumed here, kept nowhere
             after = -1
             if nbytes <= capacity:
-                after = _make_room(nbytes, capacity, used, o, where, pinned, next_use, in_dram, tensors, h, c, e,
-                                   spilled, tmp_c, tmp_e)
+                after = _make_room(nbytes, capacity, used, o, where, pinned, next_use, in_dram, tensors, h, table, c,
+                                   e, spilled, tmp_c, tmp_e)
             if after >= 0:
                 where[t] = 1
                 used = after + nbytes
             elif not is_read:
-                _charge(nbytes, True, h, c, e, tmp_c, tmp_e)
+                _charge(nbytes, True, tensors[t, ACT_TENSOR.spill_xfer], h, table, c, e, tmp_c, tmp_e)
                 spilled[0] += nbytes
                 in_dram[t] = 1
         for k in range(e0, e1):

@@ -1,9 +1,11 @@
 """The per-transaction cost model shared by both engines: DRAM transfers, decode, compute, energy.
 
-Everything here is a pure function of numbers. A :class:`~accelsim.hardware.HardwareConfig` is packed
-into a flat float64 vector (:func:`pack_hardware`, slots :data:`accelsim.layouts.HW`) so the compiled engine
-can evaluate many hardware points in one call; the reference engine calls the same compiled functions from
-Python, so the two engines share the *model* and differ in how they schedule and account it.
+Everything here is a pure function of numbers. A
+:class:`~accelsim.hardware.HardwareConfig` is packed into a flat float64 vector (:func:`pack_hardware`, slots
+:data:`accelsim.layouts.HW`: the chip, then its DRAM as the banked model's part) so the compiled engine can
+evaluate many hardware points in one call; the reference engine calls the same compiled functions from Python,
+so the two engines share the *model* and differ in how they schedule and account it. Every DRAM transfer is
+costed by the banked model's closed forms (:func:`dram_stream`, docs/model.md §4).
 
 Units: bytes, accelerator cycles (integers), picojoules (floats). See ``docs/model.md`` for the equations.
 """
@@ -11,18 +13,52 @@ Units: bytes, accelerator cycles (integers), picojoules (floats). See ``docs/mod
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 
+from accelsim.dram.closed_form import (
+    O_ACT,
+    O_ACTIVE_RANK_CK,
+    O_CK,
+    O_IDLE_RANK_CK,
+    O_RD,
+    O_REF,
+    O_WR,
+    pack_system,
+    stream_cost,
+)
+from accelsim.dram.presets import from_dram_config
+from accelsim.dram.request_model import command_energies_pj
 from accelsim.hardware import HardwareConfig, derived_values
 from accelsim.jit import kernel
-from accelsim.layouts import ENERGY, HW, KIND, ROW, ROW_COST, pack
+from accelsim.layouts import (
+    DRAM_PART,
+    ENERGY,
+    HW,
+    HW_PART,
+    HW_PART_END,
+    KIND,
+    ROW,
+    ROW_COST,
+    XFER_COST,
+    XFER_KEY,
+    names,
+    pack,
+)
 from accelsim.systolic import DATAFLOW_CODE, gemm_cycles
 
 
 def pack_hardware(hw: HardwareConfig) -> np.ndarray:
-    """Flatten a config into the float64 vector the engines read (shape (N_HW,), slots :data:`HW`)."""
+    """Flatten a config into the float64 vector the engines read (shape (N_HW,), slots :data:`HW`): the chip,
+    and its DRAM as the banked model's part (:func:`accelsim.dram.presets.from_dram_config`), packed once per
+    hardware point."""
     e = derived_values(hw)  # what the auto energies stand for (the cited tables at the chip's node)
+    mem = from_dram_config(hw.dram)
+    cmd = command_energies_pj(mem)
+    burst = mem.part.org.burst_bytes
+    request = hw.dram.request_bytes or burst
+    part = pack_system(mem)
     return pack(HW, {
         "mhz": hw.clock.mhz,
         "pe_rows": hw.pe.rows,
@@ -39,22 +75,23 @@ def pack_hardware(hw: HardwareConfig) -> np.ndarray:
         "stream_bytes": math.floor(hw.sram.stream_kib * 1024),
         "sram_read_pj_per_byte": _given(hw.sram.read_pj_per_byte, e["sram.read_pj_per_byte"]),
         "sram_write_pj_per_byte": _given(hw.sram.write_pj_per_byte, e["sram.write_pj_per_byte"]),
-        "dram_gbps": hw.dram.peak_gbps,
-        "burst_bytes": hw.dram.burst_bytes,
-        "channels": hw.dram.channels,
-        "row_bytes": hw.dram.row_bytes,
-        "trcd_ns": hw.dram.trcd_ns,
-        "trp_ns": hw.dram.trp_ns,
-        "tcl_ns": hw.dram.tcl_ns,
-        "trefi_ns": hw.dram.trefi_ns,
-        "trfc_ns": hw.dram.trfc_ns,
-        "turnaround_ns": hw.dram.turnaround_ns,
+        "dram_gbps": mem.part.peak_gbps,
+        "burst_bytes": burst,
+        "dram_tck_ns": mem.part.timing.tck_ns,
+        "dram_request_bytes": -(-request // burst) * burst,
+        "dram_requests_in_flight": hw.dram.requests_in_flight or 0,
+        "dram_act_pj": cmd["act"],
+        "dram_read_pj": cmd["read"],
+        "dram_write_pj": cmd["write"],
+        "dram_refresh_pj": cmd["refresh"],
+        "dram_active_pj_per_ck": cmd["active_per_ck"],
+        "dram_idle_pj_per_ck": cmd["idle_per_ck"],
         "io_pj_per_bit": hw.dram.io_pj_per_bit,
-        "act_pj": hw.dram.act_pj,
         "decode_values_per_cycle": hw.decode.values_per_cycle,
         "transpose_values_per_cycle": hw.decode.transpose_values_per_cycle,
         "decode_pj_per_value": hw.decode.pj_per_value,
         "static_mw": hw.power.static_mw + hw.sram.leakage_mw + hw.dram.static_mw,
+        **{f"dram_{name}": part[i] for i, name in enumerate(names(DRAM_PART))},
     })
 
 
@@ -70,33 +107,89 @@ def cdiv(a: int, b: int) -> int:
 
 #: Bits per byte, for the DRAM energy per bit.
 BITS_PER_BYTE = 8.0
+#: The hardware slots :func:`dram_stream` reads: points equal in all of them cost every transfer the same, so
+#: the engines cost a workload's transfers once per distinct value of these (:func:`transfer_table`).
+DRAM_COST_SLOTS = np.array([HW.mhz, HW.burst_bytes, HW.dram_tck_ns, HW.dram_request_bytes,
+                            HW.dram_requests_in_flight, HW.dram_act_pj, HW.dram_read_pj, HW.dram_write_pj,
+                            HW.dram_refresh_pj, HW.dram_active_pj_per_ck, HW.dram_idle_pj_per_ck, HW.io_pj_per_bit,
+                            *range(HW_PART, HW_PART_END)], dtype=np.int64)
+N_XFER_COST = len(XFER_COST)
+
+
+class DRAMTable(NamedTuple):
+    """What each of a workload's distinct DRAM transfers (``Workload.xfer_keys``) costs on one hardware point:
+    ``cost`` (n_x, N_XFER_COST) int64 by :data:`accelsim.layouts.XFER_COST`, ``energy`` (n_x,) pJ.
+
+    Made by :func:`transfer_table`, a pure function of the keys and the point; rows and activation tensors
+    name their transfers by index (``ROW.xfer``, ``ACT_TENSOR.refill_xfer`` / ``spill_xfer``).
+    """
+
+    cost: np.ndarray
+    energy: np.ndarray
 
 
 @kernel
-def dram_transfer(nbytes: int, is_write: bool, h: np.ndarray) -> tuple[int, int, int]:
-    """One contiguous DRAM transfer of ``nbytes``: (cycles, bus bytes, row activations).
+def dram_stream(nbytes: int, is_write: bool, gather_rows: int, h: np.ndarray) -> tuple[int, int, int, float]:
+    """One whole-tensor DRAM transfer of ``nbytes`` by the banked model's closed forms: (accelerator cycles,
+    bus bytes, row activations, energy pJ).
 
-    The transfer rounds up to whole bursts, streams at the peak rate, opens one row per ``row_bytes`` of
-    each channel (channels work in parallel, so ceil(activations/channels) row cycles tRP+tRCD are exposed),
-    pays the CAS latency once, a bus turnaround if it is a write, and is stretched by refresh
-    (tREFI/(tREFI − tRFC)). Time converts to accelerator cycles rounded up.
+    A load or store is a sequential stream of DMA requests (``dram.request_bytes``, whole bursts; a store all
+    writes); the replay batch (``gather_rows`` = B > 0) is B requests of one row (⌈nbytes / B⌉ bytes, each
+    rounded up to whole bursts) at random row-aligned addresses. :func:`accelsim.dram.closed_form.stream_cost`
+    gives its DRAM cycles and command counts, expected over the refresh schedule; cycles × tCK convert to
+    accelerator cycles, rounded up. Bus bytes are the bursts moved; activations the expected ACTIVATE count,
+    rounded to the nearest whole one. Energy: the IDD model of the expected counts (ACTIVATE, READ, WRITE and
+    REFRESH commands and the ranks' background over the transfer, as ``accelsim dram`` reports it) plus
+    ``io_pj_per_bit`` for every bit on the bus.
     """
     if nbytes <= 0:
-        return 0, 0, 0
+        return 0, 0, 0, 0.0
+    v = h[HW_PART:HW_PART_END]
     burst = int(h[HW.burst_bytes])
-    bus = cdiv(nbytes, burst) * burst
-    acts = cdiv(bus, int(h[HW.row_bytes]))
-    acts_exposed = cdiv(acts, int(h[HW.channels]))
-    ns = bus / h[HW.dram_gbps] + h[HW.tcl_ns] + acts_exposed * (h[HW.trcd_ns] + h[HW.trp_ns])
-    if is_write:
-        ns += h[HW.turnaround_ns]
-    ns *= h[HW.trefi_ns] / (h[HW.trefi_ns] - h[HW.trfc_ns])
-    cycles = math.ceil(ns * h[HW.mhz] / 1000.0)
-    return cycles, bus, acts
+    if gather_rows > 0:
+        row = cdiv(nbytes, gather_rows)
+        o = stream_cost(v, 2, float(gather_rows * row), float(row), 0.0, 0.0, h[HW.dram_requests_in_flight])
+        bus = gather_rows * cdiv(row, burst) * burst
+    else:
+        o = stream_cost(v, 0, float(nbytes), h[HW.dram_request_bytes], 0.0, 1.0 if is_write else 0.0,
+                        h[HW.dram_requests_in_flight])
+        bus = cdiv(nbytes, burst) * burst
+    cycles = math.ceil(o[O_CK] * h[HW.dram_tck_ns] * h[HW.mhz] / 1000.0)
+    acts = int(o[O_ACT] + 0.5)  # the nearest whole one (counts are >= 0)
+    pj = (o[O_ACT] * h[HW.dram_act_pj] + o[O_RD] * h[HW.dram_read_pj] + o[O_WR] * h[HW.dram_write_pj]
+          + o[O_REF] * h[HW.dram_refresh_pj] + o[O_ACTIVE_RANK_CK] * h[HW.dram_active_pj_per_ck]
+          + o[O_IDLE_RANK_CK] * h[HW.dram_idle_pj_per_ck] + bus * BITS_PER_BYTE * h[HW.io_pj_per_bit])
+    return cycles, bus, acts, pj
 
 
 @kernel
-def row_costs(r: np.ndarray, resident: bool, h: np.ndarray, cost: np.ndarray, energy: np.ndarray) -> None:
+def transfer_table(keys: np.ndarray, h: np.ndarray) -> DRAMTable:
+    """The :class:`DRAMTable` of transfers ``keys`` ((n_x, N_XFER_KEY), by :data:`accelsim.layouts.XFER_KEY`)
+    on hardware point ``h``: :func:`dram_stream` of each."""
+    n = keys.shape[0]
+    table = DRAMTable(np.zeros((n, N_XFER_COST), dtype=np.int64), np.zeros(n, dtype=np.float64))
+    for x in range(n):
+        cyc, bus, acts, pj = dram_stream(keys[x, XFER_KEY.bytes], keys[x, XFER_KEY.is_write] == 1,
+                                         keys[x, XFER_KEY.gather_rows], h)
+        table.cost[x, XFER_COST.cycles] = cyc
+        table.cost[x, XFER_COST.bus_bytes] = bus
+        table.cost[x, XFER_COST.row_activations] = acts
+        table.energy[x] = pj
+    return table
+
+
+@kernel(inline=True)
+def _transfer(table: DRAMTable, x: int) -> tuple[int, int, int, float]:
+    """(cycles, bus bytes, row activations, pJ) of transfer ``x`` of ``table``; nothing for ``x`` < 0."""
+    if x < 0:
+        return 0, 0, 0, 0.0
+    c = table.cost[x]
+    return c[XFER_COST.cycles], c[XFER_COST.bus_bytes], c[XFER_COST.row_activations], table.energy[x]
+
+
+@kernel
+def row_costs(r: np.ndarray, resident: bool, h: np.ndarray, table: DRAMTable, cost: np.ndarray,
+              energy: np.ndarray) -> None:
     """Costs of one transaction on hardware ``h`` in a (warm) period: writes ``cost`` (slots :data:`ROW_COST`,
     int64) and ``energy`` (slots :data:`ENERGY`, pJ; the static part is the scheduler's and is left 0).
 
@@ -109,6 +202,8 @@ def row_costs(r: np.ndarray, resident: bool, h: np.ndarray, cost: np.ndarray, en
         r: the row's integer inputs (slots :data:`ROW`).
         resident: the row's weight-side tensor stays in the weight SRAM across steps (it was fetched once, by
             the segment's prologue: :func:`transfer_costs`), so it moves no DRAM bytes here.
+        table: what the workload's DRAM transfers cost on ``h`` (:func:`transfer_table`); the row's is
+            ``r[ROW.xfer]``.
     """
     nbytes = r[ROW.bytes]
     is_read = r[ROW.is_read] == 1
@@ -121,8 +216,8 @@ def row_costs(r: np.ndarray, resident: bool, h: np.ndarray, cost: np.ndarray, en
         offchip = False
     rd_bytes = nbytes if (offchip and is_read) else 0
     wr_bytes = nbytes if (offchip and not is_read) else 0
-    rd_cyc, rd_bus, rd_acts = dram_transfer(rd_bytes, False, h)
-    wr_cyc, wr_bus, wr_acts = dram_transfer(wr_bytes, True, h)
+    rd_cyc, rd_bus, rd_acts, rd_pj = _transfer(table, r[ROW.xfer] if rd_bytes > 0 else -1)
+    wr_cyc, wr_bus, wr_acts, wr_pj = _transfer(table, r[ROW.xfer] if wr_bytes > 0 else -1)
     # Decoder: format conversion between storage and the PE array, plus the W^T transposer.
     dec_cyc = 0
     if r[ROW.dec_values] > 0:
@@ -155,8 +250,7 @@ def row_costs(r: np.ndarray, resident: bool, h: np.ndarray, cost: np.ndarray, en
     cost[ROW_COST.macs] = macs
     cost[ROW_COST.sram_read_bytes] = sram_rd
     cost[ROW_COST.sram_write_bytes] = sram_wr
-    energy[ENERGY.dram] = ((rd_bus + wr_bus) * BITS_PER_BYTE * h[HW.io_pj_per_bit]
-                           + (rd_acts + wr_acts) * h[HW.act_pj])
+    energy[ENERGY.dram] = rd_pj + wr_pj
     energy[ENERGY.sram] = sram_rd * h[HW.sram_read_pj_per_byte] + sram_wr * h[HW.sram_write_pj_per_byte]
     energy[ENERGY.mac] = macs * h[HW.mac_pj] + r[ROW.vflops] * h[HW.vector_flop_pj]
     energy[ENERGY.decode] = (r[ROW.dec_values] + r[ROW.trans_values]) * h[HW.decode_pj_per_value]
@@ -164,14 +258,16 @@ def row_costs(r: np.ndarray, resident: bool, h: np.ndarray, cost: np.ndarray, en
 
 
 @kernel
-def transfer_costs(nbytes: int, is_write: bool, h: np.ndarray, cost: np.ndarray, energy: np.ndarray) -> None:
-    """A bare DRAM transfer of ``nbytes`` with no work attached (a resident tensor's fill, a spill or refill):
-    overwrites ``cost`` (slots :data:`ROW_COST`) and ``energy`` (slots :data:`ENERGY`, pJ, static left 0).
+def transfer_costs(nbytes: int, is_write: bool, x: int, h: np.ndarray, table: DRAMTable, cost: np.ndarray,
+                   energy: np.ndarray) -> None:
+    """A bare DRAM transfer of ``nbytes`` with no work attached (a resident tensor's fill, a spill or refill),
+    transfer ``x`` of the workload's (``table``, :func:`transfer_table`): overwrites ``cost`` (slots
+    :data:`ROW_COST`) and ``energy`` (slots :data:`ENERGY`, pJ, static left 0).
 
     A read fills SRAM (its bytes are written there); a write drains bytes whose SRAM write was counted when
     they were produced, as for any write transaction.
     """
-    cyc, bus, acts = dram_transfer(nbytes, is_write, h)
+    cyc, bus, acts, pj = _transfer(table, x if nbytes > 0 else -1)
     for q in range(cost.shape[0]):
         cost[q] = 0
     for q in range(energy.shape[0]):
@@ -184,7 +280,7 @@ def transfer_costs(nbytes: int, is_write: bool, h: np.ndarray, cost: np.ndarray,
         cost[ROW_COST.dram_read_bytes] = bus
         cost[ROW_COST.sram_write_bytes] = nbytes
     cost[ROW_COST.dram_row_activations] = acts
-    energy[ENERGY.dram] = bus * BITS_PER_BYTE * h[HW.io_pj_per_bit] + acts * h[HW.act_pj]
+    energy[ENERGY.dram] = pj
     energy[ENERGY.sram] = cost[ROW_COST.sram_write_bytes] * h[HW.sram_write_pj_per_byte]
 
 

@@ -37,7 +37,7 @@ def compute_bound_workload(hw: HardwareConfig, m: int = STREAM_ROWS, repeats: in
         "is_read": 1, "kind": KIND.weight_side, "m": m, "k": k, "n": n, "bytes": nbytes, "dec_values": 0,
         "trans_values": 0, "vflops": 0, "grad": 0, "key": 0, "first": 1, "structured": 0,
         "phase": PHASES.index("forward"), "net": NETWORKS.index("actor"), "layer": 0, "step": 0, "dens_num": 0,
-        "dens_den": 0,
+        "dens_den": 0, "gather_rows": 0, "xfer": -1,
     }, np.int64).reshape(1, -1)
     one = np.ones(1, np.int64)
     return from_packed("dense", np.zeros(1, np.int64), one, one * repeats, np.array([0, 1], np.int64), rows,

@@ -91,19 +91,22 @@ class PeriodSchedule:
     spans: tuple[Span, ...] = ()
 
 
-def period_costs(wl: Workload, s: int, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Costs of the period rows of segment ``s`` on packed hardware ``h`` in a warm period.
+def period_costs(wl: Workload, s: int, h: np.ndarray,
+                 table: model.DRAMTable | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Costs of the period rows of segment ``s`` on packed hardware ``h`` in a warm period (``table``: what
+    the workload's DRAM transfers cost on ``h``, :func:`accelsim.model.transfer_table`; made here if None).
 
     Returns (cost (n, N_ROW_COST) int64 by :data:`accelsim.layouts.ROW_COST`, energy (n, N_ENERGY) float64
     pJ by :data:`accelsim.layouts.ENERGY`, static part 0).
     """
+    table = model.transfer_table(wl.xfer_keys, h) if table is None else table
     resident = segment_resident(wl, s, h)
     a, b = int(wl.seg_row_start[s]), int(wl.seg_row_start[s + 1])
     cost = np.zeros((b - a, N_ROW_COST), dtype=np.int64)
     energy = np.zeros((b - a, N_ENERGY), dtype=np.float64)
     for j, i in enumerate(range(a, b)):
         key = int(wl.rows[i, ROW.key])
-        model.row_costs(wl.rows[i], key >= 0 and key in resident, h, cost[j], energy[j])
+        model.row_costs(wl.rows[i], key >= 0 and key in resident, h, table, cost[j], energy[j])
     return cost, energy
 
 

@@ -78,10 +78,10 @@ class OpTraffic:
     cost: np.ndarray = field(default_factory=lambda: np.zeros(N_ROW_COST, np.int64))
     energy: np.ndarray = field(default_factory=lambda: np.zeros(N_ENERGY))
 
-    def move(self, nbytes: int, is_write: bool, h: np.ndarray) -> None:
+    def move(self, nbytes: int, is_write: bool, x: int, h: np.ndarray, table: model.DRAMTable) -> None:
         (self.spills if is_write else self.refills).append(nbytes)
         c, e = np.zeros(N_ROW_COST, np.int64), np.zeros(N_ENERGY)
-        model.transfer_costs(nbytes, is_write, h, c, e)
+        model.transfer_costs(nbytes, is_write, x, h, table, c, e)
         self.cost += c
         self.energy += e
 
@@ -90,17 +90,19 @@ class ActivationBuffer:
     """The activation buffer's state over one period: which tensors it holds, which have a copy in DRAM,
     and when each is read next."""
 
-    def __init__(self, capacity: int, size: list[int], clean: list[bool]) -> None:
+    def __init__(self, capacity: int, size: list[int], clean: list[bool], spill_xfer: list[int] | None = None) -> None:
         self.capacity = capacity
         self.size = size
         self.in_dram = list(clean)
+        self.spill_xfer = list(spill_xfer) if spill_xfer is not None else [-1] * len(size)  # each one's spill
         self.next_read: dict[int, int | None] = {}
         self.held: set[int] = set()
 
     def free(self) -> int:
         return self.capacity - sum(self.size[t] for t in self.held)
 
-    def make_room(self, nbytes: int, keep: set[int], traffic: OpTraffic, h: np.ndarray) -> bool:
+    def make_room(self, nbytes: int, keep: set[int], traffic: OpTraffic, h: np.ndarray,
+                  table: model.DRAMTable) -> bool:
         """Evict tensors outside ``keep``, read again furthest in the future first (ties: made first), until
         ``nbytes`` are free; False (nothing evicted) if even evicting them all would not do."""
         if self.free() >= nbytes:
@@ -110,19 +112,23 @@ class ActivationBuffer:
         while self.free() < nbytes:
             victim = max(self.held - keep, key=lambda t: (self.next_read[t], -t))
             if not self.in_dram[victim]:
-                traffic.move(self.size[victim], True, h)
+                traffic.move(self.size[victim], True, self.spill_xfer[victim], h, table)
                 self.in_dram[victim] = True
             self.held.discard(victim)
         return True
 
 
-def activation_plan(wl: Workload, s: int, h: np.ndarray) -> list[OpTraffic]:
+def activation_plan(wl: Workload, s: int, h: np.ndarray, table: model.DRAMTable | None = None) -> list[OpTraffic]:
     """The activation buffer over segment ``s``'s period on packed hardware ``h``: each op's spills and
-    refills, by the policy of :mod:`accelsim.liveness` (furthest next read evicted first)."""
+    refills, by the policy of :mod:`accelsim.liveness` (furthest next read evicted first). ``table``: what the
+    workload's DRAM transfers cost on ``h`` (:func:`accelsim.model.transfer_table`; made here if None)."""
+    table = model.transfer_table(wl.xfer_keys, h) if table is None else table
     v = variant(h)
     t0, t1 = int(wl.seg_tensor_start[v, s]), int(wl.seg_tensor_start[v, s + 1])
     buf = ActivationBuffer(int(h[HW.act_bytes]), [int(b) for b in wl.act_tensors[t0:t1, ACT_TENSOR.bytes]],
-                           [bool(c) for c in wl.act_tensors[t0:t1, ACT_TENSOR.clean]])
+                           [bool(c) for c in wl.act_tensors[t0:t1, ACT_TENSOR.clean]],
+                           [int(x) for x in wl.act_tensors[t0:t1, ACT_TENSOR.spill_xfer]])
+    refill = [int(x) for x in wl.act_tensors[t0:t1, ACT_TENSOR.refill_xfer]]
     out = []
     for go in range(int(wl.seg_op_start[v, s]), int(wl.seg_op_start[v, s + 1])):
         traffic = OpTraffic()
@@ -134,15 +140,15 @@ def activation_plan(wl: Workload, s: int, h: np.ndarray) -> list[OpTraffic]:
             if not made:
                 if t in buf.held:
                     continue
-                traffic.move(buf.size[t], False, h)  # a refill
+                traffic.move(buf.size[t], False, refill[t], h, table)  # a refill (the replay batch: gathered)
             else:
                 buf.in_dram[t] = False
             if buf.next_read[t] is None:
                 continue  # read by no later op: consumed here, kept nowhere
-            if buf.size[t] <= buf.capacity and buf.make_room(buf.size[t], touched, traffic, h):
+            if buf.size[t] <= buf.capacity and buf.make_room(buf.size[t], touched, traffic, h, table):
                 buf.held.add(t)
             elif made:
-                traffic.move(buf.size[t], True, h)  # a spill as it is made
+                traffic.move(buf.size[t], True, buf.spill_xfer[t], h, table)  # a spill as it is made
                 buf.in_dram[t] = True
         buf.held -= {t for t in touched if buf.next_read[t] is None}
         out.append(traffic)

@@ -20,7 +20,7 @@ from accelsim import model
 from accelsim.atomic import atomic_write_text
 from accelsim.errors import InputError
 from accelsim.hardware import HardwareConfig
-from accelsim.layouts import ROW
+from accelsim.layouts import ROW, XFER_COST
 from accelsim.period import op_tiles, period_costs, schedule_period
 from accelsim.placement import activation_plan, segment_resident, variant
 from accelsim.trace import NETWORKS, PHASES, Trace
@@ -39,8 +39,9 @@ def step_events(tr: Trace, hw: HardwareConfig, step: int, view: str = "compresse
     h = model.pack_hardware(hw)
     first, period = int(tr.seg_first_step[s]), int(tr.seg_period_steps[s])
     k = (step - first) % period
-    cost, _ = period_costs(wl, s, h)
-    ops = op_tiles(wl, s, h, cost, activation_plan(wl, s, h))
+    table = model.transfer_table(wl.xfer_keys, h)
+    cost, _ = period_costs(wl, s, h, table)
+    ops = op_tiles(wl, s, h, cost, activation_plan(wl, s, h, table))
     sched = schedule_period(ops, model.stream_slots(h), record_spans=True)
     spans = sched.spans
     v = variant(h)
@@ -54,7 +55,7 @@ def step_events(tr: Trace, hw: HardwareConfig, step: int, view: str = "compresse
     for i in range(int(wl.seg_row_start[s]), int(wl.seg_row_start[s + 1])):
         r = wl.rows[i]
         if int(r[ROW.key]) in resident and r[ROW.first] == 1 and r[ROW.is_read] == 1:
-            prologue += model.dram_transfer(int(r[ROW.bytes]), False, h)[0]
+            prologue += int(table.cost[r[ROW.xfer], XFER_COST.cycles])
     events = [{"name": "process_name", "ph": "M", "pid": 1, "args": {"name": f"{hw.name} step {step}"}}]
     events += [{"name": "thread_name", "ph": "M", "pid": 1, "tid": tid, "args": {"name": name}}
                for name, tid in TRACKS.items()]

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from accelsim import formats
-from accelsim.layouts import ACT_EVENT, ACT_TENSOR, KIND, ROW, names, pack
+from accelsim.layouts import ACT_EVENT, ACT_TENSOR, KIND, ROW, XFER_KEY, names, pack
 from accelsim.trace import NETWORKS, PHASES, WEIGHT_SIDE, Trace
 
 VIEWS = ("compressed", "dense")
@@ -69,6 +69,10 @@ class Workload:
         row_uid: (R,) an index shared by rows whose costs are the same on every hardware point (equal in every
             column but :data:`PLACE_COLUMNS`); engines may cost each distinct row once per point.
         n_uid: how many distinct rows there are (``row_uid`` < ``n_uid``).
+        xfer_keys: (n_x, N_XFER_KEY) the distinct whole-tensor DRAM transfers the workload can make, by
+            :data:`accelsim.layouts.XFER_KEY` (:func:`transfer_keys`); rows and activation tensors name theirs by
+            index (``ROW.xfer``, ``ACT_TENSOR.refill_xfer`` / ``spill_xfer``), so an engine costs each once per
+            point (:func:`accelsim.model.transfer_table`).
     """
 
     view: str
@@ -93,6 +97,7 @@ class Workload:
     seg_act_rep: np.ndarray
     row_uid: np.ndarray
     n_uid: int
+    xfer_keys: np.ndarray
 
     @property
     def n_segments(self) -> int:
@@ -220,8 +225,8 @@ def activation_events(rows: np.ndarray, ops: list[list[int]]) -> tuple[np.ndarra
     forward_at: dict[int, int] = {}          # net -> its latest forward op
     events: list[list[tuple[int, int]]] = []
 
-    def make(nbytes: int, clean: int, o: int) -> int:
-        tensors.append((nbytes, clean))
+    def make(nbytes: int, clean: int, o: int, gather: int = 0) -> int:
+        tensors.append((nbytes, clean, gather))
         made_at.append(o)
         return len(tensors) - 1
 
@@ -269,7 +274,7 @@ def activation_events(rows: np.ndarray, ops: list[list[int]]) -> tuple[np.ndarra
             r = rows[i]
             net, layer, phase = int(r[ROW.net]), int(r[ROW.layer]), int(r[ROW.phase])
             if r[ROW.kind] == KIND.replay:
-                t = replay = make(int(r[ROW.bytes]), 1, o)
+                t = replay = make(int(r[ROW.bytes]), 1, o, int(r[ROW.gather_rows]))
             elif phase == ph["backward_data"]:
                 t = g[(net, layer)] = make(int(r[ROW.bytes]), 0, o)
             else:
@@ -289,8 +294,8 @@ def activation_events(rows: np.ndarray, ops: list[list[int]]) -> tuple[np.ndarra
             later = [u for u in reads[t] if u > o]
             a[k] = pack(ACT_EVENT, {"tensor": t, "create": create, "next_use": later[0] if later else -1}, np.int64)
         out.append(a)
-    tens = np.array([pack(ACT_TENSOR, {"bytes": b, "clean": c}, np.int64) for b, c in tensors],
-                    dtype=np.int64).reshape(len(tensors), len(ACT_TENSOR))
+    tens = np.array([pack(ACT_TENSOR, {"bytes": b, "clean": c, "gather_rows": g, "refill_xfer": -1, "spill_xfer": -1},
+                          np.int64) for b, c, g in tensors], dtype=np.int64).reshape(len(tensors), len(ACT_TENSOR))
     return tens, out
 
 
@@ -401,6 +406,8 @@ def build_workload(trace: Trace, view: str = "compressed", batch: int | None = N
         "step": c["step_in_period"],
         "dens_num": np.where(structured, sv, 0),
         "dens_den": np.where(structured, rows_ * cols_, 0),
+        "gather_rows": np.where(tensor == "replay_batch", rows_, 0),
+        "xfer": np.full(n, -1),  # set by from_packed (transfer_keys)
     }, np.int64).reshape(n, -1)
     return from_packed(view, trace.seg_first_step, trace.seg_period_steps, trace.seg_repeats, trace.seg_row_start,
                        R, key_start, key_bytes, key_traffic, np.asarray(key_grad_l, dtype=np.int64).reshape(-1))
@@ -412,7 +419,7 @@ def from_packed(view: str, seg_first_step: np.ndarray, seg_period_steps: np.ndar
     """A :class:`Workload` from packed rows (by :data:`accelsim.layouts.ROW`) and residency keys: derives its
     ops (both variants), activation events, representative segments and distinct rows. :func:`build_workload`
     ends here; so does a workload made up without a trace (``accelsim.peak``)."""
-    R = np.ascontiguousarray(rows, dtype=np.int64)
+    R = np.array(rows, dtype=np.int64, order="C")  # a copy: its transfer indices are written below
     n = R.shape[0]
     S = int(seg_first_step.shape[0])
     starts = seg_row_start
@@ -448,6 +455,8 @@ def from_packed(view: str, seg_first_step: np.ndarray, seg_period_steps: np.ndar
             seg_tensor_start[v, s + 1] = n_tensors
             sig = tens.tobytes() + b"|" + b"|".join(e.tobytes() for e in evs)
             act_rep[v, s] = act_seen.setdefault(sig, s)
+    tensors = _stack(tensors_l, len(ACT_TENSOR))
+    xfer_keys = transfer_keys(R, tensors)
     rep = np.arange(S, dtype=np.int64)
     seen: dict[bytes, int] = {}
     for s in range(S):
@@ -466,9 +475,48 @@ def from_packed(view: str, seg_first_step: np.ndarray, seg_period_steps: np.ndar
                     key_start, key_bytes, key_traffic, rep, np.asarray(key_grad, dtype=np.int64),
                     seg_op_start, np.asarray(op_start_l, dtype=np.int64),
                     np.asarray(op_rows_l, dtype=np.int64), np.asarray(op_attr_l, dtype=np.int64),
-                    seg_tensor_start, _stack(tensors_l, len(ACT_TENSOR)),
+                    seg_tensor_start, tensors,
                     np.asarray(op_event_start_l, dtype=np.int64), _stack(events_l, len(ACT_EVENT)), act_rep,
-                    np.ascontiguousarray(uid.reshape(-1), dtype=np.int64), n_uid)
+                    np.ascontiguousarray(uid.reshape(-1), dtype=np.int64), n_uid, xfer_keys)
+
+
+def transfer_keys(rows: np.ndarray, tensors: np.ndarray) -> np.ndarray:
+    """The distinct whole-tensor DRAM transfers of packed ``rows`` and activation ``tensors``, (n_x, N_XFER_KEY)
+    by :data:`accelsim.layouts.XFER_KEY`, sorted; writes each one's index into ``rows[:, ROW.xfer]`` and
+    ``tensors[:, ACT_TENSOR.refill_xfer / spill_xfer]`` (in place; -1 where there is none).
+
+    A weight-side row moves its bytes in its direction (its prologue fill, a read, is the same transfer); a
+    replay row gathers its ``gather_rows`` rows; an activation row touches only SRAM. An activation tensor's
+    refill reads it whole (the replay batch: gathered again), its spill writes it whole.
+    """
+    n_x = len(XFER_KEY)
+    offchip = (rows[:, ROW.kind] != KIND.activation) & (rows[:, ROW.bytes] > 0)
+    row_keys = np.zeros((rows.shape[0], n_x), dtype=np.int64)
+    row_keys[:, XFER_KEY.bytes] = rows[:, ROW.bytes]
+    row_keys[:, XFER_KEY.is_write] = 1 - rows[:, ROW.is_read]
+    row_keys[:, XFER_KEY.gather_rows] = np.where(rows[:, ROW.kind] == KIND.replay, rows[:, ROW.gather_rows], 0)
+    refill = np.zeros((tensors.shape[0], n_x), dtype=np.int64)
+    refill[:, XFER_KEY.bytes] = tensors[:, ACT_TENSOR.bytes]
+    refill[:, XFER_KEY.gather_rows] = tensors[:, ACT_TENSOR.gather_rows]
+    spill = np.zeros((tensors.shape[0], n_x), dtype=np.int64)
+    spill[:, XFER_KEY.bytes] = tensors[:, ACT_TENSOR.bytes]
+    spill[:, XFER_KEY.is_write] = 1
+    has_refill = tensors[:, ACT_TENSOR.bytes] > 0
+    has_spill = has_refill
+    every = np.concatenate([row_keys[offchip], refill[has_refill], spill[has_spill]])
+    if every.shape[0] == 0:
+        keys, index = every, np.zeros(0, dtype=np.int64)
+    else:
+        keys, index = np.unique(every, axis=0, return_inverse=True)
+        index = index.reshape(-1)
+    n_r, n_f = int(offchip.sum()), int(has_refill.sum())
+    rows[:, ROW.xfer] = -1
+    rows[offchip, ROW.xfer] = index[:n_r]
+    tensors[:, ACT_TENSOR.refill_xfer] = -1
+    tensors[has_refill, ACT_TENSOR.refill_xfer] = index[n_r:n_r + n_f]
+    tensors[:, ACT_TENSOR.spill_xfer] = -1
+    tensors[has_spill, ACT_TENSOR.spill_xfer] = index[n_r + n_f:]
+    return np.ascontiguousarray(keys.reshape(-1, n_x), dtype=np.int64)
 
 
 

@@ -1,7 +1,11 @@
 """Print the side-by-side tables of docs/model.md §10 (markdown): accelsim's banked DRAM model against DRAMSim3,
 and its closed forms against its request-level model on the streams the engines produce.
 
-    PYTHONPATH=. python scripts/dram_tables.py [--engine-streams]
+    PYTHONPATH=. python scripts/dram_tables.py [--engine-streams] [--shipped-trace]
+
+``--shipped-trace``: the closed forms against the request-level model on the very transfers the engines cost
+for the shipped GST trace (edge-lpddr4, nvdla-large, omnidrl-like; docs/model.md §10.6, what
+tests/test_dram_engine_streams.py checks).
 
 Reads DRAMSim3's figures from tests/data/dramsim3/reference.json (made by ``make dramsim3-reference``); runs
 nothing but accelsim.
@@ -66,10 +70,54 @@ def engine_table() -> str:
     return "\n".join(rows)
 
 
+def shipped_trace_table(presets: tuple[str, ...] = ("edge-lpddr4", "nvdla-large", "omnidrl-like")) -> str:
+    """Closed-form time / request-level time − 1 on every distinct transfer the engines cost for the shipped GST
+    trace (both views), as tests/test_dram_engine_streams.py computes it: loads and stores as sequential
+    streams of ``dram.request_bytes`` requests, the replay gather as B row-sized reads at random places."""
+    from accelsim import engine_reference
+    from accelsim.hardware import load_hardware
+    from accelsim.trace import read_trace
+    from accelsim.workload import build_workload
+
+    tr = read_trace(ROOT / "traces" / "halfcheetah_gst_s0.parquet")
+    rows = ["| preset | loads (sizes; worst) | stores (sizes; worst) | replay gather | transfers |",
+            "|---|---|---|---|---:|"]
+    for preset in presets:
+        hw = load_hardware(preset)
+        mem = from_dram_config(hw.dram)
+        keys = sorted({k for view in ("compressed", "dense")
+                       for k in engine_reference.transfers(build_workload(tr, view, precision=hw.precision))})
+        cells = {0: [], 1: [], 2: []}
+        for nbytes, write, gather in keys:
+            if gather:
+                p = Pattern("random", nbytes, nbytes // gather)
+                samples = 16
+            else:
+                p = Pattern("sequential", nbytes, hw.dram.request_bytes or hw.dram.burst_bytes, 0, float(write))
+                samples = 1024 if nbytes <= 1 << 12 else (512 if nbytes <= 1 << 16 else 64)
+            err = cf.evaluate_closed(mem, p).seconds / simulate_expected(mem, p, samples).seconds - 1
+            cells[2 if gather else write].append((nbytes, gather, err))
+
+        def seq(c):
+            worst = max(c, key=lambda x: abs(x[2]))
+            lo, hi = min(c)[0], max(c)[0]
+            return (f"{len(c)} of {lo:,}–{hi:,} B: {min(x[2] for x in c):+.1%} to {max(x[2] for x in c):+.1%} "
+                    f"(worst {worst[0]:,} B)")
+
+        rep = "; ".join(f"{g} × {n // g} B: {e:+.1%}" for n, g, e in cells[2])
+        rows.append(f"| {preset} | {seq(cells[0])} | {seq(cells[1])} | {rep} | {len(keys)} |")
+    return "\n".join(rows)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--engine-streams", action="store_true", help="also the closed-form vs request-level table")
+    ap.add_argument("--shipped-trace", action="store_true",
+                    help="only the closed-form vs request-level table on the shipped trace's engine transfers")
     args = ap.parse_args()
+    if args.shipped_trace:
+        print(shipped_trace_table())
+        return 0
     print(dramsim3_table())
     if args.engine_streams:
         print()

@@ -7,18 +7,22 @@ import sys
 import pytest
 from conftest import SAMPLE
 
-from accelsim import simulate
+from accelsim import model, simulate
 from accelsim.hardware import load_hardware
 
-NO_DRAM_ENERGY = {"dram.io_pj_per_bit": 0, "dram.act_pj": 0, "dram.static_mw": 0}
+NO_DRAM_ENERGY = {"dram.io_pj_per_bit": 0, "dram.static_mw": 0}
 
 
 @pytest.mark.parametrize("preset", ["edge-lpddr4", "omnidrl-like"])
-def test_chip_only_energy_is_the_run_with_dram_energy_set_to_zero(preset):
-    """Independent check of the split: energy does not feed time, so zeroing every DRAM energy and the DRAM's
-    background power leaves the same run with only the chip's energy in it."""
+def test_chip_only_energy_is_the_run_with_dram_energy_set_to_zero(preset, monkeypatch):
+    """Independent check of the split: energy does not feed time, so zeroing every DRAM energy (the interface's
+    by its key, the IDD core's by zeroing the part's command energies) and the DRAM's background power leaves
+    the same run with only the chip's energy in it."""
     hw = load_hardware(preset)
-    res, chip = simulate(SAMPLE, hw), simulate(SAMPLE, hw.with_overrides(NO_DRAM_ENERGY))
+    res = simulate(SAMPLE, hw)
+    monkeypatch.setattr(model, "command_energies_pj", lambda mem: dict.fromkeys(
+        ("act", "read", "write", "refresh", "active_per_ck", "idle_per_ck"), 0.0))
+    chip = simulate(SAMPLE, hw.with_overrides(NO_DRAM_ENERGY))
     for view in ("dense", "compressed"):
         e, t = getattr(res, view).efficiency, getattr(res, view).totals
         c = getattr(chip, view).totals

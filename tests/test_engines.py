@@ -14,9 +14,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accelsim import model, simulate
+from accelsim.dram import Pattern, evaluate_closed
+from accelsim.dram.presets import from_dram_config
+from accelsim.dram.request_model import command_energies_pj
 from accelsim.formats import Format
 from accelsim.hardware import load_hardware, preset_names
-from accelsim.layouts import KIND, ROW
+from accelsim.layouts import KIND, ROW, XFER_COST
 from accelsim.trace import TxnRow, read_trace, write_trace
 from accelsim.workload import build_workload
 
@@ -142,9 +145,14 @@ def test_resident_weights_leave_only_replay_and_activation_traffic_when_warm(tmp
     is_w = rows[:, ROW.kind] == KIND.weight_side
     first_reads = rows[is_w & (rows[:, ROW.first] == 1) & (rows[:, ROW.is_read] == 1), ROW.bytes]
     burst = load_hardware(None).dram.burst_bytes  # 32 B: x16 channel, BL16
-    replay_bytes = rows[rows[:, ROW.kind] == KIND.replay, ROW.bytes]
+    # The replay batch is B row-sized reads at random places (docs/model.md §4): each row rounds up to whole
+    # bursts on its own, so the batch moves B·⌈row / burst⌉ bursts, not ⌈B·row / burst⌉.
+    replay = rows[rows[:, ROW.kind] == KIND.replay]
+    assert (replay[:, ROW.gather_rows] > 0).all() and (replay[:, ROW.bytes] % replay[:, ROW.gather_rows] == 0).all()
+    replay_bus = sum(b_rows * math.ceil(b // b_rows / burst) * burst
+                     for b, b_rows in replay[:, [ROW.bytes, ROW.gather_rows]].tolist())
     exp = sum(math.ceil(b / burst) * burst for b in first_reads)
-    exp += tr.n_steps // int(tr.seg_period_steps[0]) * sum(math.ceil(b / burst) * burst for b in replay_bytes)
+    exp += tr.n_steps // int(tr.seg_period_steps[0]) * replay_bus
     assert huge.compressed.totals.dram_bytes == exp
     assert small.compressed.totals.dram_bytes > huge.compressed.totals.dram_bytes
     assert small.compressed.totals.cycles > huge.compressed.totals.cycles
@@ -160,16 +168,48 @@ def test_more_bandwidth_is_never_slower(sample_trace):
         prev = c
 
 
-def test_dram_transfer_model():
-    h = model.pack_hardware(load_hardware("eyeriss-like", {"dram.trefi_ns": "1e9", "dram.trfc_ns": "1"}))
-    # 129 bytes round up to two 128-byte bursts.
-    cyc, bus, acts = model.dram_transfer(129, False, h)
-    assert bus == 256 and acts == 1
-    ns = 256 / 19.2 + 20.0 + 1 * (18 + 18)
-    assert cyc == math.ceil(ns * (1e9 / (1e9 - 1)) * 200 / 1000)
-    assert model.dram_transfer(0, False, h) == (0, 0, 0)
-    w_cyc, _, _ = model.dram_transfer(129, True, h)
-    assert w_cyc >= cyc
+def test_dram_transfer_by_hand_on_the_banked_part():
+    """One transfer by the engines' DRAM cost (accelsim.model.dram_stream) worked out by hand on eyeriss-like's
+    LPDDR4-2400 64-bit channel (128 B bursts of 8 cycles, tCK = 2000/2400 ns), refresh pushed out of the way."""
+    hw = load_hardware("eyeriss-like", {"dram.trefi_ns": "1e9", "dram.trfc_ns": "1"})
+    h = model.pack_hardware(hw)
+    tck = 2000 / 2400
+    rcd, cl, burst = math.ceil(18 / tck - 1e-6), math.ceil(20 / tck - 1e-6), 8  # 22, 24 cycles
+    mem = from_dram_config(hw.dram)
+    e = command_energies_pj(mem)
+    # One burst: the request enters (2 cycles), ACTIVATE, tRCD, READ, CL, the burst on the bus.
+    ck = 2 + rcd + cl + burst
+    cyc, bus, acts, pj = model.dram_stream(128, False, 0, h)
+    assert (bus, acts) == (128, 1)
+    assert cyc == math.ceil(ck * tck * hw.clock.mhz / 1000 * (1 + 1e-6))  # refresh adds ~1e-7 of a cycle
+    assert pj == pytest.approx(e["act"] + e["read"] + ck * e["active_per_ck"] + 1024 * hw.dram.io_pj_per_bit, rel=1e-6)
+    # 129 bytes: two bursts, the second one behind the first in the open row (8 more cycles).
+    cyc2, bus2, acts2, _ = model.dram_stream(129, False, 0, h)
+    assert (bus2, acts2) == (256, 1) and cyc2 == math.ceil((ck + burst) * tck * hw.clock.mhz / 1000 * (1 + 1e-6))
+    assert model.dram_stream(0, False, 0, h) == (0, 0, 0, 0.0)
+    assert model.dram_stream(129, True, 0, h)[0] >= 1
+
+
+def test_engine_dram_costs_are_the_closed_forms_of_accelsim_dram():
+    """Per transfer the engines charge what `accelsim dram --model closed` reports for the same stream: its
+    time (to the accelerator cycle, rounded up) and its energy (IDD core + interface); the replay batch is B
+    row-sized reads at random addresses."""
+    for preset in ("edge-lpddr4", "nvdla-large", "nvdla-small"):
+        hw = load_hardware(preset)
+        h = model.pack_hardware(hw)
+        mem = from_dram_config(hw.dram)
+        for nbytes, write, rows in ((4096, False, 0), (263168, True, 0), (43008, False, 256)):
+            kind = "random" if rows else "sequential"
+            req = nbytes // rows if rows else (hw.dram.request_bytes or 0)
+            s = evaluate_closed(mem, Pattern(kind, nbytes, request_bytes=req, write_fraction=float(write)))
+            cyc, bus, _, pj = model.dram_stream(nbytes, write, rows, h)
+            assert cyc == math.ceil(s.seconds * hw.clock.mhz * 1e6 - 1e-9), (preset, nbytes)
+            assert bus == pytest.approx(s.bus_bytes, abs=mem.part.org.burst_bytes), (preset, nbytes)
+            assert pj == pytest.approx(s.energy_pj, rel=1e-3), (preset, nbytes)
+            # the table the engines look transfers up in holds exactly these figures
+            table = model.transfer_table(np.array([[nbytes, int(write), rows]], np.int64), h)
+            assert tuple(table.cost[0, [XFER_COST.cycles, XFER_COST.bus_bytes]]) == (cyc, bus)
+            assert table.energy[0] == pj
 
 
 @pytest.mark.slow
@@ -208,8 +248,15 @@ def test_energy_parts_by_hand_on_a_three_row_trace(tmp_path):
                                        "decode.pj_per_value": "0.5"})
     assert hw.dram.burst_bytes == 32 and hw.dram.row_bytes == 2048  # every transfer: whole bursts, one row
     bus = 128 + 192
+    # DRAM: two transfers on the banked part, each its IDD core energy (checked by hand above) plus 2 pJ per bit
+    # on the bus; the replay batch is 4 rows of 32 B gathered from random places, one burst each.
+    h = model.pack_hardware(hw)
+    core = [model.dram_stream(n, False, g, model.pack_hardware(hw.with_overrides({"dram.io_pj_per_bit": "0"})))[3]
+            for n, g in ((128, 4), (192, 0))]
+    assert model.dram_stream(128, False, 4, h)[3] + model.dram_stream(192, False, 0, h)[3] == \
+        pytest.approx(sum(core) + bus * 8 * 2.0, rel=1e-12)
     expect_pj = {
-        "dram": bus * 8 * 2.0 + 2 * 100.0,            # bits on the bus × pJ/bit + 2 row activations × pJ
+        "dram": sum(core) + bus * 8 * 2.0,            # IDD core energy + bits on the bus × pJ/bit
         "sram": (128 + 192) * 1.0 + (128 + 192 + 256) * 3.0,  # reads to the PE; DRAM fills and the result
         "mac": 4 * 8 * 16 * 4.0,                       # M·K·N MACs × pJ
         "decode": (16 * 8) * 0.5,                      # every circulant block expanded to 4×4 values
@@ -222,3 +269,22 @@ def test_energy_parts_by_hand_on_a_three_row_trace(tmp_path):
             assert getattr(t.energy_breakdown_j, part) == pytest.approx(pj * 1e-12, rel=1e-12), (engine, part)
         assert t.energy_breakdown_j.static == pytest.approx(static_w * t.seconds, rel=1e-12)
         assert t.energy_j == pytest.approx(sum(expect_pj.values()) * 1e-12 + static_w * t.seconds, rel=1e-12)
+
+
+def test_dram_tables_in_parallel_equal_one_point_at_a_time(sample_trace):
+    """Several points share DRAM tables per distinct DRAM (engine_fast.run): in parallel, serially and one by
+    one the figures are the same (numba's parallel loop once dropped the tables' writes)."""
+    from accelsim import engine_fast
+    from accelsim.simulate import run_engine
+
+    wl = build_workload(read_trace(sample_trace), "compressed")
+    hws = [load_hardware(None, {"dram.gbps": g, "sram.weight_kib": k}) for g, k in
+           (("1.6", "32"), ("3.2", "32"), ("1.6", "512"), ("6.4", "64"))]
+    H = np.stack([model.pack_hardware(hw) for hw in hws])
+    par, ser = engine_fast.dram_tables(wl.xfer_keys, H), engine_fast.dram_tables_serial(wl.xfer_keys, H)
+    assert np.array_equal(par.cost, ser.cost) and np.array_equal(par.energy, ser.energy) and par.cost.any()
+    many = run_engine(wl, H)
+    for p in range(len(hws)):
+        one = run_engine(wl, H[p:p + 1])
+        assert np.array_equal(many.segments.counts[p], one.segments.counts[0])
+        assert np.allclose(many.segments.energy_pj[p], one.segments.energy_pj[0], rtol=1e-12)

@@ -191,9 +191,10 @@ def test_dimensions_and_repeats_that_would_overflow_are_refused(capsys, tmp_path
     p2 = write_trace(tmp_path / "reps.parquet", {"batch": 8}, [(0, 2**61, [rows])])
     code, _, err = run_cli(capsys, "run", p2)
     assert_one_line(code, err, "seg_repeats")
-    # Inside every column's range, but the whole run would pass the 64-bit counters on a slow part.
+    # Inside every column's range, but the whole run would pass the 64-bit counters on a slow part (50 MB/s: the
+    # slowest a banked LPDDR4 part still refreshes at, test_a_part_too_slow_to_refresh_names_dram_gbps).
     p3 = write_trace(tmp_path / "long.parquet", {"batch": 8}, [(0, 2**39, [rows])])
-    code, _, err = run_cli(capsys, "run", p3, "--set", "dram.gbps=0.001", "--set", "clock.mhz=100000")
+    code, _, err = run_cli(capsys, "run", p3, "--set", "dram.gbps=0.05", "--set", "clock.mhz=100000")
     assert_one_line(code, err, "64-bit")
 
 
@@ -202,7 +203,7 @@ def test_a_sweep_records_a_point_that_cannot_fit_and_goes_on(capsys, tmp_path):
 
     rows = _rows(_shapes())
     p = write_trace(tmp_path / "long.parquet", {"batch": 8}, [(0, 2**39, [rows])])
-    code, _, _ = run_cli(capsys, "sweep", p, "--out", tmp_path / "s", "-q", "--set", "dram.gbps=0.001,100000",
+    code, _, _ = run_cli(capsys, "sweep", p, "--out", tmp_path / "s", "-q", "--set", "dram.gbps=0.05,100000",
                          "--set", "clock.mhz=1000")
     assert code == 0
     t = pq.read_table(tmp_path / "s" / "sweep.parquet").to_pylist()
@@ -267,3 +268,10 @@ def test_any_config_gives_sane_figures_or_one_line(capsys, tmp_path_factory, ove
 
 def test_shipped_traces_read(capsys):
     assert read_trace(REAL).n_steps > 0
+
+
+def test_a_part_too_slow_to_refresh_names_dram_gbps(capsys):
+    """dram.gbps runs the same banked part at the data rate that gives it; at 1 MB/s its clock (8 µs) passes
+    its refresh interval (3.9 µs): refused in one line under the key the user set."""
+    code, _, err = run_cli(capsys, "run", SAMPLE, "--set", "dram.gbps=0.001")
+    assert_one_line(code, err, "dram.gbps", "tCK", "tREFI")

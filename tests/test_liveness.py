@@ -11,10 +11,10 @@ from conftest import REAL, make_random_trace
 
 from accelsim import liveness, model, placement, simulate
 from accelsim.hardware import load_hardware
-from accelsim.layouts import ACT_EVENT, ACT_TENSOR, ENERGY, N_ENERGY, N_ROW_COST, ROW, ROW_COST, pack
+from accelsim.layouts import ACT_EVENT, ACT_TENSOR, ENERGY, N_ENERGY, N_ROW_COST, ROW, ROW_COST, XFER_KEY, pack
 from accelsim.td3_step import td3_networks, td3_step_rows
 from accelsim.trace import NETWORKS, PHASES, read_trace, write_trace
-from accelsim.workload import activation_events, build_workload, group_ops
+from accelsim.workload import activation_events, build_workload, group_ops, transfer_keys
 
 
 def _names(wl, s=0):
@@ -86,7 +86,9 @@ def test_the_actor_backward_reads_the_critics_input_gradient(tmp_path):
 def _plans(capacity: int, sizes: list[int], ops: list[list[tuple[int, int, int]]]):
     """Both planners on hand-made events: ops[o] = [(tensor, create, next_use), ...]. Returns, per op,
     (refilled bytes, spilled bytes) from the fast kernel, after checking the reference's are the same."""
-    tensors = np.array([pack(ACT_TENSOR, {"bytes": b, "clean": 0}, np.int64) for b in sizes])
+    tensors = np.array([pack(ACT_TENSOR, {"bytes": b, "clean": 0, "gather_rows": 0, "refill_xfer": -1,
+                                          "spill_xfer": -1}, np.int64) for b in sizes])
+    keys = transfer_keys(np.zeros((0, len(ROW)), np.int64), tensors)  # fills the tensors' transfer indices
     events = np.array([pack(ACT_EVENT, {"tensor": t, "create": c, "next_use": n}, np.int64)
                        for op in ops for t, c, n in op]).reshape(-1, len(ACT_EVENT))
     start = np.cumsum([0] + [len(op) for op in ops]).astype(np.int64)
@@ -94,9 +96,10 @@ def _plans(capacity: int, sizes: list[int], ops: list[list[tuple[int, int, int]]
     n = len(ops)
     cost, energy = np.zeros((n, N_ROW_COST), np.int64), np.zeros((n, N_ENERGY))
     rd, wr = np.zeros(n, np.int64), np.zeros(n, np.int64)
-    liveness.activation_plan(tensors, events, start, 0, n, capacity, h, cost, energy, rd, wr)
+    table = model.transfer_table(keys, h)
+    liveness.activation_plan(tensors, events, start, 0, n, capacity, h, table, cost, energy, rd, wr)
     wl = SimpleNamespace(seg_tensor_start=np.array([[0, len(sizes)]] * 2), act_tensors=tensors,
-                         seg_op_start=np.array([[0, n]] * 2), op_event_start=start, act_events=events)
+                         seg_op_start=np.array([[0, n]] * 2), op_event_start=start, act_events=events, xfer_keys=keys)
     ref = placement.activation_plan(wl, 0, h)
     assert [(sum(t.refills), sum(t.spills)) for t in ref] == list(zip(rd.tolist(), wr.tolist(), strict=True))
     for k, t in enumerate(ref):
@@ -128,7 +131,8 @@ def _act_bytes(res, view):
 @pytest.mark.parametrize("view", ["dense", "compressed"])
 def test_the_result_lies_between_a_buffer_holding_nothing_and_one_holding_everything(view):
     """On the shipped GST trace: with no room, every activation read is a refill and every activation read
-    later was written to DRAM once (computed here from the events, rounded to bursts); with room for all,
+    later was written to DRAM once (computed here from the events, rounded to bursts; the replay batch's
+    refills row by row, as it is gathered); with room for all,
     no activation crosses the bus; the default buffer lies between, in bytes and in cycles."""
     tr = read_trace(REAL)
     tiny = simulate(tr, load_hardware(None, {"sram.act_kib": "0.001"}))
@@ -142,9 +146,13 @@ def test_the_result_lies_between_a_buffer_holding_nothing_and_one_holding_everyt
         ev = wl.act_events[int(wl.op_event_start[wl.seg_op_start[0, s]]):
                            int(wl.op_event_start[wl.seg_op_start[0, s + 1]])]
         sizes = wl.act_tensors[t0:int(wl.seg_tensor_start[0, s + 1]), ACT_TENSOR.bytes]
+        gather = wl.act_tensors[t0:int(wl.seg_tensor_start[0, s + 1]), ACT_TENSOR.gather_rows]
         period = 0
         for t, create, nxt in ev[:, [ACT_EVENT.tensor, ACT_EVENT.create, ACT_EVENT.next_use]].tolist():
-            if not create or nxt >= 0:  # a read is a refill; a write read later is a spill
+            if not create and gather[t] > 0:  # a refill of the replay batch gathers its B rows again, each
+                b_rows = int(gather[t])       # rounded up to whole bursts on its own (docs/model.md §4)
+                period += b_rows * math.ceil(int(sizes[t]) // b_rows / burst) * burst
+            elif not create or nxt >= 0:  # a read is a refill; a write read later is a spill
                 period += math.ceil(int(sizes[t]) / burst) * burst
         expect += period * int(wl.seg_repeats[s])
     assert _act_bytes(tiny, view) - _act_bytes(huge, view) == expect
@@ -168,7 +176,7 @@ def test_activation_traffic_never_exceeds_the_no_room_case(tmp_path, seed):
 
 def test_spills_and_refills_are_charged_to_the_op_as_dram_transfers(tmp_path):
     """Energy and bytes of the plan are whole-tensor transfers: the no-room case's extra DRAM energy equals
-    bytes x pJ/bit + activations x pJ of exactly those transfers."""
+    the energy of exactly those transfers, each costed alone."""
     tr = read_trace(make_random_trace(tmp_path / "r.parquet", seed=3, n_segments=1))
     h0 = load_hardware(None, {"sram.act_kib": "1e6"})
     h1 = load_hardware(None, {"sram.act_kib": "0.001"})
@@ -179,7 +187,14 @@ def test_spills_and_refills_are_charged_to_the_op_as_dram_transfers(tmp_path):
     for t, create, nxt in events[:, [ACT_EVENT.tensor, ACT_EVENT.create, ACT_EVENT.next_use]].tolist():
         if not create or nxt >= 0:
             c, e = np.zeros(N_ROW_COST, np.int64), np.zeros(N_ENERGY)
-            model.transfer_costs(int(wl.act_tensors[t, ACT_TENSOR.bytes]), bool(create), hp, c, e)
+            # the tensor's spill, or its refill (the replay batch's: gathered), costed alone
+            x = int(wl.act_tensors[t, ACT_TENSOR.spill_xfer if create else ACT_TENSOR.refill_xfer])
+            k = wl.xfer_keys[x]
+            gather = 0 if create else int(wl.act_tensors[t, ACT_TENSOR.gather_rows])
+            assert (k[XFER_KEY.bytes], k[XFER_KEY.is_write], k[XFER_KEY.gather_rows]) == (
+                wl.act_tensors[t, ACT_TENSOR.bytes], int(create), gather)
+            model.transfer_costs(int(k[XFER_KEY.bytes]), bool(create), x, hp, model.transfer_table(wl.xfer_keys, hp),
+                                 c, e)
             extra_pj += e[ENERGY.dram]
             assert c[ROW_COST.dram_read_bytes] + c[ROW_COST.dram_write_bytes] > 0
     reps = int(wl.seg_repeats[0])

@@ -93,9 +93,10 @@ def test_weights_that_fit_beside_the_stream_region_all_stay(tmp_path):
     burst = load_hardware(None).dram.burst_bytes
     r = wl.rows
     first_reads = r[(r[:, ROW.kind] == KIND.weight_side) & (r[:, ROW.first] == 1) & (r[:, ROW.is_read] == 1), ROW.bytes]
-    replay = r[r[:, ROW.kind] == KIND.replay, ROW.bytes]
+    replay = r[r[:, ROW.kind] == KIND.replay][:, [ROW.bytes, ROW.gather_rows]].tolist()
     expect = sum(math.ceil(b / burst) * burst for b in first_reads)
-    expect += int(tr.seg_repeats[0]) * sum(math.ceil(b / burst) * burst for b in replay)
+    # the replay batch: B row-sized reads at random places, each rounded up to whole bursts (docs/model.md §4)
+    expect += int(tr.seg_repeats[0]) * sum(g * math.ceil(b // g / burst) * burst for b, g in replay)
     assert res.dram_bytes == expect
 
 

@@ -16,7 +16,7 @@ import pytest
 from accelsim import model, scalesim_compat
 from accelsim.errors import InputError
 from accelsim.hardware import load_hardware
-from accelsim.layouts import KIND, N_ENERGY, N_ROW_COST, ROW, ROW_COST, names, pack
+from accelsim.layouts import KIND, N_ENERGY, N_ROW_COST, ROW, ROW_COST, XFER_KEY, names, pack
 
 DATA = Path(__file__).parent / "data" / "scalesim"
 INFO = json.loads((DATA / "reference.json").read_text())
@@ -87,6 +87,7 @@ def test_the_simulators_cost_model_gives_scalesims_compute_cycles(name):
         row = pack(ROW, {**dict.fromkeys(names(ROW), 0), "is_read": 1, "kind": KIND.activation, "m": g.m,
                          "k": g.k, "n": g.n, "key": -1}, np.int64)
         cost, energy = np.zeros(N_ROW_COST, np.int64), np.zeros(N_ENERGY)
-        model.row_costs(row, False, h, cost, energy)
+        no_dram = model.transfer_table(np.zeros((0, len(XFER_KEY)), np.int64), h)  # an activation row moves none
+        model.row_costs(row, False, h, no_dram, cost, energy)
         assert cost[ROW_COST.compute_cycles] == int(b["Total Cycles"]) - int(b["Stall Cycles"]), g.name
         assert cost[ROW_COST.macs] == g.m * g.n * g.k

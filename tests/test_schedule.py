@@ -114,7 +114,7 @@ def test_a_one_op_trace_by_hand(tmp_path):
     hw = load_hardware("edge-lpddr4", {"sram.weight_kib": "0.5", "sram.stream_kib": "1"})
     h = model.pack_hardware(hw)
     assert model.tile_bytes(h) == 128
-    load = model.dram_transfer(576, False, h)[0]
+    load = model.dram_stream(576, False, 0, h)[0]
     comp = gemm_cycles(4, 8, 16, 32, 32, DATAFLOW_CODE["ws"])
     lt = [load // 5 + (k < load % 5) for k in range(5)]
     ct = [comp // 5 + (k < comp % 5) for k in range(5)]

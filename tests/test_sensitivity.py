@@ -9,6 +9,7 @@ import pytest
 from conftest import SAMPLE
 
 from accelsim import simulate
+from accelsim.errors import InputError
 from accelsim.hardware import SECTIONS, derived_values, field_types, keys, load_hardware
 from accelsim.sensitivity import moves, run_sensitivity
 
@@ -59,9 +60,14 @@ def test_baseline_and_moves_equal_one_point_simulations(sens):
     for key in ("dram.gbps", "pe.rows", "sram.weight_kib", "pe.mac_pj", "clock.mhz", "dram.channel_bits"):
         p = by[key]
         for value, head in ((p.move.low, p.low), (p.move.high, p.high)):
+            if head.error:  # a move that is no valid config (a 24-bit channel is no banked DRAM part): refused too
+                with pytest.raises(InputError):
+                    load_hardware(None, {key: value})
+                continue
             ref = simulate(SAMPLE, load_hardware(None, {key: value}))
             assert head.speedup == pytest.approx(ref.speedup, rel=1e-12), key
             assert head.energy_ratio == pytest.approx(ref.energy_ratio, rel=1e-9), key
+    assert by["dram.channel_bits"].high.error and not by["dram.channel_bits"].low.error
 
 
 def test_energy_and_power_keys_never_move_time(sens):

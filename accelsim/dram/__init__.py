@@ -5,11 +5,12 @@ Public API::
     accelsim.dram.load_memory_system(hw=None, dramsim3_ini=None, overrides=None) -> MemorySystem
     accelsim.dram.Pattern(kind, total_bytes, request_bytes=0, stride_bytes=0, write_fraction=0.0, ...)
     accelsim.dram.evaluate(mem, pattern, model="request") -> DRAMStats   # "request" or "closed"
-    accelsim.dram.closed_form.stream_cost(v, kind, nbytes, ...)         # numba, what the engines will call
+    accelsim.dram.closed_form.stream_cost(v, kind, nbytes, ...)         # numba, what the engines call
 
 ``request``: every burst through a cycle-stepped open-page controller (``request_model``), checked against
 DRAMSim3; ``closed``: closed forms (``closed_form``), checked against the request-level model. Equations
-and sources: docs/model.md §10. Today's engines still use ``accelsim.model.dram_transfer``.
+and sources: docs/model.md §10. The engines cost every DRAM transfer by the closed forms
+(``accelsim.model.dram_stream``, docs/model.md §4).
 """
 
 from accelsim.dram.closed_form import evaluate_closed

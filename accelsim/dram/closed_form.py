@@ -1,9 +1,11 @@
 """Closed forms of the banked DRAM model: the time, commands and energy of one stream, without simulating it.
 
-These are what the engines will call per transfer: ``stream_cost`` is numba-compiled and a pure function of
-numbers (the packed memory system ``v`` from :func:`pack_system` and the stream's description). They
-approximate the request-level model (``accelsim.dram.request_model``) — same controller, same timings —
-and ``tests/test_dram.py`` holds them to within 5 % of it on the streams the engines produce. The
+These are what the engines call per transfer (``accelsim.model.dram_stream``): ``stream_cost`` is
+numba-compiled and a pure function of numbers (the packed memory system ``v`` from :func:`pack_system` and the
+stream's description). They approximate the request-level model (``accelsim.dram.request_model``) — same
+controller, same timings — and ``tests/test_dram.py`` and ``tests/test_dram_engine_streams.py`` hold them to
+within 5 % of it on the streams the engines produce, but for the replay gather's stated miss (docs/model.md
+§10.6). The
 equations, with their reasoning, are in ``docs/model.md`` §10; in short, per channel:
 
 * **Runs.** A sequential or strided stream is a sequence of *runs*: bursts that stay in one row of one bank.
@@ -41,15 +43,24 @@ from accelsim.dram.part import MemorySystem
 from accelsim.dram.patterns import KINDS, Pattern
 from accelsim.dram.request_model import DRAMStats, make_stats
 from accelsim.jit import kernel
+from accelsim.layouts import DRAM_PART, pack
 
-# Packed memory system (float64), by index.
+# The packed memory system (float64) is laid out by accelsim.layouts.DRAMPartSlots (named once there; the
+# engines carry it inside a hardware point). Short aliases, as the equations name the timings:
+_P = DRAM_PART
 (V_CH, V_RANKS, V_BG, V_BPG, V_ROWS, V_BURST_BYTES, V_BURST, V_RL, V_WL, V_RCD, V_RCDWR, V_RP, V_RAS, V_CCDS,
  V_CCDL, V_RRDS, V_RRDL, V_FAW, V_WTRS, V_WTRL, V_RTP, V_WR, V_RTRS, V_REFI, V_RFC, V_Q, V_BQ, V_WQ, V_DUAL,
- V_SIMUL, V_CAPACITY) = range(31)
+ V_SIMUL, V_CAPACITY) = (_P.channels, _P.ranks, _P.bankgroups, _P.banks_per_group, _P.rows, _P.burst_bytes,
+                         _P.burst_ck, _P.cl_ck, _P.cwl_ck, _P.rcd_ck, _P.rcdwr_ck, _P.rp_ck, _P.ras_ck,
+                         _P.ccd_s_ck, _P.ccd_l_ck, _P.rrd_s_ck, _P.rrd_l_ck, _P.faw_ck, _P.wtr_s_ck, _P.wtr_l_ck,
+                         _P.rtp_ck, _P.wr_ck, _P.rtrs_ck, _P.refi_ck, _P.rfc_ck, _P.queue_depth,
+                         _P.bank_queue_depth, _P.write_queue_depth, _P.dual_command, _P.refresh_simultaneous,
+                         _P.capacity_bytes)
 # Address map: for each field (ch, ra, bg, ba, ro, co), the byte stride of one step and the field's size.
-V_MAP = 31
+V_MAP = _P.map_ch_stride
 MAP_ORDER = ("ch", "ra", "bg", "ba", "ro", "co")
-N_V = V_MAP + 2 * len(MAP_ORDER)
+N_V = len(_P)
+assert V_MAP + 2 * len(MAP_ORDER) == N_V and _P.map_co_size == N_V - 1
 F_CH, F_RA, F_BG, F_BA, F_RO, F_CO = range(6)
 
 # Terms of the random-stream model (for inspection and tests), by index.
@@ -66,23 +77,25 @@ WALK_CAP = 4096
 
 
 def pack_system(mem: MemorySystem) -> np.ndarray:
-    """Flatten a memory system into the float64 vector :func:`stream_cost` reads (shape (N_V,))."""
+    """Flatten a memory system into the float64 vector :func:`stream_cost` reads (shape (N_V,), slots
+    :data:`accelsim.layouts.DRAM_PART`)."""
     p, t, o, c = mem.part, mem.part.timing, mem.part.org, mem.controller
-    v = np.zeros(N_V, dtype=np.float64)
-    v[V_CH], v[V_RANKS], v[V_BG], v[V_BPG], v[V_ROWS] = o.channels, o.ranks, o.bankgroups, o.banks_per_group, o.rows
-    v[V_BURST_BYTES], v[V_BURST], v[V_RL], v[V_WL] = o.burst_bytes, p.burst_ck, t.cl_ck, t.cwl_ck
-    v[V_RCD], v[V_RCDWR], v[V_RP], v[V_RAS] = t.trcd_ck, t.trcdwr_ck, t.trp_ck, t.tras_ck
-    v[V_CCDS], v[V_CCDL], v[V_RRDS], v[V_RRDL], v[V_FAW] = t.tccd_s_ck, t.tccd_l_ck, t.trrd_s_ck, t.trrd_l_ck, t.tfaw_ck
-    v[V_WTRS], v[V_WTRL], v[V_RTP], v[V_WR], v[V_RTRS] = t.twtr_s_ck, t.twtr_l_ck, t.trtp_ck, t.twr_ck, t.trtrs_ck
-    v[V_REFI], v[V_RFC] = t.trefi_ck, t.trfc_ck
-    v[V_Q], v[V_BQ], v[V_WQ] = c.queue_depth, c.bank_queue_depth, c.write_queue_depth
-    v[V_DUAL], v[V_SIMUL] = float(c.dual_command), float(c.refresh == "rank_simultaneous")
-    v[V_CAPACITY] = o.capacity_bytes
     lay = layout(o, c.address_map)
-    for i, f in enumerate(MAP_ORDER):
-        v[V_MAP + 2 * i] = lay.stride_bytes(f)
-        v[V_MAP + 2 * i + 1] = 1 << lay.width[f]
-    return v
+    values = {
+        "channels": o.channels, "ranks": o.ranks, "bankgroups": o.bankgroups, "banks_per_group": o.banks_per_group,
+        "rows": o.rows, "burst_bytes": o.burst_bytes, "burst_ck": p.burst_ck, "cl_ck": t.cl_ck, "cwl_ck": t.cwl_ck,
+        "rcd_ck": t.trcd_ck, "rcdwr_ck": t.trcdwr_ck, "rp_ck": t.trp_ck, "ras_ck": t.tras_ck,
+        "ccd_s_ck": t.tccd_s_ck, "ccd_l_ck": t.tccd_l_ck, "rrd_s_ck": t.trrd_s_ck, "rrd_l_ck": t.trrd_l_ck,
+        "faw_ck": t.tfaw_ck, "wtr_s_ck": t.twtr_s_ck, "wtr_l_ck": t.twtr_l_ck, "rtp_ck": t.trtp_ck,
+        "wr_ck": t.twr_ck, "rtrs_ck": t.trtrs_ck, "refi_ck": t.trefi_ck, "rfc_ck": t.trfc_ck,
+        "queue_depth": c.queue_depth, "bank_queue_depth": c.bank_queue_depth,
+        "write_queue_depth": c.write_queue_depth, "dual_command": float(c.dual_command),
+        "refresh_simultaneous": float(c.refresh == "rank_simultaneous"), "capacity_bytes": o.capacity_bytes,
+    }
+    for f in MAP_ORDER:
+        values[f"map_{f}_stride"] = lay.stride_bytes(f)
+        values[f"map_{f}_size"] = 1 << lay.width[f]
+    return pack(DRAM_PART, values)
 
 
 @kernel
@@ -170,6 +183,61 @@ def _boundary(v, rel, lead, window, prev_len, cur_len, close, rcd):
 
 
 @kernel
+def _skippable(v):
+    """Whether a walk may skip ahead in bulk from ``addr``: the column field sits above every field but the
+    channel (so a run of bursts in one row of one bank, per channel, ends only where the column field wraps),
+    and the bursts up to there — the *block* — lie in the same bank and row of each channel."""
+    stride_co = v[V_MAP + 2 * F_CO]
+    for f in (F_RA, F_BG, F_BA, F_RO):  # noqa: SIM110 (a loop numba compiles; all() over a generator it does not)
+        if v[V_MAP + 2 * f] < stride_co and v[V_MAP + 2 * f + 1] > 1:
+            return False
+    return True
+
+
+@kernel
+def _block_bursts(v, addr):
+    """Bursts from ``addr`` to the end of its block (where the column field wraps)."""
+    span = v[V_MAP + 2 * F_CO] * v[V_MAP + 2 * F_CO + 1]
+    return int(((addr // span + 1) * span - addr) // v[V_BURST_BYTES])
+
+
+@kernel
+def _runs_go_on(v, addr, s, last_bank, open_row):
+    """Whether every channel that ``s`` bursts from ``addr`` (within one block) touch is in the middle of a run
+    in that bank and row: then each of those bursts only lengthens its channel's run."""
+    C = int(v[V_CH])
+    ch0, _, _, bank, ro = _bank(v, addr)
+    fine = v[V_MAP + 2 * F_CO] > v[V_BURST_BYTES]
+    for j in range(min(C, s) if fine else 1):
+        c = (ch0 + j) % C
+        if last_bank[c] != bank or open_row[c, bank] != ro:
+            return False
+    return True
+
+
+@kernel
+def _lengthen_runs(v, addr, s, write, c1, out, ch_time, ch_cols, cur_len):
+    """Add ``s`` bursts from ``addr`` that only lengthen their channels' runs (see :func:`_runs_go_on`): exactly
+    what walking them one piece at a time adds (all sums of whole numbers, so equal to the last bit)."""
+    C = int(v[V_CH])
+    ch0 = _field(v, addr, F_CH)
+    out[O_WR if write else O_RD] += s
+    out[O_HITS] += s
+    if v[V_MAP + 2 * F_CO] > v[V_BURST_BYTES]:  # bursts go round the channels, one each
+        q, r = s // C, s % C
+        for j in range(min(C, s)):
+            c = (ch0 + j) % C
+            cnt = q + (1 if j < r else 0)
+            ch_time[c] += cnt * c1
+            ch_cols[c] += cnt
+            cur_len[c] += cnt
+    else:
+        ch_time[ch0] += s * c1
+        ch_cols[ch0] += s
+        cur_len[ch0] += s
+
+
+@kernel
 def _run_stream(v, nbytes, rb, step, base, write, window, out, ch_time, ch_first):
     """A sequential (``step`` = ``rb``) or strided stream of one direction, walked run by run.
 
@@ -214,13 +282,45 @@ def _run_stream(v, nbytes, rb, step, base, write, window, out, ch_time, ch_first
     last_time = np.zeros(C)
     last_cols = np.zeros(C)
     cap = v[V_CAPACITY]
+    # Bursts that only lengthen runs already open are added in bulk (the walk's figures are unchanged; it
+    # then costs per run, not per burst): inside a request, and across whole requests of a sequential stream
+    # as long as neither walk threshold is passed before the last of them.
+    skip = _skippable(v)
+    fine = v[V_MAP + 2 * F_CO] > bpb
+    rpb = int(rb // bpb)  # bursts per whole request
+    per_req = rpb if fine else 1  # pieces per whole request inside one block
+    n_full = int(nbytes // rb)
     k = 0
     while k < n_req:
         start = (base + k * step) % cap
+        if skip and step == rb and k < n_full:
+            n_skip = min(n_full - k, _block_bursts(v, start) // rpb)
+            if k_mid < 0 and pieces < WALK_CAP // 2:
+                n_skip = min(n_skip, -(-(WALK_CAP // 2 - pieces) // per_req))
+            if pieces < WALK_CAP:
+                n_skip = min(n_skip, -(-(WALK_CAP - pieces) // per_req))
+            if n_skip >= 1 and _runs_go_on(v, start, n_skip * rpb, last_bank, open_row):
+                _lengthen_runs(v, start, n_skip * rpb, write, c1, out, ch_time, ch_cols, cur_len)
+                pieces += n_skip * per_req
+                k += n_skip
+                if k_mid < 0 and pieces >= WALK_CAP // 2:
+                    k_mid = k
+                if pieces >= WALK_CAP and k < n_req:
+                    scale = n_req / k
+                    break
+                continue
         left = min(rb, nbytes - k * rb)
         addr = start
         remaining = math.ceil(left / bpb)
         while remaining > 0:
+            if skip and fine:
+                s_run = min(remaining, _block_bursts(v, addr))
+                if s_run > 1 and _runs_go_on(v, addr, s_run, last_bank, open_row):
+                    _lengthen_runs(v, addr, s_run, write, c1, out, ch_time, ch_cols, cur_len)
+                    pieces += s_run
+                    addr = (addr + s_run * bpb) % cap
+                    remaining -= s_run
+                    continue
             n = min(remaining, math.ceil((_segment_end(v, addr) - addr) / bpb))
             ch, ra, bg, bank, ro = _bank(v, addr)
             rank_used[ra] = 1.0

@@ -167,6 +167,15 @@ class DRAMPart:
         return burst_cycles(self.protocol, self.org.burst_length)
 
     @property
+    def refresh_stop_ck(self) -> int:
+        """Cycles a refresh stops a stream in its rank: the precharge before it (reads tRTP + tRP; writes WL +
+        burst + tWR + tRP), tRFC, and the activate after (tRCD); the larger of the two directions."""
+        t = self.timing
+        read = t.trtp_ck + t.trp_ck + t.trfc_ck + t.trcd_ck
+        write = t.cwl_ck + self.burst_ck + t.twr_ck + t.trp_ck + t.trfc_ck + t.trcdwr_ck
+        return max(read, write)
+
+    @property
     def peak_gbps(self) -> float:
         """Data-bus peak over all channels, 1e9 B/s."""
         return self.org.channels * self.org.burst_bytes / (self.burst_ck * self.timing.tck_ns)
@@ -197,6 +206,10 @@ class DRAMPart:
                 raise InputError(source, name, f"expected a whole number of cycles >= 0, got {v!r}")
         if self.timing.trfc_ck >= self.timing.trefi_ck:
             raise InputError(source, "tRFC", "expected tRFC < tREFI (refresh must leave time to work)")
+        if self.refresh_stop_ck >= self.timing.trefi_ck:
+            raise InputError(source, "tRFC", f"a refresh stops a stream for {self.refresh_stop_ck} cycles (tRFC "
+                                             f"with the precharge before and the activate after), not less than "
+                                             f"tREFI ({self.timing.trefi_ck}): refresh must leave time to work")
         for name, v in vars(self.power).items():
             if not (isinstance(v, int | float) and math.isfinite(v) and v >= 0):
                 raise InputError(source, name, f"expected a number >= 0, got {v!r}")

@@ -25,9 +25,8 @@ gives clocks. Sources:
 
 IDD currents and VDD per protocol come from the DRAMSim3 config of that protocol (LPDDR4_8Gb_x16_2400,
 DDR4_8Gb_x16_3200, HBM2_8Gb_x128; LPDDR5 reuses LPDDR4's, an assumption), per device. The preset's
-``io_pj_per_bit`` becomes the interface energy per bit; the presets cite it as a whole-DRAM figure
-(Timeloop/hwcomponents), so with the IDD core energy on top the banked model counts the array twice
-until the presets cite an interface-only figure — see docs/model.md §10.
+``io_pj_per_bit`` is the interface energy per bit, the IDD core energy being counted on top: the presets give
+it interface-only (docs/model.md §7, §10.4; each preset file cites its source).
 """
 
 from __future__ import annotations
