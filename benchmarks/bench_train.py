@@ -25,14 +25,16 @@ from torch import nn
 from torch.nn import functional as F
 
 
-def ours(method: str, start: int, updates: int, threads: int, env: str = "HalfCheetah-v5") -> float:
+def ours(method: str, start: int, updates: int, threads: int, env: str = "HalfCheetah-v5",
+         precision: str = "highest") -> float:
     from gst_train.config import TrainConfig
     from gst_train.train import run
 
     tmp = tempfile.mkdtemp()
     try:
         cfg = TrainConfig(env=env, method=method, total_steps=start + updates, start_steps=start,
-                          eval_every=10**9, threads=threads, progress=False, out=f"{tmp}/run")
+                          eval_every=10**9, threads=threads, progress=False, out=f"{tmp}/run",
+                          matmul_precision=precision)
         out = run(cfg)
         # The loop's own wall time (set-up excluded, as stable-baselines3's is: its model is built before t0).
         return (start + updates) / json.loads((out / "DONE").read_text())["wall_s"]
@@ -148,7 +150,9 @@ def bench_env(env: str, s: int, u: int, th: int, repeats: int, plain_too: bool) 
     print(f"== training speed: {env}, 256-256, batch 256, {th} threads, {s} random + {u} update steps, "
           f"best of {repeats} interleaved rounds ==")
     runs = [("stable-baselines3", lambda: sb3(s, u, th, env)), ("ours dense", lambda: ours("dense", s, u, th, env)),
-            ("ours gst", lambda: ours("gst", s, u, th, env))]
+            ("ours gst", lambda: ours("gst", s, u, th, env)),
+            ("ours dense bf16-GEMM (opt-in)", lambda: ours("dense", s, u, th, env, "medium")),
+            ("ours gst bf16-GEMM (opt-in)", lambda: ours("gst", s, u, th, env, "medium"))]
     if plain_too and env == "HalfCheetah-v5":
         runs.insert(0, ("plain torch", lambda: plain(s, u, th)))
     res: dict[str, float] = {}
@@ -165,6 +169,9 @@ def bench_env(env: str, s: int, u: int, th: int, repeats: int, plain_too: bool) 
     if "plain torch" in res:
         print(f"ours dense / plain torch:       {res['ours dense'] / res['plain torch']:.2f}x")
     print(f"gst overhead over dense:        {(res['ours dense'] / res['ours gst'] - 1) * 100:+.1f} % (target <= 5 %)")
+    for m in ("dense", "gst"):
+        print(f"ours {m} bf16-GEMM / stable-baselines3: {res[f'ours {m} bf16-GEMM (opt-in)'] / sb:.2f}x "
+              f"(--matmul-precision medium: changes results, not the default)")
     gf = gflop_per_update(env)
     peak = gemm_peak_gflops(th)
     # Roofline of the update: GEMM work at the measured peak, env steps and everything else excluded.

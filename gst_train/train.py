@@ -133,6 +133,7 @@ def run(cfg: TrainConfig, resume: bool = False) -> Path:
     cfg = validate(cfg)
     out = Path(cfg.out)
     torch.set_num_threads(cfg.threads)
+    torch.set_float32_matmul_precision(cfg.matmul_precision)  # set by every run, so none inherits another's
     env = make_env(cfg.env)
     eval_env = make_env(cfg.env)
     obs_dim = int(np.prod(env.observation_space.shape))

@@ -329,6 +329,7 @@ def test_other_box_envs(tmp_path, env):
     (["--trace-flush-s", "0"], "--trace-flush-s"),
     (["--reward-noise-z", "-1"], "--reward-noise-z"),
     (["--gst-ramp-steps", "-5"], "--gst-ramp-steps"),
+    (["--matmul-precision", "low"], "--matmul-precision"),
 ])
 def test_bad_numbers_refused_before_training(tmp_path, capsys, args, needle):
     from gst_train.cli import main
@@ -392,3 +393,15 @@ def test_resume_verifies_before_it_trusts(tmp_path):
     r, _ = damaged("lost_part", lambda d: (d / "trace" / "part-000000.parquet").unlink())
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and "part-000000" in r.stderr
+
+
+def test_matmul_precision_is_each_runs_own(tmp_path):
+    """--matmul-precision medium (bf16 GEMM inputs) trains, and the next run does not inherit it."""
+    import torch
+
+    cfg = {**SMALL, "total_steps": 300, "start_steps": 200, "eval_every": 300}
+    run(TrainConfig(method="dense", out=str(tmp_path / "m"), matmul_precision="medium", **cfg))
+    assert torch.get_float32_matmul_precision() == "medium"
+    out = run(TrainConfig(method="dense", out=str(tmp_path / "h"), **cfg))
+    assert torch.get_float32_matmul_precision() == "highest"
+    assert read_trace(out / "trace").n_steps == 100
