@@ -117,7 +117,7 @@ def test_gather_expectation_is_the_request_level_model():
     state, starts = np.uint64(rm.GATHER_SEED), []
     slots = np.uint64(mem.part.org.capacity_bytes // (per * burst))
     for _ in range(rows):
-        state, z = rm._splitmix64(np.uint64(state))  # (a Python int back from the kernel: keep it unsigned)
+        state, z = rm.splitmix64(np.uint64(state))  # (a Python int back from the kernel: keep it unsigned)
         starts.append(int(np.uint64(z) % slots) * per * burst)
     addr = np.array([a + b * burst for a in starts for b in range(per)], dtype=np.int64)
     d = decode(addr, mem.part.org, layout(mem.part.org, mem.controller.address_map))

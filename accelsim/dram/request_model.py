@@ -505,7 +505,7 @@ GATHER_SEED = 9
 
 
 @kernel
-def _splitmix64(x):
+def splitmix64(x):
     """One step of splitmix64 (Steele, Lea, Flood 2014): (next state, 64 random bits); pure, so a compiled
     caller draws the same addresses on any thread."""
     x = x + np.uint64(0x9E3779B97F4A7C15)
@@ -552,7 +552,7 @@ def gather_expected(v, n_rows, row_bytes, requests_in_flight, draws, seed=GATHER
         state = np.uint64(seed + k)
         i = 0
         for j in range(n_rows):
-            state, z = _splitmix64(state)
+            state, z = splitmix64(state)
             start = np.int64(z % slots) * rb
             for b in range(per):
                 a = (start + b * bpb) % cap
