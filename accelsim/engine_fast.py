@@ -28,13 +28,14 @@ from accelsim.model import (
     DRAM_COST_SLOTS,
     N_XFER_COST,
     DRAMTable,
+    gather_stats,
     op_variant,
     row_costs,
     static_pj,
     stream_slots,
     tile_bytes,
     transfer_costs,
-    transfer_table,
+    transfer_table_of,
 )
 from accelsim.residency import select_resident
 from accelsim.tiles import schedule_ops, tile_count
@@ -356,29 +357,30 @@ def _zeros(P: int, S: int, n_phase: int, n_net: int):
 
 
 @kernel(parallel=True)
-def dram_tables(keys: np.ndarray, Hs: np.ndarray) -> DRAMTable:
+def dram_tables(keys: np.ndarray, Hs: np.ndarray, gathers: np.ndarray) -> DRAMTable:
     """:func:`accelsim.model.transfer_table` of ``keys`` on every point of ``Hs`` (one per distinct DRAM, see
-    :func:`run`), points in parallel: ``cost`` (n_t, n_x, N_XFER_COST), ``energy`` (n_t, n_x)."""
+    :func:`run`; ``gathers``: :func:`accelsim.model.gather_stats` of them), points in parallel: ``cost``
+    (n_t, n_x, N_XFER_COST), ``energy`` (n_t, n_x)."""
     n_t, n_x = Hs.shape[0], keys.shape[0]
     # plain arrays in the loop: numba's parfors drop writes made through a named tuple's fields
     cost = np.zeros((n_t, n_x, N_XFER_COST), dtype=np.int64)
     energy = np.zeros((n_t, n_x), dtype=np.float64)
     for t in prange(n_t):
-        one = transfer_table(keys, Hs[t])
+        one = transfer_table_of(keys, Hs[t], gathers[t])
         cost[t] = one.cost
         energy[t] = one.energy
     return DRAMTable(cost, energy)
 
 
 @kernel
-def dram_tables_serial(keys: np.ndarray, Hs: np.ndarray) -> DRAMTable:
+def dram_tables_serial(keys: np.ndarray, Hs: np.ndarray, gathers: np.ndarray) -> DRAMTable:
     """:func:`dram_tables` on one thread (one distinct DRAM: no thread pool to wait for)."""
     n_t, n_x = Hs.shape[0], keys.shape[0]
     # plain arrays in the loop: numba's parfors drop writes made through a named tuple's fields
     cost = np.zeros((n_t, n_x, N_XFER_COST), dtype=np.int64)
     energy = np.zeros((n_t, n_x), dtype=np.float64)
     for t in range(n_t):
-        one = transfer_table(keys, Hs[t])
+        one = transfer_table_of(keys, Hs[t], gathers[t])
         cost[t] = one.cost
         energy[t] = one.energy
     return DRAMTable(cost, energy)
@@ -434,7 +436,7 @@ def run(workload: Workload, H: np.ndarray, n_phase: int, n_net: int, detail: boo
         Hc = H[c0:c0 + chunk]
         _, first, table_of = np.unique(Hc[:, DRAM_COST_SLOTS], axis=0, return_index=True, return_inverse=True)
         Hs = np.ascontiguousarray(Hc[first])  # one point per distinct DRAM, in the order table_of counts them
-        tables = (dram_tables if Hs.shape[0] > 1 else dram_tables_serial)(keys, Hs)
+        tables = (dram_tables if Hs.shape[0] > 1 else dram_tables_serial)(keys, Hs, gather_stats(keys, Hs))
         table_of = np.ascontiguousarray(table_of.reshape(-1), dtype=np.int64)
         fn = simulate_points_serial if Hc.shape[0] == 1 else simulate_points
         parts.append(fn(w, Hc, tables, table_of, n_phase, n_net, detail))

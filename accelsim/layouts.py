@@ -117,6 +117,8 @@ class DRAMPartSlots(NamedTuple):
     dual_command: int                 # 1.0: a row and a column command may issue in one cycle (HBM)
     refresh_simultaneous: int         # 1.0: all ranks refresh together
     capacity_bytes: int
+    ppd_ck: int                       # PRECHARGE → PRECHARGE in a rank (the request-level model's; 0: none)
+    row_hit_limit: int                # open-row hits served before an older conflicting request may close it
     # The address map: for each field, in this order (ch, ra, bg, ba, ro, co), the bytes between consecutive
     # values (stride) and the number of values (size).
     map_ch_stride: int

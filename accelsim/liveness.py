@@ -12,8 +12,9 @@ follow the policy of ``docs/model.md`` §3, here in short. Ops run in order; an 
 * A write places the tensor in the buffer if room can be made, else it is written to DRAM (a **spill**).
 * Making room evicts tensors the current op does not touch, the one read again furthest in the future
   first (Belady's choice; ties: the tensor made first). Evicting a tensor that has no copy in DRAM and
-  will be read again spills it. The replay batch has a copy in DRAM from the start (its rows in the replay
-  buffer: a refill gathers them again); a spilled tensor keeps its copy, so a second eviction is free.
+  will be read again spills it. The replay batch has a copy in DRAM from the start, and its creation (the
+  gather) leaves it so: its rows stay in the replay buffer, so evicting it, or finding no room for it, writes
+  nothing, and a refill gathers it again; a spilled tensor keeps its copy, so a second eviction is free.
 * A tensor larger than the whole buffer never enters it: written to DRAM when made, refilled at every read.
 
 Spills and refills are charged to the op where they happen, as whole-tensor DRAM transfers
@@ -127,7 +128,7 @@ def activation_plan(tensors: np.ndarray, events: np.ndarray, op_event_start: np.
                 _charge(nbytes, False, tensors[t, ACT_TENSOR.refill_xfer], h, table, c, e, tmp_c, tmp_e)
                 bytes_read[o] += nbytes
             else:
-                in_dram[t] = 0
+                in_dram[t] = tensors[t, ACT_TENSOR.clean]  # made: only the replay batch has a copy in DRAM
             if nu == NEVER:
                 continue  # read by no later op: consumed here, kept nowhere
             after = -1
@@ -137,7 +138,7 @@ def activation_plan(tensors: np.ndarray, events: np.ndarray, op_event_start: np.
             if after >= 0:
                 where[t] = 1
                 used = after + nbytes
-            elif not is_read:
+            elif not is_read and in_dram[t] == 0:  # no room and no copy in DRAM: written there as made
                 _charge(nbytes, True, tensors[t, ACT_TENSOR.spill_xfer], h, table, c, e, tmp_c, tmp_e)
                 spilled[0] += nbytes
                 in_dram[t] = 1

@@ -5,7 +5,8 @@ Everything here is a pure function of numbers. A
 :data:`accelsim.layouts.HW`: the chip, then its DRAM as the banked model's part) so the compiled engine can
 evaluate many hardware points in one call; the reference engine calls the same compiled functions from Python,
 so the two engines share the *model* and differ in how they schedule and account it. Every DRAM transfer is
-costed by the banked model's closed forms (:func:`dram_stream`, docs/model.md §4).
+costed on the banked model (:func:`dram_stream`, docs/model.md §4): loads and stores by its closed forms, the
+replay gather by its request-level model.
 
 Units: bytes, accelerator cycles (integers), picojoules (floats). See ``docs/model.md`` for the equations.
 """
@@ -29,9 +30,21 @@ from accelsim.dram.closed_form import (
     stream_cost,
 )
 from accelsim.dram.presets import from_dram_config
-from accelsim.dram.request_model import command_energies_pj
+from accelsim.dram.request_model import (
+    GATHER_DRAWS,
+    N_S,
+    S_ACT,
+    S_ACTIVE_RANK_CK,
+    S_END,
+    S_IDLE_RANK_CK,
+    S_RD,
+    S_REF,
+    S_WR,
+    command_energies_pj,
+    gather_expected,
+)
 from accelsim.hardware import HardwareConfig, derived_values
-from accelsim.jit import kernel
+from accelsim.jit import kernel, prange
 from accelsim.layouts import (
     DRAM_PART,
     ENERGY,
@@ -129,53 +142,132 @@ class DRAMTable(NamedTuple):
 
 
 @kernel
-def dram_stream(nbytes: int, is_write: bool, gather_rows: int, h: np.ndarray) -> tuple[int, int, int, float]:
-    """One whole-tensor DRAM transfer of ``nbytes`` by the banked model's closed forms: (accelerator cycles,
-    bus bytes, row activations, energy pJ).
-
-    A load or store is a sequential stream of DMA requests (``dram.request_bytes``, whole bursts; a store all
-    writes); the replay batch (``gather_rows`` = B > 0) is B requests of one row (⌈nbytes / B⌉ bytes, each
-    rounded up to whole bursts) at random row-aligned addresses. :func:`accelsim.dram.closed_form.stream_cost`
-    gives its DRAM cycles and command counts, expected over the refresh schedule; cycles × tCK convert to
-    accelerator cycles, rounded up. Bus bytes are the bursts moved; activations the expected ACTIVATE count,
-    rounded to the nearest whole one. Energy: the IDD model of the expected counts (ACTIVATE, READ, WRITE and
-    REFRESH commands and the ranks' background over the transfer, as ``accelsim dram`` reports it) plus
-    ``io_pj_per_bit`` for every bit on the bus.
-    """
-    if nbytes <= 0:
-        return 0, 0, 0, 0.0
-    v = h[HW_PART:HW_PART_END]
-    burst = int(h[HW.burst_bytes])
-    if gather_rows > 0:
-        row = cdiv(nbytes, gather_rows)
-        o = stream_cost(v, 2, float(gather_rows * row), float(row), 0.0, 0.0, h[HW.dram_requests_in_flight])
-        bus = gather_rows * cdiv(row, burst) * burst
-    else:
-        o = stream_cost(v, 0, float(nbytes), h[HW.dram_request_bytes], 0.0, 1.0 if is_write else 0.0,
-                        h[HW.dram_requests_in_flight])
-        bus = cdiv(nbytes, burst) * burst
-    cycles = math.ceil(o[O_CK] * h[HW.dram_tck_ns] * h[HW.mhz] / 1000.0)
-    acts = int(o[O_ACT] + 0.5)  # the nearest whole one (counts are >= 0)
-    pj = (o[O_ACT] * h[HW.dram_act_pj] + o[O_RD] * h[HW.dram_read_pj] + o[O_WR] * h[HW.dram_write_pj]
-          + o[O_REF] * h[HW.dram_refresh_pj] + o[O_ACTIVE_RANK_CK] * h[HW.dram_active_pj_per_ck]
-          + o[O_IDLE_RANK_CK] * h[HW.dram_idle_pj_per_ck] + bus * BITS_PER_BYTE * h[HW.io_pj_per_bit])
+def _figures(t_ck: float, n_act: float, n_rd: float, n_wr: float, n_ref: float, active_ck: float, idle_ck: float,
+             bus: int, h: np.ndarray) -> tuple[int, int, int, float]:
+    """A transfer's (accelerator cycles, bus bytes, row activations, energy pJ) from its DRAM cycles and
+    expected command counts: cycles × tCK to accelerator cycles, rounded up; activations to the nearest whole
+    one; energy the IDD model of the counts (ACTIVATE, READ, WRITE and REFRESH commands and the ranks'
+    background over the transfer, as ``accelsim dram`` reports it) plus ``io_pj_per_bit`` for every bit on
+    the bus."""
+    cycles = math.ceil(t_ck * h[HW.dram_tck_ns] * h[HW.mhz] / 1000.0)
+    acts = int(n_act + 0.5)  # the nearest whole one (counts are >= 0)
+    pj = (n_act * h[HW.dram_act_pj] + n_rd * h[HW.dram_read_pj] + n_wr * h[HW.dram_write_pj]
+          + n_ref * h[HW.dram_refresh_pj] + active_ck * h[HW.dram_active_pj_per_ck]
+          + idle_ck * h[HW.dram_idle_pj_per_ck] + bus * BITS_PER_BYTE * h[HW.io_pj_per_bit])
     return cycles, bus, acts, pj
 
 
 @kernel
-def transfer_table(keys: np.ndarray, h: np.ndarray) -> DRAMTable:
+def gather_figures(stats: np.ndarray, nbytes: int, gather_rows: int, h: np.ndarray) -> tuple[int, int, int, float]:
+    """The replay batch's (cycles, bus bytes, row activations, pJ) from its request-level expectation
+    ``stats`` (:func:`accelsim.dram.request_model.gather_expected`, S_* slots): B = ``gather_rows`` rows of
+    ⌈nbytes / B⌉ bytes, each rounded up to whole bursts on the bus."""
+    burst = int(h[HW.burst_bytes])
+    bus = gather_rows * cdiv(cdiv(nbytes, gather_rows), burst) * burst
+    return _figures(stats[S_END], stats[S_ACT], stats[S_RD], stats[S_WR], stats[S_REF], stats[S_ACTIVE_RANK_CK],
+                    stats[S_IDLE_RANK_CK], bus, h)
+
+
+@kernel
+def gather_stats_of(h: np.ndarray, nbytes: int, gather_rows: int) -> np.ndarray:
+    """The request-level expectation of the replay batch (B = ``gather_rows`` rows of ⌈nbytes / B⌉ bytes) on
+    point ``h``: :func:`accelsim.dram.request_model.gather_expected` over GATHER_DRAWS draws."""
+    return gather_expected(h[HW_PART:HW_PART_END], gather_rows, cdiv(nbytes, gather_rows),
+                           int(h[HW.dram_requests_in_flight]), GATHER_DRAWS)
+
+
+@kernel
+def dram_stream(nbytes: int, is_write: bool, gather_rows: int, h: np.ndarray) -> tuple[int, int, int, float]:
+    """One whole-tensor DRAM transfer of ``nbytes`` on the banked model: (accelerator cycles, bus bytes, row
+    activations, energy pJ; :func:`_figures`).
+
+    A load or store is a sequential stream of DMA requests (``dram.request_bytes``, whole bursts; a store all
+    writes), costed by the closed forms (:func:`accelsim.dram.closed_form.stream_cost`: DRAM cycles and command
+    counts, expected over the refresh schedule). The replay batch (``gather_rows`` = B > 0) is B requests of one
+    row (⌈nbytes / B⌉ bytes, each rounded up to whole bursts) at random row-aligned addresses, costed by the
+    request-level model itself (:func:`gather_stats_of`: GATHER_DRAWS seeded address draws, each at its own
+    refresh phase, averaged), where the closed forms miss by 5-12 % (docs/model.md §10.6).
+    """
+    if nbytes <= 0:
+        return 0, 0, 0, 0.0
+    if gather_rows > 0:
+        return gather_figures(gather_stats_of(h, nbytes, gather_rows), nbytes, gather_rows, h)
+    burst = int(h[HW.burst_bytes])
+    o = stream_cost(h[HW_PART:HW_PART_END], 0, float(nbytes), h[HW.dram_request_bytes], 0.0,
+                    1.0 if is_write else 0.0, h[HW.dram_requests_in_flight])
+    return _figures(o[O_CK], o[O_ACT], o[O_RD], o[O_WR], o[O_REF], o[O_ACTIVE_RANK_CK], o[O_IDLE_RANK_CK],
+                    cdiv(nbytes, burst) * burst, h)
+
+
+@kernel
+def transfer_table_of(keys: np.ndarray, h: np.ndarray, gathers: np.ndarray) -> DRAMTable:
     """The :class:`DRAMTable` of transfers ``keys`` ((n_x, N_XFER_KEY), by :data:`accelsim.layouts.XFER_KEY`)
-    on hardware point ``h``: :func:`dram_stream` of each."""
+    on hardware point ``h``: :func:`dram_stream` of each, a gather's request-level expectation taken from
+    ``gathers`` ((n_x, N_S), :func:`gather_stats`) rather than computed again."""
     n = keys.shape[0]
     table = DRAMTable(np.zeros((n, N_XFER_COST), dtype=np.int64), np.zeros(n, dtype=np.float64))
     for x in range(n):
-        cyc, bus, acts, pj = dram_stream(keys[x, XFER_KEY.bytes], keys[x, XFER_KEY.is_write] == 1,
-                                         keys[x, XFER_KEY.gather_rows], h)
+        nbytes, rows = keys[x, XFER_KEY.bytes], keys[x, XFER_KEY.gather_rows]
+        if rows > 0 and nbytes > 0:
+            cyc, bus, acts, pj = gather_figures(gathers[x], nbytes, rows, h)
+        else:
+            cyc, bus, acts, pj = dram_stream(nbytes, keys[x, XFER_KEY.is_write] == 1, rows, h)
         table.cost[x, XFER_COST.cycles] = cyc
         table.cost[x, XFER_COST.bus_bytes] = bus
         table.cost[x, XFER_COST.row_activations] = acts
         table.energy[x] = pj
     return table
+
+
+@kernel(parallel=True)
+def _gather_batch(parts: np.ndarray, todo: np.ndarray) -> np.ndarray:
+    """:func:`gather_stats_of` of each row of ``todo`` ((n, 3): a point's index into ``parts``, the gather's
+    bytes and rows), in parallel: (n, N_S)."""
+    out = np.zeros((todo.shape[0], N_S))
+    for i in prange(todo.shape[0]):
+        out[i] = gather_stats_of(parts[todo[i, 0]], todo[i, 1], todo[i, 2])
+    return out
+
+
+#: Request-level expectations of gathers already computed in this process, by the DRAM slots they read and
+#: the gather (a pure function of both; a sweep over anything but the DRAM, or the two views of one point,
+#: compute each once). Cleared when it reaches GATHER_MEMO_MAX entries.
+_GATHER_MEMO: dict[tuple[bytes, int, int], np.ndarray] = {}
+GATHER_MEMO_MAX = 1 << 16
+
+
+def gather_stats(keys: np.ndarray, Hs: np.ndarray) -> np.ndarray:
+    """The request-level expectation (:func:`gather_stats_of`) of every gather among ``keys`` on every point of
+    ``Hs`` ((n_t, N_HW), or one point (N_HW,)): (n_t, n_x, N_S) float64, zero for loads and stores (or
+    (n_x, N_S) for one point). Computed once per distinct (DRAM, gather) in a process, misses in parallel."""
+    one = Hs.ndim == 1
+    Hs = np.atleast_2d(Hs)
+    out = np.zeros((Hs.shape[0], keys.shape[0], N_S))
+    gx = [x for x in range(keys.shape[0]) if keys[x, XFER_KEY.gather_rows] > 0 and keys[x, XFER_KEY.bytes] > 0]
+    if gx:
+        dram = [Hs[t, DRAM_COST_SLOTS].tobytes() for t in range(Hs.shape[0])]
+        want = {(dram[t], int(keys[x, XFER_KEY.bytes]), int(keys[x, XFER_KEY.gather_rows])): t
+                for t in range(Hs.shape[0]) for x in gx}
+        miss = [k for k in want if k not in _GATHER_MEMO]
+        if miss:
+            todo = np.array([[want[k], k[1], k[2]] for k in miss], dtype=np.int64)
+            got = _gather_batch(np.ascontiguousarray(Hs), todo) if len(miss) > 1 else \
+                gather_stats_of(np.ascontiguousarray(Hs[todo[0, 0]]), todo[0, 1], todo[0, 2])[None, :]
+            if len(_GATHER_MEMO) + len(miss) > GATHER_MEMO_MAX:
+                _GATHER_MEMO.clear()
+            for k, s in zip(miss, got, strict=True):
+                _GATHER_MEMO[k] = s
+        for t in range(Hs.shape[0]):
+            for x in gx:
+                out[t, x] = _GATHER_MEMO[(dram[t], int(keys[x, XFER_KEY.bytes]), int(keys[x, XFER_KEY.gather_rows]))]
+    return out[0] if one else out
+
+
+def transfer_table(keys: np.ndarray, h: np.ndarray) -> DRAMTable:
+    """The :class:`DRAMTable` of transfers ``keys`` on hardware point ``h`` (:func:`transfer_table_of`, gathers
+    by :func:`gather_stats`): a pure function of the keys and the point."""
+    keys = np.ascontiguousarray(keys, dtype=np.int64)
+    return transfer_table_of(keys, np.ascontiguousarray(h, dtype=np.float64), gather_stats(keys, h))
 
 
 @kernel(inline=True)

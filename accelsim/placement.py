@@ -93,6 +93,7 @@ class ActivationBuffer:
     def __init__(self, capacity: int, size: list[int], clean: list[bool], spill_xfer: list[int] | None = None) -> None:
         self.capacity = capacity
         self.size = size
+        self.clean = list(clean)  # a copy in DRAM from the start, which making the tensor leaves valid
         self.in_dram = list(clean)
         self.spill_xfer = list(spill_xfer) if spill_xfer is not None else [-1] * len(size)  # each one's spill
         self.next_read: dict[int, int | None] = {}
@@ -142,12 +143,12 @@ def activation_plan(wl: Workload, s: int, h: np.ndarray, table: model.DRAMTable 
                     continue
                 traffic.move(buf.size[t], False, refill[t], h, table)  # a refill (the replay batch: gathered)
             else:
-                buf.in_dram[t] = False
+                buf.in_dram[t] = buf.clean[t]  # made: only the replay batch has a copy in DRAM (its rows)
             if buf.next_read[t] is None:
                 continue  # read by no later op: consumed here, kept nowhere
             if buf.size[t] <= buf.capacity and buf.make_room(buf.size[t], touched, traffic, h, table):
                 buf.held.add(t)
-            elif made:
+            elif made and not buf.in_dram[t]:
                 traffic.move(buf.size[t], True, buf.spill_xfer[t], h, table)  # a spill as it is made
                 buf.in_dram[t] = True
         buf.held -= {t for t in touched if buf.next_read[t] is None}

@@ -3,9 +3,10 @@ and its closed forms against its request-level model on the streams the engines 
 
     PYTHONPATH=. python scripts/dram_tables.py [--engine-streams] [--shipped-trace]
 
-``--shipped-trace``: the closed forms against the request-level model on the very transfers the engines cost
-for the shipped GST trace (edge-lpddr4, nvdla-large, omnidrl-like; docs/model.md §10.6, what
-tests/test_dram_engine_streams.py checks).
+``--shipped-trace``: what the engines charge (the closed forms; for the replay gather the request-level
+model over GATHER_DRAWS seeded draws, the closed form beside it) against the request-level model on the very
+transfers the engines cost for the shipped GST trace (edge-lpddr4, nvdla-large, omnidrl-like; docs/model.md
+§10.6, what tests/test_dram_engine_streams.py checks).
 
 Reads DRAMSim3's figures from tests/data/dramsim3/reference.json (made by ``make dramsim3-reference``); runs
 nothing but accelsim.
@@ -23,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from accelsim.dram import Pattern, evaluate, simulate_expected  # noqa: E402
 from accelsim.dram import closed_form as cf  # noqa: E402
+from accelsim.dram import request_model as rm  # noqa: E402
 from accelsim.dram.dramsim3_ini import read_dramsim3_ini  # noqa: E402
 from accelsim.dram.presets import from_dram_config  # noqa: E402
 from accelsim.hardware import load_preset, preset_names  # noqa: E402
@@ -53,8 +55,8 @@ def engine_table() -> str:
              (("LPDDR4", "LPDDR4_8Gb_x16_2400.ini"), ("DDR4", "DDR4_8Gb_x16_3200.ini"),
               ("HBM2", "HBM2_8Gb_x128.ini"))}
     parts.update({n: from_dram_config(load_preset(n).dram) for n in preset_names()})
-    rows = ["| part | seq read 1 KiB / 16 KiB / 256 KiB / 4 MiB | seq write (same) | replay 256 x 168 B | "
-            "replay 256 x 2860 B |", "|---|---|---|---:|---:|"]
+    rows = ["| part | seq read 1 KiB / 16 KiB / 256 KiB / 4 MiB | seq write (same) | replay 256 x 168 B: closed / "
+            "engines | replay 256 x 2860 B: closed / engines |", "|---|---|---|---:|---:|"]
     for name, mem in parts.items():
         cells = []
         for wf in (0.0, 1.0):
@@ -65,22 +67,33 @@ def engine_table() -> str:
             cells.append(" / ".join(f"{e:+.1%}" for e in errs))
         for row in (168, 2860):
             p = Pattern("random", 256 * row, row)
-            cells.append(f"{cf.evaluate_closed(mem, p).seconds / simulate_expected(mem, p, 16).seconds - 1:+.1%}")
+            ref = simulate_expected(mem, p, 32).seconds
+            closed, ours = cf.evaluate_closed(mem, p).seconds / ref - 1, gather_seconds(mem, 256, row) / ref - 1
+            cells.append(f"{closed:+.1%} / {ours:+.1%}")
         rows.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(rows)
 
 
+def gather_seconds(mem, rows: int, row: int) -> float:
+    """What the engines charge for a gather of ``rows`` × ``row`` B (no limit on requests in flight): the
+    request-level model over GATHER_DRAWS seeded draws (accelsim.model.dram_stream)."""
+    s = rm.gather_expected(cf.pack_system(mem), rows, row, 0, rm.GATHER_DRAWS)
+    return float(s[rm.S_END]) * mem.part.timing.tck_ns * 1e-9
+
+
 def shipped_trace_table(presets: tuple[str, ...] = ("edge-lpddr4", "nvdla-large", "omnidrl-like")) -> str:
-    """Closed-form time / request-level time − 1 on every distinct transfer the engines cost for the shipped GST
+    """Charged time / request-level time − 1 on every distinct transfer the engines cost for the shipped GST
     trace (both views), as tests/test_dram_engine_streams.py computes it: loads and stores as sequential
-    streams of ``dram.request_bytes`` requests, the replay gather as B row-sized reads at random places."""
+    streams of ``dram.request_bytes`` requests (closed forms), the replay gather as B row-sized reads at random
+    places (the engines' request-level estimate, and the closed form it replaced)."""
     from accelsim import engine_reference
     from accelsim.hardware import load_hardware
     from accelsim.trace import read_trace
     from accelsim.workload import build_workload
 
     tr = read_trace(ROOT / "traces" / "halfcheetah_gst_s0.parquet")
-    rows = ["| preset | loads (sizes; worst) | stores (sizes; worst) | replay gather | transfers |",
+    rows = ["| preset | loads (sizes; worst) | stores (sizes; worst) | replay gather: engines (closed form) | "
+            "transfers |",
             "|---|---|---|---|---:|"]
     for preset in presets:
         hw = load_hardware(preset)
@@ -91,12 +104,14 @@ def shipped_trace_table(presets: tuple[str, ...] = ("edge-lpddr4", "nvdla-large"
         for nbytes, write, gather in keys:
             if gather:
                 p = Pattern("random", nbytes, nbytes // gather)
-                samples = 16
+                samples = 32
             else:
                 p = Pattern("sequential", nbytes, hw.dram.request_bytes or hw.dram.burst_bytes, 0, float(write))
                 samples = 1024 if nbytes <= 1 << 12 else (512 if nbytes <= 1 << 16 else 64)
-            err = cf.evaluate_closed(mem, p).seconds / simulate_expected(mem, p, samples).seconds - 1
-            cells[2 if gather else write].append((nbytes, gather, err))
+            ref = simulate_expected(mem, p, samples).seconds
+            closed = cf.evaluate_closed(mem, p).seconds / ref - 1
+            err = gather_seconds(mem, gather, nbytes // gather) / ref - 1 if gather else closed
+            cells[2 if gather else write].append((nbytes, gather, err, closed))
 
         def seq(c):
             worst = max(c, key=lambda x: abs(x[2]))
@@ -104,7 +119,7 @@ def shipped_trace_table(presets: tuple[str, ...] = ("edge-lpddr4", "nvdla-large"
             return (f"{len(c)} of {lo:,}–{hi:,} B: {min(x[2] for x in c):+.1%} to {max(x[2] for x in c):+.1%} "
                     f"(worst {worst[0]:,} B)")
 
-        rep = "; ".join(f"{g} × {n // g} B: {e:+.1%}" for n, g, e in cells[2])
+        rep = "; ".join(f"{g} × {n // g} B: {e:+.1%} ({c:+.1%})" for n, g, e, c in cells[2])
         rows.append(f"| {preset} | {seq(cells[0])} | {seq(cells[1])} | {rep} | {len(keys)} |")
     return "\n".join(rows)
 

@@ -15,8 +15,10 @@ from hypothesis import strategies as st
 
 from accelsim import model, simulate
 from accelsim.dram import Pattern, evaluate_closed
+from accelsim.dram import request_model as rm
+from accelsim.dram.closed_form import pack_system
 from accelsim.dram.presets import from_dram_config
-from accelsim.dram.request_model import command_energies_pj
+from accelsim.dram.request_model import command_energies_pj, make_stats
 from accelsim.formats import Format
 from accelsim.hardware import load_hardware, preset_names
 from accelsim.layouts import KIND, ROW, XFER_COST
@@ -191,17 +193,23 @@ def test_dram_transfer_by_hand_on_the_banked_part():
 
 
 def test_engine_dram_costs_are_the_closed_forms_of_accelsim_dram():
-    """Per transfer the engines charge what `accelsim dram --model closed` reports for the same stream: its
-    time (to the accelerator cycle, rounded up) and its energy (IDD core + interface); the replay batch is B
-    row-sized reads at random addresses."""
+    """Per load or store the engines charge what `accelsim dram --model closed` reports for the same stream: its
+    time (to the accelerator cycle, rounded up) and its energy (IDD core + interface); the replay batch, B
+    row-sized reads at random addresses, is charged what the request-level model gives over the engines'
+    seeded draws (request_model.gather_expected), figured the same way."""
     for preset in ("edge-lpddr4", "nvdla-large", "nvdla-small"):
         hw = load_hardware(preset)
         h = model.pack_hardware(hw)
         mem = from_dram_config(hw.dram)
         for nbytes, write, rows in ((4096, False, 0), (263168, True, 0), (43008, False, 256)):
-            kind = "random" if rows else "sequential"
-            req = nbytes // rows if rows else (hw.dram.request_bytes or 0)
-            s = evaluate_closed(mem, Pattern(kind, nbytes, request_bytes=req, write_fraction=float(write)))
+            if rows:
+                g = rm.gather_expected(pack_system(mem), rows, nbytes // rows, 0, rm.GATHER_DRAWS)
+                s = make_stats(mem, nbytes, rows * -(-(nbytes // rows) // hw.dram.burst_bytes) * hw.dram.burst_bytes,
+                               g[rm.S_END], g[rm.S_ACT], g[rm.S_RD], g[rm.S_WR], g[rm.S_REF], g[rm.S_HITS],
+                               g[rm.S_ACTIVE_RANK_CK], g[rm.S_IDLE_RANK_CK], "request")
+            else:
+                s = evaluate_closed(mem, Pattern("sequential", nbytes, request_bytes=hw.dram.request_bytes or 0,
+                                                 write_fraction=float(write)))
             cyc, bus, _, pj = model.dram_stream(nbytes, write, rows, h)
             assert cyc == math.ceil(s.seconds * hw.clock.mhz * 1e6 - 1e-9), (preset, nbytes)
             assert bus == pytest.approx(s.bus_bytes, abs=mem.part.org.burst_bytes), (preset, nbytes)
@@ -281,7 +289,8 @@ def test_dram_tables_in_parallel_equal_one_point_at_a_time(sample_trace):
     hws = [load_hardware(None, {"dram.gbps": g, "sram.weight_kib": k}) for g, k in
            (("1.6", "32"), ("3.2", "32"), ("1.6", "512"), ("6.4", "64"))]
     H = np.stack([model.pack_hardware(hw) for hw in hws])
-    par, ser = engine_fast.dram_tables(wl.xfer_keys, H), engine_fast.dram_tables_serial(wl.xfer_keys, H)
+    G = model.gather_stats(wl.xfer_keys, H)
+    par, ser = engine_fast.dram_tables(wl.xfer_keys, H, G), engine_fast.dram_tables_serial(wl.xfer_keys, H, G)
     assert np.array_equal(par.cost, ser.cost) and np.array_equal(par.energy, ser.energy) and par.cost.any()
     many = run_engine(wl, H)
     for p in range(len(hws)):

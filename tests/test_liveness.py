@@ -83,11 +83,13 @@ def test_the_actor_backward_reads_the_critics_input_gradient(tmp_path):
     pytest.fail("no actor backward-data op")
 
 
-def _plans(capacity: int, sizes: list[int], ops: list[list[tuple[int, int, int]]]):
-    """Both planners on hand-made events: ops[o] = [(tensor, create, next_use), ...]. Returns, per op,
-    (refilled bytes, spilled bytes) from the fast kernel, after checking the reference's are the same."""
-    tensors = np.array([pack(ACT_TENSOR, {"bytes": b, "clean": 0, "gather_rows": 0, "refill_xfer": -1,
-                                          "spill_xfer": -1}, np.int64) for b in sizes])
+def _plans(capacity: int, sizes: list[int], ops: list[list[tuple[int, int, int]]], clean: list[int] | None = None):
+    """Both planners on hand-made events: ops[o] = [(tensor, create, next_use), ...]; ``clean[t]``: tensor t
+    has a copy in DRAM (the replay batch). Returns, per op, (refilled bytes, spilled bytes) from the fast
+    kernel, after checking the reference's are the same."""
+    clean = clean or [0] * len(sizes)
+    tensors = np.array([pack(ACT_TENSOR, {"bytes": b, "clean": c, "gather_rows": 0, "refill_xfer": -1,
+                                          "spill_xfer": -1}, np.int64) for b, c in zip(sizes, clean, strict=True)])
     keys = transfer_keys(np.zeros((0, len(ROW)), np.int64), tensors)  # fills the tensors' transfer indices
     events = np.array([pack(ACT_EVENT, {"tensor": t, "create": c, "next_use": n}, np.int64)
                        for op in ops for t, c, n in op]).reshape(-1, len(ACT_EVENT))
@@ -124,6 +126,19 @@ def test_a_tensor_too_big_streams_and_a_second_eviction_is_free():
     assert _plans(100, [60, 50, 60, 150], ops) == [(0, 150), (0, 60), (60, 50), (0, 0), (50, 0), (210, 0)]
 
 
+def test_the_replay_batch_is_never_written_back():
+    """The replay batch is gathered from the replay buffer in DRAM (docs/model.md §3): its creation leaves that
+    copy valid, so evicting it writes nothing, and a later read gathers it again (a refill)."""
+    # 60 bytes; R (the replay batch, clean) and A of 40. op 1: A needs room, R goes: no write. op 2: R refilled.
+    ops = [[(0, 1, 2)], [(1, 1, 2)], [(0, 0, -1), (1, 0, -1)]]
+    assert _plans(60, [40, 40], ops, clean=[1, 0]) == [(0, 0), (0, 0), (40, 0)]
+    # made the other way round, R evicts A, which has no DRAM copy: A is written back, R never is
+    assert _plans(60, [40, 40], [[(1, 1, 2)], [(0, 1, 2)], [(0, 0, -1), (1, 0, -1)]], clean=[1, 0]) == \
+        [(0, 0), (0, 40), (40, 0)]
+    # a buffer smaller than the batch: it is kept nowhere and not written; each read gathers it
+    assert _plans(30, [40], [[(0, 1, 1)], [(0, 0, 2)], [(0, 0, -1)]], clean=[1]) == [(0, 0), (40, 0), (40, 0)]
+
+
 def _act_bytes(res, view):
     return getattr(res, view).totals.dram_bytes
 
@@ -147,13 +162,14 @@ def test_the_result_lies_between_a_buffer_holding_nothing_and_one_holding_everyt
                            int(wl.op_event_start[wl.seg_op_start[0, s + 1]])]
         sizes = wl.act_tensors[t0:int(wl.seg_tensor_start[0, s + 1]), ACT_TENSOR.bytes]
         gather = wl.act_tensors[t0:int(wl.seg_tensor_start[0, s + 1]), ACT_TENSOR.gather_rows]
+        clean = wl.act_tensors[t0:int(wl.seg_tensor_start[0, s + 1]), ACT_TENSOR.clean]
         period = 0
         for t, create, nxt in ev[:, [ACT_EVENT.tensor, ACT_EVENT.create, ACT_EVENT.next_use]].tolist():
             if not create and gather[t] > 0:  # a refill of the replay batch gathers its B rows again, each
                 b_rows = int(gather[t])       # rounded up to whole bursts on its own (docs/model.md §4)
                 period += b_rows * math.ceil(int(sizes[t]) // b_rows / burst) * burst
-            elif not create or nxt >= 0:  # a read is a refill; a write read later is a spill
-                period += math.ceil(int(sizes[t]) / burst) * burst
+            elif not create or (nxt >= 0 and not clean[t]):  # a read is a refill; a write read later is a
+                period += math.ceil(int(sizes[t]) / burst) * burst  # spill, but the replay batch's (DRAM has it)
         expect += period * int(wl.seg_repeats[s])
     assert _act_bytes(tiny, view) - _act_bytes(huge, view) == expect
     for f in ("dram_bytes", "cycles"):
@@ -185,7 +201,7 @@ def test_spills_and_refills_are_charged_to_the_op_as_dram_transfers(tmp_path):
     extra_pj = 0.0
     events = wl.act_events[:int(wl.op_event_start[wl.seg_op_start[0, 1]])]  # segment 0, ops as traced
     for t, create, nxt in events[:, [ACT_EVENT.tensor, ACT_EVENT.create, ACT_EVENT.next_use]].tolist():
-        if not create or nxt >= 0:
+        if not create or (nxt >= 0 and not wl.act_tensors[t, ACT_TENSOR.clean]):  # the replay batch: never written
             c, e = np.zeros(N_ROW_COST, np.int64), np.zeros(N_ENERGY)
             # the tensor's spill, or its refill (the replay batch's: gathered), costed alone
             x = int(wl.act_tensors[t, ACT_TENSOR.spill_xfer if create else ACT_TENSOR.refill_xfer])

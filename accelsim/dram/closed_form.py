@@ -1,11 +1,11 @@
 """Closed forms of the banked DRAM model: the time, commands and energy of one stream, without simulating it.
 
-These are what the engines call per transfer (``accelsim.model.dram_stream``): ``stream_cost`` is
-numba-compiled and a pure function of numbers (the packed memory system ``v`` from :func:`pack_system` and the
-stream's description). They approximate the request-level model (``accelsim.dram.request_model``) — same
-controller, same timings — and ``tests/test_dram.py`` and ``tests/test_dram_engine_streams.py`` hold them to
-within 5 % of it on the streams the engines produce, but for the replay gather's stated miss (docs/model.md
-§10.6). The
+These are what the engines call per load or store (``accelsim.model.dram_stream``; the replay gather, where
+they run 5-12 % fast, is costed by the request-level model itself): ``stream_cost`` is numba-compiled and a
+pure function of numbers (the packed memory system ``v`` from :func:`pack_system` and the stream's
+description). They approximate the request-level model (``accelsim.dram.request_model``) — same controller,
+same timings — and ``tests/test_dram.py`` and ``tests/test_dram_engine_streams.py`` hold them to within 5 % of
+it on the sequential streams the engines produce (docs/model.md §10.6). The
 equations, with their reasoning, are in ``docs/model.md`` §10; in short, per channel:
 
 * **Runs.** A sequential or strided stream is a sequence of *runs*: bursts that stay in one row of one bank.
@@ -91,6 +91,7 @@ def pack_system(mem: MemorySystem) -> np.ndarray:
         "queue_depth": c.queue_depth, "bank_queue_depth": c.bank_queue_depth,
         "write_queue_depth": c.write_queue_depth, "dual_command": float(c.dual_command),
         "refresh_simultaneous": float(c.refresh == "rank_simultaneous"), "capacity_bytes": o.capacity_bytes,
+        "ppd_ck": t.tppd_ck, "row_hit_limit": c.row_hit_limit,
     }
     for f in MAP_ORDER:
         values[f"map_{f}_stride"] = lay.stride_bytes(f)

@@ -1,7 +1,8 @@
 """The request-level DRAM model: every burst through a cycle-stepped open-page memory controller.
 
-This is the *check* for the closed forms (``accelsim.dram.closed_form``) and is itself checked against
-DRAMSim3 (``tests/test_dram.py``). It follows the usual controller structure (DRAMSim3's, Ramulator's):
+This is the *check* for the closed forms (``accelsim.dram.closed_form``), what the engines charge for the replay
+gather (:func:`gather_expected`), and is itself checked against DRAMSim3 (``tests/test_dram.py``). It follows
+the usual controller structure (DRAMSim3's, Ramulator's):
 
 * **Front end.** The DMA engine hands bursts over in order, as fast as the controller accepts them; a
   burst the controller refuses blocks the ones behind it (in-order issue). With ``requests_in_flight`` = K
@@ -41,6 +42,7 @@ from accelsim.dram.address import decode, layout
 from accelsim.dram.part import MemorySystem
 from accelsim.dram.patterns import BurstStream, Pattern, burst_stream
 from accelsim.jit import kernel
+from accelsim.layouts import DRAM_PART
 
 # Command kinds (index into the per-bank "earliest time" table).
 ACT, RD, WR, PRE, REF = 0, 1, 2, 3, 4
@@ -76,13 +78,13 @@ def pack_params(mem: MemorySystem, requests_in_flight: int = 0, refresh_phase_ck
     return v
 
 
-@kernel
+@kernel(inline=True)
 def _push(nxt, c, b, kind, t):
     if nxt[c, b, kind] < t:
         nxt[c, b, kind] = t
 
 
-@kernel
+@kernel(inline=True)
 def _update_timing(nxt, p, c, bank, kind, t):
     """Earliest next commands after ``kind`` issued at cycle ``t`` to ``bank`` of channel ``c``."""
     ranks, nbg, bpg = p[P_RANKS], p[P_BG], p[P_BPG]
@@ -133,7 +135,7 @@ def _update_timing(nxt, p, c, bank, kind, t):
                     _push(nxt, c, b, REF, t + p[P_RFC])
 
 
-@kernel
+@kernel(inline=True)
 def _faw_ok(faw, c, rank, t, tfaw):
     # faw[c, rank, 0..3]: times of the last four ACTIVATEs (-inf as a large negative number)
     oldest = faw[c, rank, 0]
@@ -143,7 +145,7 @@ def _faw_ok(faw, c, rank, t, tfaw):
     return t >= oldest + tfaw
 
 
-@kernel
+@kernel(inline=True)
 def _faw_add(faw, c, rank, t):
     j = 0
     for i in range(1, 4):
@@ -152,7 +154,7 @@ def _faw_add(faw, c, rank, t):
     faw[c, rank, j] = t
 
 
-@kernel
+@kernel(inline=True)
 def _pick(p, clk, c, row_of, is_wr, cq, cq_n, open_row, hits, nxt, faw, rr, ref_rank, want_rw):
     """The first ready command, visiting bank queues round-robin from rr[c] + 1.
 
@@ -161,41 +163,105 @@ def _pick(p, clk, c, row_of, is_wr, cq, cq_n, open_row, hits, nxt, faw, rr, ref_
     """
     nb_total = cq.shape[1]
     nb = p[P_BG] * p[P_BPG]
-    for step in range(nb_total):
-        b = (rr[c] + 1 + step) % nb_total
-        if ref_rank >= 0 and b // nb == ref_rank:
+    # the refreshing rank's banks are skipped (no divisions in the loop: it runs every cycle)
+    ref_lo, ref_hi = (ref_rank * nb, ref_rank * nb + nb) if ref_rank >= 0 else (0, 0)
+    b = rr[c]
+    for _ in range(nb_total):
+        b += 1
+        if b == nb_total:
+            b = 0
+        if ref_lo <= b < ref_hi:
             continue
         n = cq_n[c, b]
-        for s in range(n):
-            i = cq[c, b, s]
-            orow = open_row[c, b]
-            if orow < 0:
-                kind = ACT
-            elif orow == row_of[i]:
-                kind = WR if is_wr[i] else RD
-            else:
-                kind = PRE
-            if want_rw == 1 and (kind in (ACT, PRE)):
+        if n == 0:
+            continue
+        orow = open_row[c, b]
+        if orow < 0:  # every request here needs an ACTIVATE: the oldest goes, if any may
+            if want_rw == 1 or clk < nxt[c, b, ACT] or not _faw_ok(faw, c, b // nb, clk, p[P_FAW]):
                 continue
-            if want_rw == 0 and (kind in (RD, WR)):
-                continue
-            if clk < nxt[c, b, kind]:
-                continue
-            if kind == ACT and not _faw_ok(faw, c, b // nb, clk, p[P_FAW]):
-                continue
-            if kind == PRE:
-                if s != 0:  # only the oldest request of a bank may close its row
-                    continue
-                pending_hit = False
-                for s2 in range(s, n):
-                    if row_of[cq[c, b, s2]] == orow:
-                        pending_hit = True
-                        break
-                if pending_hit and hits[c, b] < p[P_HITCAP]:
-                    continue
             rr[c] = b
-            return kind, b, s
+            return ACT, b, 0
+        # A row is open: hits need a READ/WRITE; the oldest request, if it misses, may PRECHARGE (unless
+        # younger requests still hit the open row and fewer than row_hit_limit hits were served since it opened).
+        if want_rw != 1 and row_of[cq[c, b, 0]] != orow and clk >= nxt[c, b, PRE]:
+            pending_hit = False
+            for s2 in range(n):
+                if row_of[cq[c, b, s2]] == orow:
+                    pending_hit = True
+                    break
+            if not (pending_hit and hits[c, b] < p[P_HITCAP]):
+                rr[c] = b
+                return PRE, b, 0
+        if want_rw == 0:
+            continue
+        rd_ok, wr_ok = clk >= nxt[c, b, RD], clk >= nxt[c, b, WR]
+        if not (rd_ok or wr_ok):
+            continue
+        for s in range(n):  # the first hit whose command may go (first-ready, first-come-first-served)
+            i = cq[c, b, s]
+            if row_of[i] == orow and (wr_ok if is_wr[i] else rd_ok):
+                rr[c] = b
+                return (WR if is_wr[i] else RD), b, s
     return -1, -1, -1
+
+
+@kernel(inline=True)
+def _front_end(p, clk, ch, is_wr, request, left, done_at, oldest, nxt_in, rq, rq_n, wq, wq_n, scan, moved):
+    """The DMA front end at cycle ``clk``: hands bursts over in order, as many as the queues accept (and
+    ``requests_in_flight`` allows; a channel that takes one is marked in ``scan``). Returns (oldest incomplete
+    request, next burst to hand over, ``moved`` or whether anything changed)."""
+    n = ch.shape[0]
+    n_requests = left.shape[0]
+    while oldest < n_requests and left[oldest] == 0 and done_at[oldest] <= clk:
+        oldest += 1
+        moved = True
+    while nxt_in < n:
+        i = nxt_in
+        if p[P_INFLIGHT] > 0 and request[i] >= oldest + p[P_INFLIGHT]:
+            break
+        c = ch[i]
+        if is_wr[i]:
+            if wq_n[c] >= p[P_WQ]:
+                break
+            wq[c, wq_n[c]] = i
+            wq_n[c] += 1
+            left[request[i]] -= 1  # posted write: complete once accepted
+            if done_at[request[i]] < clk + 1:
+                done_at[request[i]] = clk + 1
+        else:
+            if rq_n[c] >= p[P_Q]:
+                break
+            rq[c, rq_n[c]] = i
+            rq_n[c] += 1
+        scan[c] = 1
+        nxt_in += 1
+        moved = True
+    return oldest, nxt_in, moved
+
+
+@kernel(inline=True)
+def _next_event(p, clk, first_ref, interval, nxt, faw, done_at, left, oldest, n_requests):
+    """The first cycle after ``clk`` at which a timing condition of :func:`simulate_bursts` can change: a
+    command's earliest time, an ACTIVATE leaving the tFAW window, a refresh falling due, the oldest request
+    completing (-1 if none lies ahead)."""
+    t = -1
+    # refresh k is due at first_ref + m·interval (cycles > 0)
+    due = first_ref if clk < first_ref else first_ref + ((clk - first_ref) // interval + 1) * interval
+    t = due
+    for c in range(nxt.shape[0]):
+        for b in range(nxt.shape[1]):
+            for k in range(nxt.shape[2]):
+                x = nxt[c, b, k]
+                if clk < x < t:
+                    t = x
+        for r in range(faw.shape[1]):
+            for i in range(faw.shape[2]):
+                x = faw[c, r, i] + p[P_FAW]
+                if clk < x < t:
+                    t = x
+    if oldest < n_requests and left[oldest] == 0 and clk < done_at[oldest] < t:
+        t = done_at[oldest]
+    return t
 
 
 @kernel
@@ -228,6 +294,9 @@ def simulate_bursts(p, ch, bank, row, is_wr, request, n_requests):
     ref_next = np.zeros(C, dtype=np.int64)
     ref_rank = -np.ones(C, dtype=np.int64)
     last_dir = -np.ones(C, dtype=np.int64)
+    # whether a channel's queue may have a transaction to move to its bank queue: cleared by a scan that moves
+    # none, set again when a bank queue frees a slot, a transaction arrives or the write buffer starts draining
+    scan = np.ones(C, dtype=np.int64)
     # Refresh k (k = 1, 2, ...) is due at k·interval − phase, for rank (k − 1) mod ranks; phase 0 is
     # DRAMSim3's schedule (first refresh at one interval, rank 0). A refresh due before the start may
     # still be running: its rank cannot activate until it ends.
@@ -257,9 +326,11 @@ def simulate_bursts(p, ch, bank, row, is_wr, request, n_requests):
     end = 0
     clk = 0
     while issued_rw < n:
+        moved = False  # whether anything but the clock changed this cycle
         for c in range(C):
             # refresh due: mark the next rank (all ranks when simultaneous)
             if clk >= first_ref and (clk - first_ref) % interval == 0 and clk > 0:
+                moved = True
                 if p[P_SIMUL]:
                     for r in range(p[P_RANKS]):
                         ref_need[c, r] = 1
@@ -271,6 +342,7 @@ def simulate_bursts(p, ch, bank, row, is_wr, request, n_requests):
                 for r in range(p[P_RANKS]):
                     if ref_need[c, r]:
                         ref_rank[c] = r
+                        moved = True
                         break
             if ref_rank[c] >= 0:
                 r = ref_rank[c]
@@ -290,6 +362,7 @@ def simulate_bursts(p, ch, bank, row, is_wr, request, n_requests):
             for rep in range(2):
                 if kind < 0:
                     break
+                moved = True
                 rank = b // nbr
                 if kind == REF:
                     for k in range(nbr):
@@ -311,6 +384,7 @@ def simulate_bursts(p, ch, bank, row, is_wr, request, n_requests):
                     for s2 in range(s, cq_n[c, b] - 1):
                         cq[c, b, s2] = cq[c, b, s2 + 1]
                     cq_n[c, b] -= 1
+                    scan[c] = 1
                     if hits[c, b] > 0:
                         stats[S_HITS] += 1
                     hits[c, b] += 1
@@ -358,12 +432,15 @@ def simulate_bursts(p, ch, bank, row, is_wr, request, n_requests):
                         break
                 # full, or more than 8 and nothing else to do; at the end of the stream, whatever is left
                 if wq_n[c] >= WQ or (wq_n[c] > 8 and empty) or (nxt_in == n and rq_n[c] == 0 and empty):
+                    if wq_n[c] > 0:
+                        moved = True
+                        scan[c] = 1
                     draining[c] = wq_n[c]
             if draining[c] > 0:
                 qa, qn = wq, wq_n
             else:
                 qa, qn = rq, rq_n
-            for s in range(qn[c]):
+            for s in range(qn[c] if scan[c] else 0):
                 i = qa[c, s]
                 bb = bank[i]
                 if cq_n[c, bb] < BQ:
@@ -374,32 +451,122 @@ def simulate_bursts(p, ch, bank, row, is_wr, request, n_requests):
                     qn[c] -= 1
                     if draining[c] > 0:
                         draining[c] -= 1
+                    moved = True
                     break
-        clk += 1
-        # front end: in order, as many as accepted
-        while oldest < n_requests and left[oldest] == 0 and done_at[oldest] <= clk:
-            oldest += 1
-        while nxt_in < n:
-            i = nxt_in
-            if p[P_INFLIGHT] > 0 and request[i] >= oldest + p[P_INFLIGHT]:
-                break
-            c = ch[i]
-            if is_wr[i]:
-                if wq_n[c] >= WQ:
-                    break
-                wq[c, wq_n[c]] = i
-                wq_n[c] += 1
-                left[request[i]] -= 1  # posted write: complete once accepted
-                if done_at[request[i]] < clk + 1:
-                    done_at[request[i]] = clk + 1
             else:
-                if rq_n[c] >= Q:
-                    break
-                rq[c, rq_n[c]] = i
-                rq_n[c] += 1
-            nxt_in += 1
+                scan[c] = 0  # nothing could move: no need to look again until something changes
+        clk += 1
+        oldest, nxt_in, moved = _front_end(p, clk, ch, is_wr, request, left, done_at, oldest, nxt_in, rq, rq_n, wq,
+                                           wq_n, scan, moved)
+        if not moved:
+            # Nothing changed this cycle: every cycle until the next timing threshold (a command allowed, an
+            # activate window sliding, a refresh due, a request completing) would repeat it. Jump there,
+            # counting the ranks' background for the cycles skipped (the same figures as stepping them).
+            t_next = _next_event(p, clk - 1, first_ref, interval, nxt, faw, done_at, left, oldest, n_requests)
+            if t_next > clk:
+                for c in range(C):
+                    for r in range(p[P_RANKS]):
+                        act = False
+                        for k in range(nbr):
+                            if open_row[c, r * nbr + k] >= 0:
+                                act = True
+                                break
+                        stats[S_ACTIVE_RANK_CK if act else S_IDLE_RANK_CK] += t_next - clk
+                clk = t_next
+                oldest, nxt_in, moved = _front_end(p, clk, ch, is_wr, request, left, done_at, oldest, nxt_in, rq,
+                                                   rq_n, wq, wq_n, scan, moved)
     stats[S_END] = max(end, clk)
     return stats
+
+
+@kernel
+def params_of_part(v, requests_in_flight, refresh_phase_ck):
+    """:func:`pack_params` from a packed part (``v``, slots :data:`accelsim.layouts.DRAM_PART`, as
+    :func:`accelsim.dram.closed_form.pack_system` fills it): what a compiled caller has in hand."""
+    p = np.zeros(N_P, dtype=np.int64)
+    P = DRAM_PART
+    p[P_CH], p[P_RANKS], p[P_BG], p[P_BPG] = v[P.channels], v[P.ranks], v[P.bankgroups], v[P.banks_per_group]
+    p[P_BURST], p[P_RL], p[P_WL] = v[P.burst_ck], v[P.cl_ck], v[P.cwl_ck]
+    p[P_RCD], p[P_RCDWR], p[P_RP], p[P_RAS] = v[P.rcd_ck], v[P.rcdwr_ck], v[P.rp_ck], v[P.ras_ck]
+    p[P_CCDS], p[P_CCDL], p[P_RRDS], p[P_RRDL] = v[P.ccd_s_ck], v[P.ccd_l_ck], v[P.rrd_s_ck], v[P.rrd_l_ck]
+    p[P_FAW], p[P_WTRS], p[P_WTRL], p[P_RTP] = v[P.faw_ck], v[P.wtr_s_ck], v[P.wtr_l_ck], v[P.rtp_ck]
+    p[P_WR], p[P_RTRS], p[P_REFI], p[P_RFC], p[P_PPD] = v[P.wr_ck], v[P.rtrs_ck], v[P.refi_ck], v[P.rfc_ck], v[P.ppd_ck]
+    p[P_Q], p[P_BQ], p[P_WQ] = v[P.queue_depth], v[P.bank_queue_depth], v[P.write_queue_depth]
+    p[P_DUAL], p[P_HITCAP], p[P_SIMUL] = v[P.dual_command], v[P.row_hit_limit], v[P.refresh_simultaneous]
+    p[P_INFLIGHT] = requests_in_flight
+    p[P_REF_PHASE] = refresh_phase_ck
+    return p
+
+
+#: Address draws the replay gather's expectation averages over (:func:`gather_expected`), draw k at refresh
+#: phase k·tREFI/draws; and the seed of draw 0 (draw k: GATHER_SEED + k).
+GATHER_DRAWS = 4
+GATHER_SEED = 9
+
+
+@kernel
+def splitmix64(x):
+    """One step of splitmix64 (Steele, Lea, Flood 2014): (next state, 64 random bits); pure, so a compiled
+    caller draws the same addresses on any thread."""
+    x = x + np.uint64(0x9E3779B97F4A7C15)
+    z = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x, z ^ (z >> np.uint64(31))
+
+
+@kernel
+def _field_of(v, addr, stride_slot, size_slot):
+    return (addr // np.int64(v[stride_slot])) % np.int64(v[size_slot])
+
+
+@kernel
+def gather_expected(v, n_rows, row_bytes, requests_in_flight, draws, seed=GATHER_SEED):
+    """The request-level model of a gather — ``n_rows`` reads of ``row_bytes`` (each rounded up to whole
+    bursts) at random row-aligned addresses, uniform over the part, as ``Pattern("random", n_rows·row_bytes,
+    row_bytes)`` draws them — averaged over ``draws`` address draws (seeds ``seed`` + k, splitmix64),
+    draw k at refresh phase k·tREFI/draws: the stats vector of :func:`simulate_bursts` (float64, S_* slots),
+    an expectation over where the rows fall and where the transfer falls in the refresh schedule.
+
+    ``v``: the packed part (slots :data:`accelsim.layouts.DRAM_PART`). What the engines charge for the replay
+    batch (``accelsim.model.dram_stream``): the closed forms miss this short random stream by 5-12 % (docs/model.md
+    §10.6), and it is one or two distinct transfers per workload, so it is costed exactly.
+    """
+    P = DRAM_PART
+    acc = np.zeros(N_S, dtype=np.float64)
+    if n_rows <= 0 or row_bytes <= 0:
+        return acc
+    bpb = np.int64(v[P.burst_bytes])
+    per = (np.int64(row_bytes) + bpb - 1) // bpb  # bursts per row
+    rb = per * bpb
+    cap = np.int64(v[P.capacity_bytes])
+    slots = np.uint64(cap // rb)
+    n = n_rows * per
+    ch = np.zeros(n, dtype=np.int64)
+    bank = np.zeros(n, dtype=np.int64)
+    row = np.zeros(n, dtype=np.int64)
+    is_wr = np.zeros(n, dtype=np.bool_)
+    request = np.zeros(n, dtype=np.int64)
+    bg_n, bpg_n = np.int64(v[P.bankgroups]), np.int64(v[P.banks_per_group])
+    refi = np.int64(v[P.refi_ck])
+    for k in range(draws):
+        state = np.uint64(seed + k)
+        i = 0
+        for j in range(n_rows):
+            state, z = splitmix64(state)
+            start = np.int64(z % slots) * rb
+            for b in range(per):
+                a = (start + b * bpb) % cap
+                ch[i] = _field_of(v, a, P.map_ch_stride, P.map_ch_size)
+                ra = _field_of(v, a, P.map_ra_stride, P.map_ra_size)
+                bg = _field_of(v, a, P.map_bg_stride, P.map_bg_size)
+                ba = _field_of(v, a, P.map_ba_stride, P.map_ba_size)
+                bank[i] = (ra * bg_n + bg) * bpg_n + ba
+                row[i] = _field_of(v, a, P.map_ro_stride, P.map_ro_size)
+                request[i] = j
+                i += 1
+        p = params_of_part(v, requests_in_flight, k * refi // draws)
+        acc += simulate_bursts(p, ch, bank, row, is_wr, request, n_rows)
+    return acc / draws
 
 
 @dataclass(frozen=True)
