@@ -114,6 +114,7 @@ def plain(start: int, updates: int, threads: int) -> float:
 def gemm_peak_gflops(threads: int) -> float:
     """fp32 GEMM throughput here, in GFLOP/s: the best of a 1024^3 and a 256^3 matmul at ``threads``."""
     torch.set_num_threads(threads)
+    torch.set_float32_matmul_precision("highest")  # true fp32 (a bf16 run before must not leak into the peak)
     best = 0.0
     for n, reps in ((1024, 20), (256, 400)):
         a, b = torch.randn(n, n), torch.randn(n, n)

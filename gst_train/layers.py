@@ -19,18 +19,31 @@ from __future__ import annotations
 import functools
 import math
 
-import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
 
-from gst_train import bc_kernels
+
+@functools.lru_cache(maxsize=64)
+def vector_index(out_f: int, in_f: int, block: int) -> torch.Tensor:
+    """[out_f·in_f] long tensor: for each position (i, j) of the dense weight, row-major, the index of the BC
+    vector entry it holds in the flattened [ob, ib, b] vectors, i.e. ((i // b)·ib + j // b)·b + (i − j) mod b.
+    Cached per shape; callers must not modify it."""
+    ib = -(-in_f // block)
+    i = torch.arange(out_f).unsqueeze(1)
+    j = torch.arange(in_f).unsqueeze(0)
+    return (((i // block) * ib + j // block) * block + (i - j) % block).flatten()
 
 
 @functools.lru_cache(maxsize=64)
-def _torch_index(out_f: int, in_f: int, block: int, layers: int) -> torch.Tensor:
-    """:func:`gst_train.bc_kernels.stacked_index` as a torch long tensor, for the differentiable gather."""
-    return torch.from_numpy(bc_kernels.stacked_index(out_f, in_f, block, layers).astype(np.int64))
+def _stacked_index(out_f: int, in_f: int, block: int, layers: int) -> torch.Tensor:
+    """:func:`vector_index` for ``layers`` layers stacked in one tensor: each layer's indices offset by the
+    size of its vectors, so one gather expands them all."""
+    idx = vector_index(out_f, in_f, block)
+    if layers == 1:
+        return idx
+    n = -(-out_f // block) * -(-in_f // block) * block
+    return (idx.unsqueeze(0) + torch.arange(layers).unsqueeze(1) * n).flatten()
 
 
 def project_bc(dW: torch.Tensor, block: int) -> torch.Tensor:
@@ -38,20 +51,27 @@ def project_bc(dW: torch.Tensor, block: int) -> torch.Tensor:
     [..., out, in] (leading dimensions: several layers of one shape at once, e.g. the twin critics).
 
     The adjoint of :func:`expand_bc`: entry k of block (p, q)'s vector sums dW over the block's positions
-    with (i − j) mod b = k; padding positions contribute nothing. One deterministic scatter-add
-    (:func:`gst_train.bc_kernels.project`); no autograd.
+    with (i − j) mod b = k. One ``index_add_`` over :func:`vector_index` (measured about 2x faster here than
+    a matmul with a one-hot circulant basis, which needs a transposing copy of dW first); padding positions
+    have no index. CPU ``index_add_`` adds in a fixed order, so the result is deterministic.
     """
-    return bc_kernels.project(dW, block)
+    *lead, out_f, in_f = dW.shape
+    ob, ib = -(-out_f // block), -(-in_f // block)
+    g = dW.new_zeros(math.prod(lead), ob * ib * block)
+    g.index_add_(1, vector_index(out_f, in_f, block), dW.reshape(-1, out_f * in_f))
+    return g.view(*lead, ob, ib, block)
 
 
 def expand_bc(vec: torch.Tensor, out_f: int, in_f: int) -> torch.Tensor:
-    """Dense [..., out_f, in_f] weight from BC vectors ``vec`` [..., ob, ib, b], differentiable (autograd's
-    path: layer forward with gradients on, the autograd reference update); leading dimensions expand several
-    layers of one shape at once. One 1-D ``index_select``; the hand-written update uses the compiled gather
-    (:func:`gst_train.bc_kernels.expand`), which gives the same numbers.
+    """Dense [..., out_f, in_f] weight from BC vectors ``vec`` [..., ob, ib, b] (differentiable; leading
+    dimensions expand several layers of one shape at once).
+
+    One 1-D ``index_select`` over :func:`vector_index` (its backward is the ``index_add_`` of
+    :func:`project_bc`). Measured here against a matmul with the circulant basis followed by a transposing
+    copy: 1.2-1.6x faster on 256x256 layers, about 4x on the narrow input layers.
     """
     *lead, _, _, b = vec.shape
-    idx = _torch_index(out_f, in_f, b, math.prod(lead))
+    idx = _stacked_index(out_f, in_f, b, math.prod(lead))
     return torch.index_select(vec.reshape(-1), 0, idx).view(*lead, out_f, in_f)
 
 
@@ -137,7 +157,7 @@ class CompressedLinear(nn.Module):
             if torch.is_grad_enabled():
                 return expand_bc(self.bc_vec, self.out_features, self.in_features)
             if self._wcache is None:
-                self._wcache = bc_kernels.expand(self.bc_vec, self.out_features, self.in_features)
+                self._wcache = expand_bc(self.bc_vec, self.out_features, self.in_features)
             return self._wcache
         if self.mode == "masked":
             return self.weight * self.mask
@@ -203,7 +223,7 @@ def stacked_weights(layers) -> torch.Tensor:
     call, and each layer keeps its slice as its cache.
     """
     if len(layers) > 1 and _all_bc(layers) and all(l._wcache is None for l in layers):
-        W = bc_kernels.expand(torch.stack([l.bc_vec for l in layers]), layers[0].out_features, layers[0].in_features)
+        W = expand_bc(torch.stack([l.bc_vec for l in layers]), layers[0].out_features, layers[0].in_features)
         for l, w in zip(layers, W, strict=True):
             object.__setattr__(l, "_wcache", w)  # a plain attribute (see invalidate)
         return W

@@ -67,17 +67,6 @@ def test_projection_is_the_exact_adjoint_of_expansion(lead, out_f, in_f, b):
     assert torch.allclose(project_bc(gW.transpose(-1, -2).contiguous().transpose(-1, -2), b), gv)  # strided dW
 
 
-@pytest.mark.parametrize("lead,out_f,in_f,b", [((), 10, 7, 4), ((2,), 256, 23, 8), ((2, 3), 9, 9, 3)])
-def test_compiled_expansion_equals_the_differentiable_one(lead, out_f, in_f, b):
-    """The update's compiled gather gives the autograd path's weights exactly, padding and stacking included."""
-    from gst_train import bc_kernels
-
-    torch.manual_seed(3)
-    vec = torch.randn(*lead, -(-out_f // b), -(-in_f // b), b)
-    assert torch.equal(bc_kernels.expand(vec, out_f, in_f), expand_bc(vec, out_f, in_f))
-    assert torch.equal(expand_bc(vec[(0,) * len(lead)], out_f, in_f), _explicit_bc(vec[(0,) * len(lead)], out_f, in_f))
-
-
 def test_transpose_of_circulant_block_is_circulant():
     v = torch.arange(1.0, 9.0).reshape(1, 1, 8)
     C = _explicit_bc(v, 8, 8)
