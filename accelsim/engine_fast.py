@@ -356,33 +356,40 @@ def _zeros(P: int, S: int, n_phase: int, n_net: int):
             np.zeros((P, n_net, N_COUNT), dtype=np.int64), np.zeros((P, n_net, N_ENERGY), dtype=np.float64))
 
 
+@kernel
+def _empty_tables(keys: np.ndarray, Hs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Zeroed ``cost`` (n_t, n_x, N_XFER_COST) and ``energy`` (n_t, n_x) of :func:`dram_tables`: plain arrays,
+    because numba's parfors drop writes made through a named tuple's fields."""
+    n_t, n_x = Hs.shape[0], keys.shape[0]
+    return np.zeros((n_t, n_x, N_XFER_COST), dtype=np.int64), np.zeros((n_t, n_x), dtype=np.float64)
+
+
+@kernel
+def _fill_table(keys: np.ndarray, Hs: np.ndarray, gathers: np.ndarray, t: int, cost: np.ndarray,
+                energy: np.ndarray) -> None:
+    """Point ``t``'s row of the tables: :func:`accelsim.model.transfer_table_of` of ``keys`` on ``Hs[t]``."""
+    one = transfer_table_of(keys, Hs[t], gathers[t])
+    cost[t] = one.cost
+    energy[t] = one.energy
+
+
 @kernel(parallel=True)
 def dram_tables(keys: np.ndarray, Hs: np.ndarray, gathers: np.ndarray) -> DRAMTable:
     """:func:`accelsim.model.transfer_table` of ``keys`` on every point of ``Hs`` (one per distinct DRAM, see
     :func:`run`; ``gathers``: :func:`accelsim.model.gather_stats` of them), points in parallel: ``cost``
     (n_t, n_x, N_XFER_COST), ``energy`` (n_t, n_x)."""
-    n_t, n_x = Hs.shape[0], keys.shape[0]
-    # plain arrays in the loop: numba's parfors drop writes made through a named tuple's fields
-    cost = np.zeros((n_t, n_x, N_XFER_COST), dtype=np.int64)
-    energy = np.zeros((n_t, n_x), dtype=np.float64)
-    for t in prange(n_t):
-        one = transfer_table_of(keys, Hs[t], gathers[t])
-        cost[t] = one.cost
-        energy[t] = one.energy
+    cost, energy = _empty_tables(keys, Hs)
+    for t in prange(Hs.shape[0]):
+        _fill_table(keys, Hs, gathers, t, cost, energy)
     return DRAMTable(cost, energy)
 
 
 @kernel
 def dram_tables_serial(keys: np.ndarray, Hs: np.ndarray, gathers: np.ndarray) -> DRAMTable:
     """:func:`dram_tables` on one thread (one distinct DRAM: no thread pool to wait for)."""
-    n_t, n_x = Hs.shape[0], keys.shape[0]
-    # plain arrays in the loop: numba's parfors drop writes made through a named tuple's fields
-    cost = np.zeros((n_t, n_x, N_XFER_COST), dtype=np.int64)
-    energy = np.zeros((n_t, n_x), dtype=np.float64)
-    for t in range(n_t):
-        one = transfer_table_of(keys, Hs[t], gathers[t])
-        cost[t] = one.cost
-        energy[t] = one.energy
+    cost, energy = _empty_tables(keys, Hs)
+    for t in range(Hs.shape[0]):
+        _fill_table(keys, Hs, gathers, t, cost, energy)
     return DRAMTable(cost, energy)
 
 

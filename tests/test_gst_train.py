@@ -231,12 +231,16 @@ def test_same_seed_same_trace_in_two_processes(tmp_path):
     assert ma == (tmp_path / "b" / "metrics.csv").read_text()
 
 
+# A short IP run with checkpoints every 1000 steps, for the kill-and-resume tests.
+RESUME_FLAGS = ["--env", "HalfCheetah-v5", "--method", "ip", "--total-steps", "3500", "--start-steps", "300",
+                "--eval-every", "500", "--eval-episodes", "1", "--hidden", "32,32", "--batch-size", "32",
+                "--prune-every", "100", "--checkpoint-every", "1000", "--threads", "1", "--progress", "false",
+                "--trace-flush-s", "0.2"]
+
+
 @pytest.mark.slow
 def test_resume_after_kill_equals_uninterrupted_run(tmp_path):
-    flags = ["--env", "HalfCheetah-v5", "--method", "ip", "--total-steps", "3500", "--start-steps", "300",
-             "--eval-every", "500", "--eval-episodes", "1", "--hidden", "32,32", "--batch-size", "32",
-             "--prune-every", "100", "--checkpoint-every", "1000", "--threads", "1", "--progress", "false",
-             "--trace-flush-s", "0.2"]
+    flags = RESUME_FLAGS
     full = tmp_path / "full"
     assert subprocess.run(_cli(*flags, "--out", full), capture_output=True).returncode == 0
     killed = tmp_path / "killed"
@@ -346,10 +350,7 @@ def test_resume_verifies_before_it_trusts(tmp_path):
     trace part below the checkpoint, is one line and exit 2."""
     import shutil
 
-    flags = ["--env", "HalfCheetah-v5", "--method", "ip", "--total-steps", "3500", "--start-steps", "300",
-             "--eval-every", "500", "--eval-episodes", "1", "--hidden", "32,32", "--batch-size", "32",
-             "--prune-every", "100", "--checkpoint-every", "1000", "--threads", "1", "--progress", "false",
-             "--trace-flush-s", "0.2"]
+    flags = RESUME_FLAGS
     full = tmp_path / "full"
     assert subprocess.run(_cli(*flags, "--out", full), capture_output=True).returncode == 0
     killed = tmp_path / "killed"

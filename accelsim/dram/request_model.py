@@ -79,6 +79,15 @@ def pack_params(mem: MemorySystem, requests_in_flight: int = 0, refresh_phase_ck
 
 
 @kernel(inline=True)
+def _rank_open(open_row, c, r, nbr):
+    """Whether rank ``r`` of channel ``c`` has a row open in any of its ``nbr`` banks (active standby)."""
+    for k in range(nbr):  # noqa: SIM110 - numba compiles the loop; any() over a generator it does not
+        if open_row[c, r * nbr + k] >= 0:
+            return True
+    return False
+
+
+@kernel(inline=True)
 def _push(nxt, c, b, kind, t):
     if nxt[c, b, kind] < t:
         nxt[c, b, kind] = t
@@ -414,15 +423,7 @@ def simulate_bursts(p, ch, bank, row, is_wr, request, n_requests):
                     break
             # background: a rank with a row open is in active standby
             for r in range(p[P_RANKS]):
-                act = False
-                for k in range(nbr):
-                    if open_row[c, r * nbr + k] >= 0:
-                        act = True
-                        break
-                if act:
-                    stats[S_ACTIVE_RANK_CK] += 1
-                else:
-                    stats[S_IDLE_RANK_CK] += 1
+                stats[S_ACTIVE_RANK_CK if _rank_open(open_row, c, r, nbr) else S_IDLE_RANK_CK] += 1
             # one transaction per cycle from the read queue (or the draining write buffer) to a bank queue
             if draining[c] == 0:
                 empty = True
@@ -466,12 +467,7 @@ def simulate_bursts(p, ch, bank, row, is_wr, request, n_requests):
             if t_next > clk:
                 for c in range(C):
                     for r in range(p[P_RANKS]):
-                        act = False
-                        for k in range(nbr):
-                            if open_row[c, r * nbr + k] >= 0:
-                                act = True
-                                break
-                        stats[S_ACTIVE_RANK_CK if act else S_IDLE_RANK_CK] += t_next - clk
+                        stats[S_ACTIVE_RANK_CK if _rank_open(open_row, c, r, nbr) else S_IDLE_RANK_CK] += t_next - clk
                 clk = t_next
                 oldest, nxt_in, moved = _front_end(p, clk, ch, is_wr, request, left, done_at, oldest, nxt_in, rq,
                                                    rq_n, wq, wq_n, scan, moved)
