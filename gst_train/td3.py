@@ -72,10 +72,19 @@ class TD3:
         A parameter that has just become inactive (BC vectors after a switch to group-sparse) must not be
         stepped again with its last gradient; active ones get a new gradient at every update.
         """
-        for n in NETWORKS:
-            getattr(self, n).net.invalidate()
+        self.drop_caches()
         for opt in self.optimizers():
             opt.zero_grad(set_to_none=True)
+
+    def drop_caches(self) -> None:
+        """Forget every cached expansion, so the next use re-expands the stored BC vectors.
+
+        :meth:`polyak` moves expanded target weights in place (see there), which may differ from a fresh
+        expansion in the last bit; the loop calls this after each checkpoint, so a run resumed from that
+        checkpoint (which starts with no caches) continues exactly as the uninterrupted run.
+        """
+        for n in NETWORKS:
+            getattr(self, n).net.invalidate()
         self._target_weights.clear()
 
     # ------------------------------------------------------------------ weights for gst_train.mlp
@@ -144,7 +153,7 @@ class TD3:
         q, tape = mlp.forward(W, b, torch.cat([obs, action], 1))  # [2, B, 1]
         dW, db, _ = mlp.backward(W, tape, (q - tq).mul_(2.0 / B))  # d/dq of mean((q − tq)²), per critic
         self._set_grads((self.critic1, self.critic2), dW, db)
-        self.critic_opt.step()  # every active parameter's gradient is set anew next time (no zero_grad)
+        self.critic_opt.apply()  # every active parameter's gradient is set anew next time (no zero_grad)
         self.critic1.net.invalidate()
         self.critic2.net.invalidate()
 
@@ -162,23 +171,32 @@ class TD3:
         d_pre = dx[:, :, self.obs_dim:] * ma * (1.0 - t * t)  # through a = max·tanh(pre)
         dW, db, _ = mlp.backward(Wa, atape, d_pre)
         self._set_grads((self.actor,), dW, db)
-        self.actor_opt.step()
+        self.actor_opt.apply()
         self.actor.net.invalidate()
 
     @torch.no_grad()
     def polyak(self) -> None:
         """target ← τ·online + (1 − τ)·target over the parameters the forward pass uses.
 
-        Masked targets stay exactly masked: pruned online and target weights are both zero.
+        Masked targets stay exactly masked: pruned online and target weights are both zero. A block-circulant
+        target with a cached expansion has that expansion moved by the same lerp, from the online layer's
+        expansion, instead of being re-expanded from its vectors: the expansion is linear (it copies vector
+        entries), so both give the same weights, and the online expansion is needed anyway (acting, the next
+        update). That halves GST's expansions per update (each costs about as much as a 256x256 copy done
+        ten times over; benchmarks/bench_train.py).
         """
         tau = self.cfg.tau
         for on, tg in ((self.actor, self.actor_target), (self.critic1, self.critic1_target),
                        (self.critic2, self.critic2_target)):
-            src = [p for layer in on.layers for p in layer.active_params()]
-            dst = [p for layer in tg.layers for p in layer.active_params()]
+            src, dst = [], []
+            for lo, lt in zip(on.layers, tg.layers, strict=True):
+                src += lo.active_params()
+                dst += lt.active_params()
+                if lt.mode == "bc" and lt._wcache is not None:
+                    src.append(lo.effective_weight())  # cached by the layer for its next use
+                    dst.append(lt._wcache)
             torch._foreach_lerp_(dst, src, tau)
-            tg.net.invalidate()
-        self._target_weights.clear()
+        self._target_weights.clear()  # stacked copies of dense targets; BC caches stay valid
 
     # -- checkpoint
     def state_dict(self) -> dict:

@@ -251,6 +251,7 @@ def run(cfg: TrainConfig, resume: bool = False) -> Path:
                 state.t = t
                 wstate = writer.checkpoint() if writer is not None else None
                 ckpt.save(out, agent, comp, buf, rng, asdict(state), wstate)
+                agent.drop_caches()  # continue from the checkpointed state exactly as a resumed run will
                 next_ckpt = (t // cfg.checkpoint_every + 1) * cfg.checkpoint_every
         if pbar is not None:
             pbar.update(1)

@@ -67,6 +67,24 @@ def test_projection_is_the_exact_adjoint_of_expansion(lead, out_f, in_f, b):
     assert torch.allclose(project_bc(gW.transpose(-1, -2).contiguous().transpose(-1, -2), b), gv)  # strided dW
 
 
+@pytest.mark.parametrize("lead,out_f,in_f,b", [((), 10, 7, 4), ((2,), 256, 23, 8), ((2, 3), 9, 9, 3),
+                                                ((2,), 256, 256, 4), ((1,), 6, 17, 8), ((), 3, 2, 4)])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_compiled_expansion_equals_the_indexed_one_bit_for_bit(lead, out_f, in_f, b, dtype):
+    """The no-autograd path (gst_train.circulant's compiled loop) and the autograd path (index_select) give the
+    same weights exactly, padding cropped, for full and edge blocks; strided inputs too."""
+    torch.manual_seed(3)
+    ob, ib = -(-out_f // b), -(-in_f // b)
+    vec = torch.randn(*lead, ob, ib, b, dtype=dtype)
+    indexed = expand_bc(vec.clone().requires_grad_(True), out_f, in_f).detach()
+    assert torch.equal(expand_bc(vec, out_f, in_f), indexed)
+    if out_f * in_f < 1000:  # and both are the definition, written out
+        for v, w in zip(vec.reshape(-1, ob, ib, b), indexed.reshape(-1, out_f, in_f), strict=True):
+            assert torch.equal(w, _explicit_bc(v, out_f, in_f))
+    strided = vec.transpose(-1, -2).contiguous().transpose(-1, -2)
+    assert torch.equal(expand_bc(strided, out_f, in_f), indexed)
+
+
 def test_transpose_of_circulant_block_is_circulant():
     v = torch.arange(1.0, 9.0).reshape(1, 1, 8)
     C = _explicit_bc(v, 8, 8)

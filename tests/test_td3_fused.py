@@ -115,3 +115,23 @@ def test_lean_adam_equals_torch_adam_with_late_parameters():
     for pa, pb in zip(a, b, strict=True):
         assert torch.allclose(pa, pb, atol=1e-6)
         assert float(oa.state[pa]["step"]) == float(ob.state[pb]["step"])
+
+
+def test_polyak_moves_cached_target_expansions_as_their_vectors():
+    """polyak() lerps a BC target's cached expansion in place; it must stay the expansion of the target's
+    vectors (to float32 rounding) through many updates, and the agent must act and train from it as from a
+    fresh expansion."""
+    from gst_train.layers import expand_bc
+
+    ag = _agent(MODES["bc everywhere"])
+    buf, rng = _buffer(), np.random.default_rng(3)
+    for _ in range(40):
+        ag.train(buf, rng)
+    lerped = 0
+    for layers in ag.target_layers().values():
+        for layer in layers:
+            if layer.mode == "bc" and layer._wcache is not None:
+                fresh = expand_bc(layer.bc_vec.detach(), layer.out_features, layer.in_features)
+                assert torch.allclose(layer._wcache, fresh, rtol=1e-6, atol=1e-7)
+                lerped += 1
+    assert lerped > 0, "no target kept a cached expansion: the in-place path was not exercised"
