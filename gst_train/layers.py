@@ -91,6 +91,7 @@ class CompressedLinear(nn.Module):
         self.block = 0
         self.bc_vec: nn.Parameter | None = None
         self._wcache: torch.Tensor | None = None
+        self._stack: tuple[torch.Tensor, torch.Tensor, int] | None = None  # see stack_storage
         if block > 0:
             self._alloc_bc(block)
 
@@ -213,6 +214,48 @@ class CompressedLinear(nn.Module):
         self.mode = s["mode"]
 
 
+def stack_storage(layers) -> None:
+    """Give G layers of one shape one stacked storage: dense weights [G, out, in] and biases [G, out], each
+    layer's ``weight`` and ``bias`` becoming views of slot g (same values, new Parameter objects: build
+    optimizers after this).
+
+    The twin critics' batched GEMMs read the stacked weights as they are, where they would otherwise copy
+    both critics' weights into a fresh stack at every update (about 3 % of an update). Optimizer steps,
+    Polyak, masks and checkpoint loads all write the parameters in place, so the views stay the storage;
+    :func:`stacked_weights` checks the sharing before it trusts it (a deep copy, for one, breaks it).
+    """
+    W = torch.stack([l.weight.detach() for l in layers])
+    b = torch.stack([l.bias.detach() for l in layers])
+    for g, l in enumerate(layers):
+        l.weight = nn.Parameter(W[g])
+        l.bias = nn.Parameter(b[g])
+        object.__setattr__(l, "_stack", (W, b, g))
+
+
+def _shared_stack(layers):
+    """The (W, b) stacked storage that ``layers`` are views of, slot by slot, or None."""
+    st = getattr(layers[0], "_stack", None)
+    if st is None or st[0].shape[0] != len(layers):
+        return None
+    W, b, _ = st
+    for g, l in enumerate(layers):
+        s = getattr(l, "_stack", None)
+        if (s is None or s[0] is not W or s[2] != g or l.weight.data_ptr() != W[g].data_ptr()
+                or l.bias.data_ptr() != b[g].data_ptr()):
+            return None
+    return W, b
+
+
+def stacked_biases(layers) -> torch.Tensor:
+    """Biases of G layers, stacked [G, out] (the shared storage itself when :func:`stack_storage` made one)."""
+    if len(layers) == 1:
+        return layers[0].bias.detach().unsqueeze(0)
+    st = _shared_stack(layers)
+    if st is not None:
+        return st[1]
+    return torch.stack([l.bias.detach() for l in layers])
+
+
 def _all_bc(layers) -> bool:
     first = layers[0]
     return all(l.mode == "bc" and l.block == first.block for l in layers)
@@ -234,6 +277,10 @@ def stacked_weights(layers) -> torch.Tensor:
         return W
     if len(layers) == 1:
         return layers[0].effective_weight().unsqueeze(0)
+    if all(l.mode != "bc" for l in layers):
+        st = _shared_stack(layers)
+        if st is not None:
+            return st[0]  # dense and masked weights are the stored weights (pruned entries exactly zero)
     return torch.stack([l.effective_weight() for l in layers])
 
 

@@ -24,7 +24,7 @@ import torch
 from gst_train import mlp
 from gst_train.adam import LeanAdam
 from gst_train.config import TrainConfig
-from gst_train.layers import stacked_set_grad, stacked_weights
+from gst_train.layers import stack_storage, stacked_biases, stacked_set_grad, stacked_weights
 from gst_train.networks import Actor, Critic
 from gst_train.replay import Batch, ReplayBuffer
 
@@ -49,6 +49,11 @@ class TD3:
         self.actor_target = copy.deepcopy(self.actor)
         self.critic1_target = copy.deepcopy(self.critic1)
         self.critic2_target = copy.deepcopy(self.critic2)
+        # The twin critics (and their targets) keep each layer's dense weights and biases in one [2, ...]
+        # storage, which their batched GEMMs read without stacking copies (gst_train.layers.stack_storage).
+        for pair in ((self.critic1, self.critic2), (self.critic1_target, self.critic2_target)):
+            for layers in zip(*(c.layers for c in pair), strict=True):
+                stack_storage(layers)
         self.max_action = max_action
         self.total_it = 0
         self.actor_opt = _adam(self.actor.parameters(), cfg.lr)
@@ -94,10 +99,7 @@ class TD3:
         W, b = [], []
         for layers in zip(*(net.layers for net in nets), strict=True):
             W.append(stacked_weights(layers))
-            if len(layers) == 1:
-                b.append(layers[0].bias.detach().unsqueeze(0))
-            else:
-                b.append(torch.stack([layer.bias.detach() for layer in layers]))
+            b.append(stacked_biases(layers))
         return W, b
 
     def _target(self, names: tuple[str, ...]) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
@@ -196,7 +198,8 @@ class TD3:
                     src.append(lo.effective_weight())  # cached by the layer for its next use
                     dst.append(lt._wcache)
             torch._foreach_lerp_(dst, src, tau)
-        self._target_weights.clear()  # stacked copies of dense targets; BC caches stay valid
+        # Stacked copies of mixed-mode twins go stale; shared storages and BC caches moved in place.
+        self._target_weights.clear()
 
     # -- checkpoint
     def state_dict(self) -> dict:

@@ -135,3 +135,26 @@ def test_polyak_moves_cached_target_expansions_as_their_vectors():
                 assert torch.allclose(layer._wcache, fresh, rtol=1e-6, atol=1e-7)
                 lerped += 1
     assert lerped > 0, "no target kept a cached expansion: the in-place path was not exercised"
+
+
+def test_twin_critics_share_one_storage_through_updates_masks_and_checkpoints():
+    """The twin critics' weights and biases are views of one [2, ...] storage per layer, which the batched
+    GEMMs read as is; updates, masking and a checkpoint round trip must all write through to it."""
+    from gst_train.layers import _shared_stack, stacked_weights
+
+    ag = _agent(MODES["masked everywhere"])
+    buf, rng = _buffer(), np.random.default_rng(4)
+    for _ in range(10):
+        ag.train(buf, rng)
+    fresh = _agent(MODES["masked everywhere"])
+    fresh.load_state_dict(ag.state_dict())
+    for agent in (ag, fresh):
+        for pair in ((agent.critic1, agent.critic2), (agent.critic1_target, agent.critic2_target)):
+            for layers in zip(*(c.layers for c in pair), strict=True):
+                st = _shared_stack(layers)
+                assert st is not None
+                assert stacked_weights(layers) is st[0]
+                for g, layer in enumerate(layers):
+                    assert torch.equal(st[0][g], layer.weight) and torch.equal(st[1][g], layer.bias)
+    for a, b in zip(ag.critic1.parameters(), fresh.critic1.parameters(), strict=True):
+        assert torch.equal(a, b)
