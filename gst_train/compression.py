@@ -89,12 +89,12 @@ class Compressor:
         return [(net, l) for net in ONLINE for l in range(len(self.online[net]))]
 
     def compressible(self, net: str, l: int) -> bool:
-        n = len(self.online[net])
-        if self.cfg.dense_layers == "none":
+        n, rule = len(self.online[net]), self.cfg.dense_layer_rule
+        if rule == "none":
             return True
         if l == n - 1:
             return False
-        return not (self.cfg.dense_layers == "first,last" and l == 0)
+        return not (rule == "first,last" and l == 0)
 
     def _layers(self, net: str, l: int) -> tuple[CompressedLinear, CompressedLinear]:
         return self.online[net][l], self.targets[net][l]

@@ -50,13 +50,15 @@ class TrainConfig:
                                "accumulation: AMX through oneDNN where the CPU has it, ~2x the updates/s here; "
                                "changes results, opt-in until a learning check says it holds reward)")
     # Compression, common.
-    dense_layers: str = _f("last", "layers kept dense: last (output heads), first,last, or none")
-    block_size: int = _f(8, "block-circulant block size b (bc, gst)")
+    dense_layers: str = _f("auto", "layers kept dense: last (output heads), first,last, none, or auto: first,last "
+                           "for bc and gst (the screening study: BC on the narrow input layer cost them reward), "
+                           "last for the others")
+    block_size: int = _f(4, "block-circulant block size b (bc, gst; 4 from the screening study)")
     group_rows: int = _f(1, "group shape rows (gst group-sparse mode)")
     group_cols: int = _f(4, "group shape cols, along the input dimension (gst)")
     # GST reward-aware target sparsity.
     sparsity_min: float = _f(0.5, "gst: lower bound (and start) of the target sparsity")
-    sparsity_max: float = _f(0.95, "gst: upper bound of the target sparsity")
+    sparsity_max: float = _f(0.9, "gst: upper bound of the target sparsity")
     sparsity_step: float = _f(0.025, "gst: change of the target per evaluation")
     reward_window: int = _f(3, "gst: evaluations averaged by the reward-aware controller")
     reward_tolerance: float = _f(0.05, "gst: tolerated drop, relative to |best window mean|")
@@ -67,7 +69,7 @@ class TrainConfig:
     gst_switch: str = _f("staggered", "gst: layers leave BC one at a time after the return recovers (staggered) "
                          "or all at once past break-even (all, the first build's rule)",
                          choices=("staggered", "all"))
-    gst_ramp_steps: int = _f(20_000, "gst: env steps over which a switched layer prunes from break-even to the target "
+    gst_ramp_steps: int = _f(40_000, "gst: env steps over which a switched layer prunes from break-even to the target "
                              "(0: at once)")
     gst_revert_evals: int = _f(4, "gst: evaluations after a switch without recovery before the layer reverts to BC "
                                "(0: never)")
@@ -93,6 +95,13 @@ class TrainConfig:
     @property
     def hidden_sizes(self) -> tuple[int, ...]:
         return tuple(int(x) for x in self.hidden.split(",") if x.strip())
+
+    @property
+    def dense_layer_rule(self) -> str:
+        """``dense_layers`` with ``auto`` resolved for this method (last, first,last or none)."""
+        if self.dense_layers == "auto":
+            return "first,last" if self.method in ("bc", "gst") else "last"
+        return self.dense_layers
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -159,8 +168,10 @@ def validate(cfg: TrainConfig) -> TrainConfig:
         sizes = ()
     if not sizes or min(sizes) <= 0 or max(sizes) > 65536:
         raise ConfigError("--hidden", f"expected comma-separated widths in 1..65536, got {cfg.hidden!r}")
-    if cfg.dense_layers not in ("last", "first,last", "none"):
-        raise ConfigError("--dense-layers", "expected last, first,last or none")
+    if cfg.dense_layers not in ("auto", "last", "first,last", "none"):
+        raise ConfigError("--dense-layers", "expected auto, last, first,last or none")
+    if cfg.dense_layers == "auto":  # resolved here, so config.json records what ran
+        cfg = dataclasses.replace(cfg, dense_layers=cfg.dense_layer_rule)
     if cfg.gst_switch not in ("staggered", "all"):
         raise ConfigError("--gst-switch", "expected staggered or all")
     for name in ("gst_ramp_steps", "gst_revert_evals"):

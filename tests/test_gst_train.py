@@ -115,7 +115,8 @@ def test_run_folder_is_the_documented_layout(trained):
 
 
 def _agent(method: str, **kw):
-    cfg = TrainConfig(method=method, hidden="16,16", batch_size=16, **kw)
+    # The rule tests below count on compressible first layers (the pre-screening default).
+    cfg = TrainConfig(method=method, hidden="16,16", batch_size=16, **{"dense_layers": "last", **kw})
     ag = TD3(cfg, 5, 2, 1.0)
     comp = Compressor(cfg, ag.online_layers(), ag.target_layers(), ag.optimizers, 0, on_change=ag.structure_changed)
     buf = ReplayBuffer(5, 2, 500)
@@ -151,7 +152,7 @@ def _switched(comp):
 
 def test_gst_all_at_once_is_the_first_builds_rule():
     _ag, comp, _buf, _rng = _agent("gst", block_size=8, sparsity_min=0.5, sparsity_step=0.1, reward_window=1,
-                                   gst_switch="all")
+                                   gst_switch="all", sparsity_max=0.95)
     assert {comp.scheme[("critic1", 0)], comp.scheme[("critic1", 1)]} == {"bc"}
     comp.on_eval(100.0, True)  # target 0.6: group-sparse (40 % + bitmap) is larger than BC(8) (12.5 %)
     assert comp.scheme[("critic1", 1)] == "bc"
