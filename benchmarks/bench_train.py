@@ -145,6 +145,87 @@ def gflop_per_update(env_id: str) -> float:
     return 2 * macs / 2 / 1e9
 
 
+def update_ms_by_phase(threads: int, updates: int = 400, rounds: int = 3) -> dict[str, float]:
+    """ms per step of the update loop alone (act + one gradient update; no env, no trace), HalfCheetah's
+    shapes, random replay data: dense; gst in its BC phase (the default layers block-circulant); gst after
+    its switches (the same layers group-sparse at 0.9, i.e. masked dense GEMMs). Best of ``rounds``, the
+    three interleaved."""
+    from gst_train.compression import Compressor
+    from gst_train.config import TrainConfig
+    from gst_train.replay import ReplayBuffer
+    from gst_train.td3 import TD3
+
+    torch.set_num_threads(threads)
+    torch.set_float32_matmul_precision("highest")
+    od, ad = 17, 6
+
+    def build(method: str, switch: bool):
+        cfg = TrainConfig(method=method, threads=threads, progress=False)
+        torch.manual_seed(0)
+        agent = TD3(cfg, od, ad, 1.0)
+        comp = Compressor(cfg, agent.online_layers(), agent.target_layers(), agent.optimizers, 0,
+                          on_change=agent.structure_changed)
+        if switch:
+            for key, plan in comp.gst.layers.items():
+                plan.mode = "group"
+                comp.switch_to_group(*key, 0.9)
+        buf = ReplayBuffer(od, ad, 20_000)
+        rng = np.random.default_rng(0)
+        for _ in range(20_000):
+            buf.add(rng.normal(size=od), rng.uniform(-1, 1, ad), rng.normal(size=od), float(rng.normal()), False)
+        return agent, buf, rng
+
+    def time_it(agent, buf, rng, n):
+        obs = np.zeros(od, dtype=np.float32)
+        t0 = time.perf_counter()
+        for _ in range(n):
+            agent.act(obs)
+            agent.train(buf, rng)
+        return (time.perf_counter() - t0) / n * 1e3
+
+    loops = {"dense": build("dense", False), "gst BC phase": build("gst", False),
+             "gst group-sparse phase": build("gst", True)}
+    for lp in loops.values():
+        time_it(*lp, 50)
+    best = {k: float("inf") for k in loops}
+    for _ in range(rounds):
+        for k, lp in loops.items():
+            best[k] = min(best[k], time_it(*lp, updates))
+    return best
+
+
+def gst_bc_share(metrics_csv: str) -> float | None:
+    """Mean fraction of a GST run's compressible layers in BC mode over its gradient steps (from the run's
+    per-evaluation layer modes), or None without the file."""
+    import csv
+    from pathlib import Path
+
+    p = Path(metrics_csv)
+    if not p.is_file():
+        return None
+    rows = list(csv.DictReader(p.open()))
+    cols = [k for k in rows[0] if k.endswith(".mode") and any(r[k] in ("bc", "group") for r in rows)]
+    shares = [sum(r[k] == "bc" for k in cols) / len(cols) for r in rows if int(r["grad_steps"]) > 0]
+    return float(np.mean(shares)) if shares else None
+
+
+SCREENED_GST = "results/gst_screening_300k/runs/halfcheetah_gst-b4fl_s100/metrics.csv"
+
+
+def bench_phases(threads: int) -> None:
+    """GST's extra cost per update in each phase, and over a whole run like the screening study's."""
+    ms = update_ms_by_phase(threads)
+    d = ms["dense"]
+    print(f"== update loop alone (act + update, no env), HalfCheetah shapes, {threads} threads ==")
+    for k, v in ms.items():
+        print(f"  {k}: {v:.3f} ms/step ({(v / d - 1) * 100:+.1f} % over dense)")
+    share = gst_bc_share(SCREENED_GST)
+    if share is not None:
+        est = ms["gst group-sparse phase"] + share * (ms["gst BC phase"] - ms["gst group-sparse phase"])
+        print(f"  a GST run like {SCREENED_GST.split('/')[-2]} (BC {share:.0%} of its layer-updates, group-sparse "
+              f"the rest): {est:.3f} ms/step, {(est / d - 1) * 100:+.1f} % over dense (estimate)")
+
+
 def bench_env(env: str, s: int, u: int, th: int, repeats: int, plain_too: bool) -> dict[str, float]:
     """Env-steps/s of each loop on ``env``: the best of ``repeats`` rounds, the loops interleaved in every round
     so that a change in the machine's load hits all of them alike."""
@@ -192,9 +273,12 @@ def main() -> int:
     ap.add_argument("--env", nargs="+", default=["HalfCheetah-v5", "Humanoid-v5"])
     ap.add_argument("--repeats", type=int, default=2, help="interleaved rounds; each loop reports its best")
     ap.add_argument("--no-plain", action="store_true", help="skip the plain-torch loop")
+    ap.add_argument("--no-phases", action="store_true", help="skip the per-phase update-loop timing")
     args = ap.parse_args()
     for env in args.env:
         bench_env(env, args.start, args.updates, args.threads, args.repeats, not args.no_plain)
+    if not args.no_phases:
+        bench_phases(args.threads)
     return 0
 
 

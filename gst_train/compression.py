@@ -128,6 +128,13 @@ class Compressor:
         self.version += 1
         self.on_change()
 
+    def switch_to_group(self, net: str, l: int, sparsity: float) -> None:
+        """Carry out a GST switch: layer (net, l) and its target leave BC for group-sparse at ``sparsity``.
+
+        :meth:`on_eval` calls it when the policy decides; benchmarks call it (with the policy's plan marked
+        ``group``) to time a network after its switches."""
+        self._bc_to_group(net, l, sparsity)
+
     def _bc_to_group(self, net: str, l: int, sparsity: float) -> None:
         on, tg = self._layers(net, l)
         on.bc_to_masked()
@@ -204,7 +211,7 @@ class Compressor:
         target = self.controller.update(eval_return)
         for act in self.gst.on_eval(target, self.controller.last_mean, self.controller.tolerance(), env_step):
             if act.kind == "switch":
-                self._bc_to_group(*act.key, act.sparsity)
+                self.switch_to_group(*act.key, act.sparsity)
             else:
                 self._group_to_bc(*act.key)
         self._follow_gst(env_step)
