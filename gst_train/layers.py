@@ -106,6 +106,12 @@ class CompressedLinear(nn.Module):
         # optimizer step and Polyak update, it cost about 2 % of a GST update).
         object.__setattr__(self, "_wcache", None)
 
+    @property
+    def cached_expansion(self) -> torch.Tensor | None:
+        """BC mode: the cached expanded weight [out, in] (None until first use after a change). Whoever
+        moves the vectors may move it in place by the same linear map instead (TD3's Polyak update)."""
+        return self._wcache if self.mode == "bc" else None
+
     # -- modes
     def to_bc(self, block: int) -> None:
         """Enter BC mode; vectors initialised like the dense layer (uniform ±1/sqrt(in))."""
@@ -232,7 +238,7 @@ def stack_storage(layers) -> None:
         object.__setattr__(l, "_stack", (W, b, g))
 
 
-def _shared_stack(layers):
+def shared_stack(layers):
     """The (W, b) stacked storage that ``layers`` are views of, slot by slot, or None."""
     st = getattr(layers[0], "_stack", None)
     if st is None or st[0].shape[0] != len(layers):
@@ -250,7 +256,7 @@ def stacked_biases(layers) -> torch.Tensor:
     """Biases of G layers, stacked [G, out] (the shared storage itself when :func:`stack_storage` made one)."""
     if len(layers) == 1:
         return layers[0].bias.detach().unsqueeze(0)
-    st = _shared_stack(layers)
+    st = shared_stack(layers)
     if st is not None:
         return st[1]
     return torch.stack([l.bias.detach() for l in layers])
@@ -278,7 +284,7 @@ def stacked_weights(layers) -> torch.Tensor:
     if len(layers) == 1:
         return layers[0].effective_weight().unsqueeze(0)
     if all(l.mode != "bc" for l in layers):
-        st = _shared_stack(layers)
+        st = shared_stack(layers)
         if st is not None:
             return st[0]  # dense and masked weights are the stored weights (pruned entries exactly zero)
     return torch.stack([l.effective_weight() for l in layers])

@@ -194,9 +194,9 @@ class TD3:
             for lo, lt in zip(on.layers, tg.layers, strict=True):
                 src += lo.active_params()
                 dst += lt.active_params()
-                if lt.mode == "bc" and lt._wcache is not None:
+                if lt.cached_expansion is not None:
                     src.append(lo.effective_weight())  # cached by the layer for its next use
-                    dst.append(lt._wcache)
+                    dst.append(lt.cached_expansion)
             torch._foreach_lerp_(dst, src, tau)
         # Stacked copies of mixed-mode twins go stale; shared storages and BC caches moved in place.
         self._target_weights.clear()

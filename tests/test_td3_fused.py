@@ -130,9 +130,9 @@ def test_polyak_moves_cached_target_expansions_as_their_vectors():
     lerped = 0
     for layers in ag.target_layers().values():
         for layer in layers:
-            if layer.mode == "bc" and layer._wcache is not None:
+            if layer.cached_expansion is not None:
                 fresh = expand_bc(layer.bc_vec.detach(), layer.out_features, layer.in_features)
-                assert torch.allclose(layer._wcache, fresh, rtol=1e-6, atol=1e-7)
+                assert torch.allclose(layer.cached_expansion, fresh, rtol=1e-6, atol=1e-7)
                 lerped += 1
     assert lerped > 0, "no target kept a cached expansion: the in-place path was not exercised"
 
@@ -140,7 +140,7 @@ def test_polyak_moves_cached_target_expansions_as_their_vectors():
 def test_twin_critics_share_one_storage_through_updates_masks_and_checkpoints():
     """The twin critics' weights and biases are views of one [2, ...] storage per layer, which the batched
     GEMMs read as is; updates, masking and a checkpoint round trip must all write through to it."""
-    from gst_train.layers import _shared_stack, stacked_weights
+    from gst_train.layers import shared_stack, stacked_weights
 
     ag = _agent(MODES["masked everywhere"])
     buf, rng = _buffer(), np.random.default_rng(4)
@@ -151,7 +151,7 @@ def test_twin_critics_share_one_storage_through_updates_masks_and_checkpoints():
     for agent in (ag, fresh):
         for pair in ((agent.critic1, agent.critic2), (agent.critic1_target, agent.critic2_target)):
             for layers in zip(*(c.layers for c in pair), strict=True):
-                st = _shared_stack(layers)
+                st = shared_stack(layers)
                 assert st is not None
                 assert stacked_weights(layers) is st[0]
                 for g, layer in enumerate(layers):
