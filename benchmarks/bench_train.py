@@ -204,7 +204,9 @@ def gst_bc_share(metrics_csv: str) -> float | None:
     if not p.is_file():
         return None
     rows = list(csv.DictReader(p.open()))
-    cols = [k for k in rows[0] if k.endswith(".mode") and any(r[k] in ("bc", "group") for r in rows)]
+    cols = [k for k in rows[0] if k.endswith(".mode") and any(r[k] in ("bc", "group") for r in rows)] if rows else []
+    if not cols:
+        return None
     shares = [sum(r[k] == "bc" for k in cols) / len(cols) for r in rows if int(r["grad_steps"]) > 0]
     return float(np.mean(shares)) if shares else None
 

@@ -19,6 +19,8 @@ class LeanAdam(torch.optim.Adam):
         super().__init__(params, lr=lr, fused=True)
 
     def step(self, closure=None):  # the optimizer interface; TD3 calls apply() directly
+        if closure is not None:
+            raise ValueError("LeanAdam.step takes no closure")
         with torch.no_grad():
             self.apply()
 

@@ -68,9 +68,18 @@ def _kernels(b: int):
     return expand_k, project_k
 
 
+def _check(t: torch.Tensor, what: str) -> None:
+    # The kernels run without bounds checks: refuse what they were not written for, loudly.
+    if t.dtype not in (torch.float32, torch.float64):
+        raise TypeError(f"{what}: expected float32 or float64, got {t.dtype}")
+
+
 def expand(vec: torch.Tensor, out_f: int, in_f: int) -> torch.Tensor:
     """Dense [..., out_f, in_f] weights from BC vectors ``vec`` [..., ob, ib, b] (no autograd)."""
     *lead, ob, ib, b = vec.shape
+    if ob != -(-out_f // b) or ib != -(-in_f // b):
+        raise ValueError(f"BC vectors of shape {tuple(vec.shape)} do not tile a [{out_f}, {in_f}] weight")
+    _check(vec, "BC vectors")
     v = vec.detach().reshape(-1, ob, ib, b).contiguous()
     out = torch.empty(v.shape[0], out_f, in_f, dtype=vec.dtype)
     _kernels(b)[0](v.numpy(), out.numpy())
@@ -81,6 +90,7 @@ def project(dW: torch.Tensor, block: int) -> torch.Tensor:
     """Gradient w.r.t. BC vectors [..., ob, ib, b] from the gradient ``dW`` [..., out, in] of the expansion."""
     *lead, out_f, in_f = dW.shape
     ob, ib = -(-out_f // block), -(-in_f // block)
+    _check(dW, "BC weight gradient")
     d = dW.detach().reshape(-1, out_f, in_f).contiguous()
     out = torch.empty(d.shape[0], ob, ib, block, dtype=dW.dtype)
     _kernels(block)[1](d.numpy(), out.numpy())

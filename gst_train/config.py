@@ -100,7 +100,9 @@ class TrainConfig:
     def dense_layer_rule(self) -> str:
         """``dense_layers`` with ``auto`` resolved for this method (last, first,last or none)."""
         if self.dense_layers == "auto":
-            return "first,last" if self.method in ("bc", "gst") else "last"
+            # Input layers stay dense for bc and gst where a hidden-to-hidden layer is left to compress.
+            deep = len(self.hidden_sizes) >= 2
+            return "first,last" if self.method in ("bc", "gst") and deep else "last"
         return self.dense_layers
 
     def to_dict(self) -> dict:
@@ -172,6 +174,11 @@ def validate(cfg: TrainConfig) -> TrainConfig:
         raise ConfigError("--dense-layers", "expected auto, last, first,last or none")
     if cfg.dense_layers == "auto":  # resolved here, so config.json records what ran
         cfg = dataclasses.replace(cfg, dense_layers=cfg.dense_layer_rule)
+    n_layers = len(sizes) + 1
+    kept = {"none": 0, "last": 1, "first,last": 2}[cfg.dense_layers]
+    if cfg.method != "dense" and n_layers - kept <= 0:
+        raise ConfigError("--dense-layers", f"{cfg.dense_layers} leaves no layer to compress with --hidden "
+                                            f"{cfg.hidden} (use last or none)")
     if cfg.gst_switch not in ("staggered", "all"):
         raise ConfigError("--gst-switch", "expected staggered or all")
     for name in ("gst_ramp_steps", "gst_revert_evals"):

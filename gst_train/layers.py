@@ -11,7 +11,8 @@ The weight is stored ``[out, in]``. Modes:
   The dense weight is gathered from the vectors (padding cropped), so autograd gives the exact BC gradient.
   The transpose of a circulant block is circulant (C^T[i, j] = v[(j − i) mod b]), so W^T needs no copy.
 
-A layer switches one way, ``bc`` → ``masked``, by expanding its blocks into ``weight``.
+A layer leaves ``bc`` for ``masked`` by expanding its blocks into ``weight`` (a GST switch) and goes back by the
+least-squares projection onto circulant blocks (a GST revert).
 """
 
 from __future__ import annotations
@@ -276,11 +277,18 @@ def stacked_weights(layers) -> torch.Tensor:
     if torch.is_grad_enabled():
         with torch.no_grad():
             return stacked_weights(layers)
-    if len(layers) > 1 and _all_bc(layers) and all(l._wcache is None for l in layers):
-        W = expand_bc(torch.stack([l.bc_vec for l in layers]), layers[0].out_features, layers[0].in_features)
-        for l, w in zip(layers, W, strict=True):
-            object.__setattr__(l, "_wcache", w)  # a plain attribute (see invalidate)
-        return W
+    if len(layers) > 1 and _all_bc(layers):
+        caches = [l._wcache for l in layers]
+        if all(c is None for c in caches):
+            W = expand_bc(torch.stack([l.bc_vec for l in layers]), layers[0].out_features, layers[0].in_features)
+            for l, w in zip(layers, W, strict=True):
+                object.__setattr__(l, "_wcache", w)  # a plain attribute (see invalidate)
+            return W
+        base = caches[0]._base if caches[0] is not None else None
+        if (base is not None and base.shape[0] == len(layers)
+                and all(c is not None and c._base is base and c.data_ptr() == base[g].data_ptr()
+                        for g, c in enumerate(caches))):
+            return base  # the caches are still the slices of one batched expansion (Polyak moves them in place)
     if len(layers) == 1:
         return layers[0].effective_weight().unsqueeze(0)
     if all(l.mode != "bc" for l in layers):

@@ -84,9 +84,10 @@ class TD3:
     def drop_caches(self) -> None:
         """Forget every cached expansion, so the next use re-expands the stored BC vectors.
 
-        :meth:`polyak` moves expanded target weights in place (see there), which may differ from a fresh
-        expansion in the last bit; the loop calls this after each checkpoint, so a run resumed from that
-        checkpoint (which starts with no caches) continues exactly as the uninterrupted run.
+        :meth:`polyak` moves expanded target weights in place (see there). Where a CPU's vector and scalar
+        lerp round differently, that may drift from a fresh expansion by accumulated rounding (not seen here:
+        bit-identical after thousands of steps); the loop calls this after each checkpoint, so a run resumed
+        from that checkpoint (which starts with no caches) continues exactly as the uninterrupted run.
         """
         for n in NETWORKS:
             getattr(self, n).net.invalidate()
@@ -166,7 +167,10 @@ class TD3:
         Wa, ba = self._weights(("actor",))
         pre, atape = mlp.forward(Wa, ba, obs)
         t = torch.tanh(pre)
-        Wc, bc = self._weights(("critic1",))
+        # Both critics' weights (one batched expansion where they are BC: Polyak needs critic2's next), critic1's
+        # slice used.
+        W2, b2 = self._weights(("critic1", "critic2"))
+        Wc, bc = [w[:1] for w in W2], [b[:1] for b in b2]
         q, ctape = mlp.forward(Wc, bc, torch.cat([obs, ma * t[0]], 1))
         _, _, dx = mlp.backward(Wc, ctape, torch.full_like(q, -1.0 / B), need_weight_grads=False,
                                 need_input_grad=True)

@@ -338,6 +338,8 @@ def test_other_box_envs(tmp_path, env):
     (["--reward-noise-z", "-1"], "--reward-noise-z"),
     (["--gst-ramp-steps", "-5"], "--gst-ramp-steps"),
     (["--matmul-precision", "low"], "--matmul-precision"),
+    (["--method", "bc", "--hidden", "64", "--dense-layers", "first,last"], "--dense-layers"),
+    (["--method", "ip", "--hidden", "64", "--dense-layers", "first,last"], "--dense-layers"),
 ])
 def test_bad_numbers_refused_before_training(tmp_path, capsys, args, needle):
     from gst_train.cli import main
@@ -410,3 +412,16 @@ def test_matmul_precision_is_each_runs_own(tmp_path):
     out = run(TrainConfig(method="dense", out=str(tmp_path / "h"), **cfg))
     assert torch.get_float32_matmul_precision() == "highest"
     assert read_trace(out / "trace").n_steps == 100
+
+
+@pytest.mark.parametrize("method,hidden,rule", [("gst", "256,256", "first,last"), ("bc", "32,32", "first,last"),
+                                                ("gst", "64", "last"), ("ip", "256,256", "last"),
+                                                ("dense", "256,256", "last")])
+def test_dense_layers_auto_resolves_per_method_and_depth(method, hidden, rule):
+    """auto keeps the input layers of bc and gst dense where a hidden-to-hidden layer is left to compress,
+    and is written into the validated config (so config.json records what ran)."""
+    from gst_train.config import validate
+
+    cfg = TrainConfig(method=method, hidden=hidden)
+    assert cfg.dense_layers == "auto" and cfg.dense_layer_rule == rule
+    assert validate(cfg).dense_layers == rule

@@ -119,8 +119,7 @@ def test_lean_adam_equals_torch_adam_with_late_parameters():
 
 def test_polyak_moves_cached_target_expansions_as_their_vectors():
     """polyak() lerps a BC target's cached expansion in place; it must stay the expansion of the target's
-    vectors (to float32 rounding) through many updates, and the agent must act and train from it as from a
-    fresh expansion."""
+    vectors (to float32 rounding) through many updates."""
     from gst_train.layers import expand_bc
 
     ag = _agent(MODES["bc everywhere"])
@@ -139,22 +138,35 @@ def test_polyak_moves_cached_target_expansions_as_their_vectors():
 
 def test_twin_critics_share_one_storage_through_updates_masks_and_checkpoints():
     """The twin critics' weights and biases are views of one [2, ...] storage per layer, which the batched
-    GEMMs read as is; updates, masking and a checkpoint round trip must all write through to it."""
-    from gst_train.layers import shared_stack, stacked_weights
+    GEMMs read as is. An agent whose sharing a deep copy broke (it stacks copies instead) must train to the
+    same parameters, and the sharing must survive updates, masks and a checkpoint round trip."""
+    from gst_train.layers import shared_stack
 
     ag = _agent(MODES["masked everywhere"])
-    buf, rng = _buffer(), np.random.default_rng(4)
-    for _ in range(10):
-        ag.train(buf, rng)
+    unshared = copy.deepcopy(ag)
+    assert shared_stack(tuple(l for l in (unshared.critic1.layers[1], unshared.critic2.layers[1]))) is None
+    for agent in (ag, unshared):
+        buf, rng = _buffer(), np.random.default_rng(4)
+        torch.manual_seed(5)
+        for _ in range(10):
+            agent.train(buf, rng)
+    for n in NETWORKS:
+        for a, b in zip(getattr(ag, n).parameters(), getattr(unshared, n).parameters(), strict=True):
+            assert torch.equal(a, b), n
     fresh = _agent(MODES["masked everywhere"])
     fresh.load_state_dict(ag.state_dict())
     for agent in (ag, fresh):
         for pair in ((agent.critic1, agent.critic2), (agent.critic1_target, agent.critic2_target)):
             for layers in zip(*(c.layers for c in pair), strict=True):
-                st = shared_stack(layers)
-                assert st is not None
-                assert stacked_weights(layers) is st[0]
-                for g, layer in enumerate(layers):
-                    assert torch.equal(st[0][g], layer.weight) and torch.equal(st[1][g], layer.bias)
-    for a, b in zip(ag.critic1.parameters(), fresh.critic1.parameters(), strict=True):
-        assert torch.equal(a, b)
+                assert shared_stack(layers) is not None
+
+
+def test_drop_caches_forgets_every_expansion():
+    """What the loop calls after a checkpoint: no cached expansion survives it."""
+    ag = _agent(MODES["bc everywhere"])
+    buf, rng = _buffer(), np.random.default_rng(6)
+    for _ in range(4):
+        ag.train(buf, rng)
+    assert any(l.cached_expansion is not None for n in NETWORKS for l in getattr(ag, n).layers)
+    ag.drop_caches()
+    assert all(l.cached_expansion is None for n in NETWORKS for l in getattr(ag, n).layers)
