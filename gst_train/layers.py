@@ -92,7 +92,7 @@ class CompressedLinear(nn.Module):
         self.block = 0
         self.bc_vec: nn.Parameter | None = None
         self._wcache: torch.Tensor | None = None
-        self._stack: tuple[torch.Tensor, torch.Tensor, int] | None = None  # see stack_storage
+        self._stack: tuple | None = None  # (W, b, slot, byte offsets): see stack_storage
         if block > 0:
             self._alloc_bc(block)
 
@@ -227,28 +227,38 @@ def stack_storage(layers) -> None:
     optimizers after this).
 
     The twin critics' batched GEMMs read the stacked weights as they are, where they would otherwise copy
-    both critics' weights into a fresh stack at every update (about 3 % of an update). Optimizer steps,
+    both critics' weights into a fresh stack at every update (about 1 % of an update). Optimizer steps,
     Polyak, masks and checkpoint loads all write the parameters in place, so the views stay the storage;
-    :func:`stacked_weights` checks the sharing before it trusts it (a deep copy, for one, breaks it).
+    :func:`shared_stack` checks the sharing before it trusts it (a deep copy, for one, breaks it).
     """
     W = torch.stack([l.weight.detach() for l in layers])
     b = torch.stack([l.bias.detach() for l in layers])
     for g, l in enumerate(layers):
         l.weight = nn.Parameter(W[g])
         l.bias = nn.Parameter(b[g])
-        object.__setattr__(l, "_stack", (W, b, g))
+        # Byte offsets of slot g in each storage, so the check below needs no views.
+        object.__setattr__(l, "_stack", (W, b, g, g * W.stride(0) * W.element_size(),
+                                         g * b.stride(0) * b.element_size()))
 
 
 def shared_stack(layers):
-    """The (W, b) stacked storage that ``layers`` are views of, slot by slot, or None."""
+    """The (W, b) stacked storage that ``layers`` are views of, slot by slot, or None.
+
+    Called about a dozen times per update, so it compares raw addresses: each layer's parameters must start
+    where its slot of the stack does (a deep copy clones parameters and stack apart, and fails here).
+    """
     st = getattr(layers[0], "_stack", None)
-    if st is None or st[0].shape[0] != len(layers):
+    if st is None:
         return None
-    W, b, _ = st
+    W, b = st[0], st[1]
+    if W.shape[0] != len(layers):
+        return None
+    wp, bp = W.data_ptr(), b.data_ptr()
     for g, l in enumerate(layers):
-        s = getattr(l, "_stack", None)
-        if (s is None or s[0] is not W or s[2] != g or l.weight.data_ptr() != W[g].data_ptr()
-                or l.bias.data_ptr() != b[g].data_ptr()):
+        s = l._stack
+        params = l._parameters  # this class's own registry (nn.Module.__getattr__ costs more than the check)
+        if (s is None or s[0] is not W or s[2] != g or params["weight"].data_ptr() != wp + s[3]
+                or params["bias"].data_ptr() != bp + s[4]):
             return None
     return W, b
 
