@@ -16,7 +16,7 @@ three times as long (``benchmarks/bench_train.py`` measures the whole update). B
 expansion copies, and the projection adds the terms of each vector entry in a fixed order (row by row), so
 runs stay deterministic.
 
-Kernels compile on first use per block size (about 0.4 s; closures are not cached on disk by numba).
+Kernels compile on first use per block size (a second or two; closures are not cached on disk by numba).
 Only the no-autograd paths use them: the differentiable expansion stays torch's ``index_select``.
 """
 
@@ -34,30 +34,35 @@ def _kernels(b: int):
 
     # Row by row: each output row is written (and each gradient row read) front to back in one stream, which
     # the prefetcher follows; block by block (b rows at once) measured 1-2 % slower per update in the loop.
-    @numba.njit(boundscheck=False, nogil=True)
+    # Rows (expansion) and block rows (projection: the b rows that add into one vector row) are split over
+    # numba's threads, as many as the run's torch threads (gst_train.train sets both): the data comes from
+    # and goes to 2-thread GEMMs, so one thread alone pulls half of it from the other core's cache.
+    @numba.njit(boundscheck=False, nogil=True, parallel=True)
     def expand_k(v, out):  # v [G, ob, ib, b] -> out [G, out_f, in_f]
         G = v.shape[0]
         out_f, in_f = out.shape[1], out.shape[2]
         fi = in_f // b  # full blocks along a row; an edge block (padding cropped) after them
-        for g in range(G):
-            for r in range(out_f):
-                p = r // b
-                i = r - p * b
-                for q in range(fi):
-                    for j in range(b):
-                        out[g, r, q * b + j] = v[g, p, q, (i - j) % b]
-                for c in range(fi * b, in_f):
-                    out[g, r, c] = v[g, p, fi, (i - (c - fi * b)) % b]
+        for gr in numba.prange(G * out_f):
+            g = gr // out_f
+            r = gr - g * out_f
+            p = r // b
+            i = r - p * b
+            for q in range(fi):
+                for j in range(b):
+                    out[g, r, q * b + j] = v[g, p, q, (i - j) % b]
+            for c in range(fi * b, in_f):
+                out[g, r, c] = v[g, p, fi, (i - (c - fi * b)) % b]
 
-    @numba.njit(boundscheck=False, nogil=True)
+    @numba.njit(boundscheck=False, nogil=True, parallel=True)
     def project_k(dw, vg):  # dw [G, out_f, in_f] -> vg [G, ob, ib, b]
-        G = vg.shape[0]
+        G, ob = vg.shape[0], vg.shape[1]
         out_f, in_f = dw.shape[1], dw.shape[2]
         fi = in_f // b
-        vg[:] = 0.0
-        for g in range(G):
-            for r in range(out_f):
-                p = r // b
+        for gp in numba.prange(G * ob):
+            g = gp // ob
+            p = gp - g * ob
+            vg[g, p] = 0.0
+            for r in range(p * b, min(out_f, p * b + b)):  # a fixed order: deterministic sums
                 i = r - p * b
                 for q in range(fi):
                     for j in range(b):

@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import gymnasium as gym
+import numba
 import numpy as np
 import torch
 
@@ -133,6 +134,8 @@ def run(cfg: TrainConfig, resume: bool = False) -> Path:
     cfg = validate(cfg)
     out = Path(cfg.out)
     torch.set_num_threads(cfg.threads)
+    # The compiled BC loops (gst_train.circulant) use as many threads as torch, never more than numba has.
+    numba.set_num_threads(max(1, min(cfg.threads, numba.config.NUMBA_NUM_THREADS)))
     torch.set_float32_matmul_precision(cfg.matmul_precision)  # set by every run, so none inherits another's
     env = make_env(cfg.env)
     eval_env = make_env(cfg.env)
