@@ -89,12 +89,7 @@ class Compressor:
         return [(net, l) for net in ONLINE for l in range(len(self.online[net]))]
 
     def compressible(self, net: str, l: int) -> bool:
-        n, rule = len(self.online[net]), self.cfg.dense_layer_rule
-        if rule == "none":
-            return True
-        if l == n - 1:
-            return False
-        return not (rule == "first,last" and l == 0)
+        return self.cfg.layer_compressible(l, len(self.online[net]))
 
     def _layers(self, net: str, l: int) -> tuple[CompressedLinear, CompressedLinear]:
         return self.online[net][l], self.targets[net][l]
@@ -133,9 +128,6 @@ class Compressor:
 
         :meth:`on_eval` calls it when the policy decides; benchmarks call it (with the policy's plan marked
         ``group``) to time a network after its switches."""
-        self._bc_to_group(net, l, sparsity)
-
-    def _bc_to_group(self, net: str, l: int, sparsity: float) -> None:
         on, tg = self._layers(net, l)
         on.bc_to_masked()
         tg.bc_to_masked()

@@ -105,6 +105,13 @@ class TrainConfig:
             return "first,last" if self.method in ("bc", "gst") and deep else "last"
         return self.dense_layers
 
+    def layer_compressible(self, l: int, n_layers: int) -> bool:
+        """Whether layer ``l`` of a network of ``n_layers`` may be compressed under :attr:`dense_layer_rule`."""
+        rule = self.dense_layer_rule
+        if rule == "none":
+            return True
+        return l != n_layers - 1 and not (rule == "first,last" and l == 0)
+
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
@@ -175,8 +182,7 @@ def validate(cfg: TrainConfig) -> TrainConfig:
     if cfg.dense_layers == "auto":  # resolved here, so config.json records what ran
         cfg = dataclasses.replace(cfg, dense_layers=cfg.dense_layer_rule)
     n_layers = len(sizes) + 1
-    kept = {"none": 0, "last": 1, "first,last": 2}[cfg.dense_layers]
-    if cfg.method != "dense" and n_layers - kept <= 0:
+    if cfg.method != "dense" and not any(cfg.layer_compressible(l, n_layers) for l in range(n_layers)):
         raise ConfigError("--dense-layers", f"{cfg.dense_layers} leaves no layer to compress with --hidden "
                                             f"{cfg.hidden} (use last or none)")
     if cfg.gst_switch not in ("staggered", "all"):
