@@ -172,9 +172,9 @@ class TD3:
         W2, b2 = self._weights(("critic1", "critic2"))
         Wc, bc = [w[:1] for w in W2], [b[:1] for b in b2]
         q, ctape = mlp.forward(Wc, bc, torch.cat([obs, ma * t[0]], 1))
-        _, _, dx = mlp.backward(Wc, ctape, torch.full_like(q, -1.0 / B), need_weight_grads=False,
-                                need_input_grad=True)
-        d_pre = dx[:, :, self.obs_dim:] * ma * (1.0 - t * t)  # through a = max·tanh(pre)
+        _, _, da = mlp.backward(Wc, ctape, torch.full_like(q, -1.0 / B), need_weight_grads=False,
+                                need_input_grad=True, input_from=self.obs_dim)  # dQ/da only
+        d_pre = da * ma * (1.0 - t * t)  # through a = max·tanh(pre)
         dW, db, _ = mlp.backward(Wa, atape, d_pre)
         self._set_grads((self.actor,), dW, db)
         self.actor_opt.apply()
