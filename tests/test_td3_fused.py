@@ -170,3 +170,21 @@ def test_drop_caches_forgets_every_expansion():
     assert any(l.cached_expansion is not None for n in NETWORKS for l in getattr(ag, n).layers)
     ag.drop_caches()
     assert all(l.cached_expansion is None for n in NETWORKS for l in getattr(ag, n).layers)
+
+
+def test_backward_input_grad_from_a_column_equals_autograd():
+    """mlp.backward(input_from=k): dL/dx for the input columns k.. only (the actor's dQ/da), as autograd gives."""
+    from gst_train import mlp
+
+    g = torch.Generator().manual_seed(3)
+    W = [torch.randn(2, 8, 11, generator=g), torch.randn(2, 1, 8, generator=g)]
+    b = [torch.randn(2, 8, generator=g), torch.randn(2, 1, generator=g)]
+    x = torch.randn(5, 11, generator=g)
+    _, tape = mlp.forward(W, b, x)
+    dy = torch.randn(2, 5, 1, generator=g)
+    _, _, dx = mlp.backward(W, tape, dy, need_weight_grads=False, need_input_grad=True, input_from=7)
+    xr = x.expand(2, 5, 11).clone().requires_grad_(True)
+    h = torch.relu(torch.bmm(xr, W[0].transpose(1, 2)) + b[0].unsqueeze(1))
+    (torch.bmm(h, W[1].transpose(1, 2)) + b[1].unsqueeze(1)).backward(dy)
+    assert dx.shape == (2, 5, 4)
+    torch.testing.assert_close(dx, xr.grad[:, :, 7:])
