@@ -158,7 +158,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     from accelsim.analysis import average_compression, reencode
     from accelsim.atomic import atomic_write_text
     from accelsim.hardware import load_hardware, parse_set_args
-    from accelsim.report import table
+    from accelsim.report import run_labels, table
     from accelsim.simulate import simulate
     from accelsim.trace import read_trace
 
@@ -184,11 +184,11 @@ def _cmd_compare(args: argparse.Namespace) -> int:
                      "speedup": res.speedup, "energy_ratio": res.energy_ratio})
     hdr = ["method", "format", "steps", "ratio B", "ratio P", "ms/step", "dense ms/step", "energy J", "DRAM B",
            "speedup", "E ratio"]
-    lines = [[r["method"] or r["trace"], r["format"], f"{r['steps']:,}", f"{r['avg_ratio_bytes']:.3f}",
+    lines = [[lab, r["format"], f"{r['steps']:,}", f"{r['avg_ratio_bytes']:.3f}",
               f"{r['avg_ratio_params']:.3f}", f"{r['latency_ms_per_step']:.4g}",
               f"{r['dense_latency_ms_per_step']:.4g}",
               f"{r['energy_j']:.4g}", f"{r['dram_bytes']:.4g}", f"{r['speedup']:.3f}", f"{r['energy_ratio']:.3f}"]
-             for r in rows]
+             for lab, r in zip(run_labels(rows), rows, strict=True)]
     print(f"hardware {hw.name}")
     print(table(hdr, lines))
     if args.json:

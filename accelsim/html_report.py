@@ -10,6 +10,7 @@ from pathlib import Path
 
 from accelsim.atomic import atomic_write_text
 from accelsim.plots import load_sweep, plot_sweep
+from accelsim.report import run_labels
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
@@ -23,8 +24,8 @@ def write_html(d: str | os.PathLike, out: str | os.PathLike | None = None) -> Pa
     files, notes = plot_sweep(d)
     rows = load_sweep(d)
     by: dict[str, list] = defaultdict(list)
-    for r in rows:
-        by[r.get("method") or Path(r["trace"]).stem].append(r)
+    for lab, r in zip(run_labels(rows), rows, strict=True):
+        by[lab].append(r)
     summary = []
     for lab, rs in sorted(by.items()):
         best = max(rs, key=lambda r: r["speedup"])

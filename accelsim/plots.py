@@ -19,6 +19,7 @@ import numpy as np
 
 from accelsim.atomic import atomic_path
 from accelsim.records import ENERGY_NAMES
+from accelsim.report import run_labels
 from accelsim.sweep import locate_trace
 
 BW, SRAM = "dram.gbps", "sram.weight_kib"
@@ -42,10 +43,6 @@ def load_sweep(d: str | os.PathLike) -> list[dict[str, Any]]:
     if not p.is_file():
         raise InputError(str(d), "sweep.parquet", "not found; run accelsim sweep --out DIR first")
     return [r for r in pq.read_table(p).to_pylist() if not r.get("error")]
-
-
-def _label(r: dict[str, Any]) -> str:
-    return r.get("method") or Path(r["trace"]).stem
 
 
 def _save(fig, out: Path, name: str, written: list[Path]) -> None:
@@ -74,8 +71,8 @@ def plot_sweep(d: str | os.PathLike, out: str | os.PathLike | None = None) -> tu
     if not rows:
         return written, ["no successful points in the sweep: nothing to plot"]
     by_trace: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for r in rows:
-        by_trace[_label(r)].append(r)
+    for lab, r in zip(run_labels(rows), rows, strict=True):
+        by_trace[lab].append(r)
     labels = sorted(by_trace)
     has_bw = BW in rows[0] and len({r[BW] for r in rows}) > 1
     # dram.gbps = auto (None: the part's derived peak) has no place on a bandwidth axis.

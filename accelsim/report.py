@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 
 from accelsim.records import ENERGY_NAMES, SimResult, Totals
 
@@ -27,6 +28,21 @@ def table(header: list[str], rows: list[list[str]]) -> str:
     fmt = lambda r: "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))  # noqa: E731
     line = "  ".join("-" * w for w in widths)
     return "\n".join([fmt(header), line, *(fmt(r) for r in rows)])
+
+
+def run_labels(rows: list[dict]) -> list[str]:
+    """A label per result row for tables and figures: the trace's method (``gst``, ``ip``, …), or the trace's
+    file stem where two different traces in ``rows`` share that method (the two IP schedules of the shipped
+    samples both record ``ip``), so that no two runs are merged under one label. Rows need ``trace`` and
+    ``method``."""
+    traces_of: dict[str, set[str]] = {}
+    for r in rows:
+        traces_of.setdefault(str(r.get("method") or ""), set()).add(str(r["trace"]))
+    out = []
+    for r in rows:
+        m = str(r.get("method") or "")
+        out.append(m if m and len(traces_of[m]) == 1 else Path(str(r["trace"])).stem)
+    return out
 
 
 def _ratio(d: float, c: float) -> str:

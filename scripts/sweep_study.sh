@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
-# The design-space study of results/sweep: the shipped real traces (GST and its baselines, packed from the
-# HalfCheetah study runs) on three presets, swept over DRAM bandwidth 1.6-51.2 GB/s and weight SRAM
-# 32 KiB-2 MiB, with figures, an HTML report and a scheme comparison per preset.
-#   scripts/sweep_study.sh            (after the study runs have finished; packs their traces first)
+# The design-space study of results/sweep: the shipped real traces (GST, both iterative-pruning baselines and
+# dense, seed 0 of the HalfCheetah study results/study_300k) on three presets, swept over DRAM bandwidth
+# 1.6-51.2 GB/s and weight SRAM 32 KiB-2 MiB, with figures, an HTML report and a scheme comparison per preset.
+#   scripts/sweep_study.sh
+# First it ships the study's packed seed-0 traces into traces/ (the study driver archives each finished run's
+# packed trace as results/study_300k/runs/<name>/trace.parquet); a trace already in traces/ is kept.
 set -eu
 cd "$(dirname "$0")/.."
 A=.venv/bin/accelsim
-for m in gst ip dense; do
-  run=runs/study/halfcheetah_${m}_s0
-  if [ -f "$run/DONE" ] && [ ! -f "traces/halfcheetah_${m}_s0.parquet" ]; then
-    $A pack "$run/trace" "traces/halfcheetah_${m}_s0.parquet"
+for m in gst ip-cubic ip-ramp dense; do
+  src=results/study_300k/runs/halfcheetah_${m}_s0/trace.parquet
+  dst=traces/halfcheetah_${m}_s0.parquet
+  if [ ! -f "$dst" ]; then
+    if [ ! -f "$src" ]; then echo "sweep_study: $src missing: run the study first" >&2; exit 1; fi
+    cp "$src" "$dst"
   fi
 done
-TRACES=$(ls traces/halfcheetah_*_s0.parquet)
+TRACES="traces/halfcheetah_gst_s0.parquet traces/halfcheetah_ip-cubic_s0.parquet traces/halfcheetah_ip-ramp_s0.parquet traces/halfcheetah_dense_s0.parquet"
 for hw in edge-lpddr4 eyeriss-like omnidrl-like; do
   out=results/sweep/$hw
   $A sweep $TRACES --hw "$hw" --set dram.gbps=1.6,3.2,6.4,12.8,25.6,51.2 \

@@ -183,3 +183,26 @@ def test_gbps_auto_and_zero_in_a_sweep(tmp_path):
     assert not fixed["error"] and fixed["compressed_cycles"] > auto["compressed_cycles"]  # 3.2 < 12.8 GB/s
     r = subprocess.run([sys.executable, "-m", "accelsim.cli", "plot", str(out)], capture_output=True, text=True)
     assert r.returncode == 0 and "dram.gbps was swept with auto" in r.stdout, r.stderr
+
+
+def test_runs_sharing_a_method_keep_their_own_label(tmp_path):
+    """Two different traces of one method (the shipped ip-cubic and ip-ramp samples both record ``ip``) are
+    labelled by file stem in compare's table and the sweep's figures, never merged under ``ip``."""
+    from accelsim.report import run_labels
+
+    rows = [{"trace": "t/a_ip.parquet", "method": "ip"}, {"trace": "t/b_ip.parquet", "method": "ip"},
+            {"trace": "t/g.parquet", "method": "gst"}, {"trace": "t/g.parquet", "method": "gst"},
+            {"trace": "t/x.parquet", "method": ""}]
+    assert run_labels(rows) == ["a_ip", "b_ip", "gst", "gst", "x"]
+    a, b = tmp_path / "cubic.parquet", tmp_path / "ramp.parquet"
+    a.write_bytes(SAMPLE.read_bytes())
+    b.write_bytes(SAMPLE.read_bytes())
+    r = subprocess.run([sys.executable, "-m", "accelsim.cli", "compare", str(a), str(b)], capture_output=True,
+                       text=True)
+    assert r.returncode == 0, r.stderr
+    assert "cubic " in r.stdout and "ramp " in r.stdout
+    out = tmp_path / "sw"
+    run_sweep([str(a), str(b)], None, parse_axes(["dram.gbps=1.6,6.4"]), out, progress=False)
+    r = subprocess.run([sys.executable, "-m", "accelsim.cli", "plot", str(out)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert {p.name for p in (out / "figures").glob("training_*.png")} == {"training_cubic.png", "training_ramp.png"}
