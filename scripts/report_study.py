@@ -55,16 +55,34 @@ def bootstrap(x: np.ndarray, stat=iqm, seed: int = 0) -> tuple[float, float]:
     return float(np.quantile(vals, ALPHA / 2)), float(np.quantile(vals, 1 - ALPHA / 2))
 
 
-def bootstrap_diff(a: np.ndarray, b: np.ndarray, seed: int = 0) -> tuple[float, float]:
-    """95 % interval of mean(a) − mean(b), each resampled over its own runs."""
-    if len(a) < 2 or len(b) < 2:
-        return (float("nan"), float("nan"))
+def _resampled_means(a: np.ndarray, b: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     a, b = np.asarray(a, float), np.asarray(b, float)
-    da = a[rng.integers(0, a.size, size=(REPS, a.size))].mean(axis=1)
-    db = b[rng.integers(0, b.size, size=(REPS, b.size))].mean(axis=1)
+    return (a[rng.integers(0, a.size, size=(REPS, a.size))].mean(axis=1),
+            b[rng.integers(0, b.size, size=(REPS, b.size))].mean(axis=1))
+
+
+def bootstrap_diff(a: np.ndarray, b: np.ndarray, seed: int = 0) -> tuple[float, float]:
+    """95 % interval of mean(a) − mean(b), each resampled over its own runs (NaN with fewer than 2 each)."""
+    if len(a) < 2 or len(b) < 2:
+        return (float("nan"), float("nan"))
+    da, db = _resampled_means(a, b, seed)
     d = da - db
     return float(np.quantile(d, ALPHA / 2)), float(np.quantile(d, 1 - ALPHA / 2))
+
+
+def bootstrap_rel(a: np.ndarray, b: np.ndarray, seed: int = 0) -> tuple[float, float]:
+    """95 % interval of mean(a) / mean(b) − 1, each resampled over its own runs (NaN with fewer than 2 each)."""
+    if len(a) < 2 or len(b) < 2:
+        return (float("nan"), float("nan"))
+    da, db = _resampled_means(a, b, seed)
+    r = da / db - 1
+    return float(np.quantile(r, ALPHA / 2)), float(np.quantile(r, 1 - ALPHA / 2))
+
+
+def interval(lo: float, hi: float, fmt: str) -> str:
+    """' [lo, hi]' formatted, or a note where there is no interval (a method with one finished run)."""
+    return " (no interval: one side has fewer than 2 runs)" if math.isnan(lo) else f" [{lo:{fmt}}, {hi:{fmt}}]"
 
 
 def load_run(name: str, results: Path, runs_dir: Path) -> dict | None:
@@ -203,12 +221,17 @@ def main() -> int:
                 c = {"env": env, "gst_minus": base, "by": key, "diff_pp": float((ga.mean() - ba.mean()) * 100),
                      "ci95_pp": [lo * 100, hi * 100]}
                 comparisons.append(c)
-                lines.append(f"\n{env}: GST − {base} average ratio ({key[10:]}): {c['diff_pp']:+.1f} %p "
-                             f"[{c['ci95_pp'][0]:+.1f}, {c['ci95_pp'][1]:+.1f}] (paper: +25 to +41.5 %p).")
+                lines.append(f"\n{env}: GST − {base} average ratio ({key[10:]}): {c['diff_pp']:+.1f} %p"
+                             f"{interval(lo * 100, hi * 100, '+.1f')} (paper: +25 to +41.5 %p).")
         if dense is not None:
+            dv = np.array(dense["final_return"]["values"])
             for label in sorted(x for e, x in meth if e == env and x != "dense"):
-                rel = meth[(env, label)]["final_return"]["mean"] / dense["final_return"]["mean"] - 1
-                lines.append(f"{env}: {label} final return vs dense (means): {rel:+.1%}.")
+                mv = np.array(meth[(env, label)]["final_return"]["values"])
+                rel = mv.mean() / dv.mean() - 1
+                lo, hi = bootstrap_rel(mv, dv)
+                comparisons.append({"env": env, "method": label, "vs": "dense", "by": "final_return",
+                                    "rel": float(rel), "ci95": [lo, hi]})
+                lines.append(f"{env}: {label} final return vs dense (means): {rel:+.1%}{interval(lo, hi, '+.1%')}.")
     atomic_write_text(a.study / "table.md", "\n".join(lines) + "\n")
     summary = {"runs": [{k: v for k, v in r.items() if not k.startswith("_")} for r in runs],
                "methods": [{"env": e, "method": m, **d} for (e, m), d in meth.items()],
