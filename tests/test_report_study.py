@@ -24,3 +24,12 @@ def test_bootstrap_interval_covers_the_estimate_and_shrinks_with_more_runs():
     assert hi2 - lo2 < hi - lo
     dlo, dhi = rs.bootstrap_diff(many + 3, many)
     assert dlo < 3 < dhi
+
+
+def test_relative_interval_covers_the_ratio_and_is_absent_for_one_run():
+    rng = np.random.default_rng(1)
+    dense = rng.normal(6000, 500, 6)
+    lo, hi = rs.bootstrap_rel(dense * 0.8, dense)
+    assert lo <= -0.2 <= hi and hi - lo < 0.4
+    assert np.isnan(rs.bootstrap_rel(dense[:1], dense)).all()
+    assert "no interval" in rs.interval(*rs.bootstrap_rel(dense[:1], dense), "+.1%")
