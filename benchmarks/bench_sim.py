@@ -1,8 +1,8 @@
 """Simulator speed, measured side by side in one run (issue: accelsim simulator, Performance).
 
 Prints:
-  * one hardware point of the shipped 175k-step GST trace, both views with breakdowns (what ``accelsim run``
-    computes after reading the trace; target: <= 10 ms);
+  * one hardware point of the shipped GST trace (275k steps since issue 13; 175k before), both views with
+    breakdowns (what ``accelsim run`` computes after reading the trace; target: <= 10 ms);
   * fast-engine simulated training steps per second on a 1M-step run-length-compressed trace and on a
     10k-step trace whose state changes every step (one hardware point, after compilation);
   * hardware points per second when one 1M-step trace is evaluated over many configs in one call;
