@@ -232,13 +232,23 @@ def bench_env(env: str, s: int, u: int, th: int, repeats: int, plain_too: bool) 
     """Env-steps/s of each loop on ``env``: the best of ``repeats`` rounds, the loops interleaved in every round
     so that a change in the machine's load hits all of them alike."""
     print(f"== training speed: {env}, 256-256, batch 256, {th} threads, {s} random + {u} update steps, "
-          f"best of {repeats} interleaved rounds ==")
+          f"best of {repeats} interleaved rounds after an untimed warm-up run of each loop ==")
     runs = [("stable-baselines3", lambda: sb3(s, u, th, env)), ("ours dense", lambda: ours("dense", s, u, th, env)),
             ("ours gst", lambda: ours("gst", s, u, th, env)),
             ("ours dense bf16-GEMM (opt-in)", lambda: ours("dense", s, u, th, env, "medium")),
             ("ours gst bf16-GEMM (opt-in)", lambda: ours("gst", s, u, th, env, "medium"))]
     if plain_too and env == "HalfCheetah-v5":
         runs.insert(0, ("plain torch", lambda: plain(s, u, th)))
+    # One short untimed run of each loop first: one-off costs (numba compiling GST's BC loops, 1-2 s; torch's and
+    # MuJoCo's lazy set-up) belong to a process, not to its throughput, and would otherwise fall on round 1 of
+    # whichever loop pays them (a 1.5-hour run pays them once).
+    warm = {"stable-baselines3": lambda: sb3(200, 100, th, env), "ours dense": lambda: ours("dense", 200, 100, th, env),
+            "ours gst": lambda: ours("gst", 200, 100, th, env),
+            "ours dense bf16-GEMM (opt-in)": lambda: ours("dense", 200, 100, th, env, "medium"),
+            "ours gst bf16-GEMM (opt-in)": lambda: ours("gst", 200, 100, th, env, "medium"),
+            "plain torch": lambda: plain(200, 100, th)}
+    for name, _ in runs:
+        warm[name]()
     res: dict[str, float] = {}
     for r in range(repeats):
         for name, fn in runs:
@@ -273,7 +283,7 @@ def main() -> int:
     ap.add_argument("--start", type=int, default=1000)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--env", nargs="+", default=["HalfCheetah-v5", "Humanoid-v5"])
-    ap.add_argument("--repeats", type=int, default=2, help="interleaved rounds; each loop reports its best")
+    ap.add_argument("--repeats", type=int, default=3, help="interleaved rounds; each loop reports its best")
     ap.add_argument("--no-plain", action="store_true", help="skip the plain-torch loop")
     ap.add_argument("--no-phases", action="store_true", help="skip the per-phase update-loop timing")
     args = ap.parse_args()
