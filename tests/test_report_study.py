@@ -33,3 +33,11 @@ def test_relative_interval_covers_the_ratio_and_is_absent_for_one_run():
     assert lo <= -0.2 <= hi and hi - lo < 0.4
     assert np.isnan(rs.bootstrap_rel(dense[:1], dense)).all()
     assert "no interval" in rs.interval(*rs.bootstrap_rel(dense[:1], dense), "+.1%")
+
+
+def test_paired_relative_return_takes_each_seeds_own_dense():
+    pairs = [(8000.0, 8000.0 / 1.1), (5500.0, 5000.0), (6600.0, 6000.0)]  # +10 % on every seed
+    m, lo, hi = rs.paired_rel(pairs)
+    assert abs(m - 0.1) < 1e-12 and abs(lo - 0.1) < 1e-12 and abs(hi - 0.1) < 1e-12
+    m1, lo1, _ = rs.paired_rel(pairs[:1])
+    assert abs(m1 - 0.1) < 1e-12 and np.isnan(lo1)
