@@ -149,26 +149,56 @@ def figures(runs: list[dict], out: Path) -> None:
     labels = sorted({r["method"] for r in runs})
     colors = {lab: plt.cm.tab10(i % 10) for i, lab in enumerate(labels)}
     styles = ["-", "--", ":", "-."]
-    for fig_name, key, ylabel in (("return_curves", "return", "evaluation return (10 episodes)"),
-                                  ("ratio_curves", "ratio_bytes", "compression ratio (bytes)")):
-        fig, axes = plt.subplots(1, len(envs), figsize=(6.5 * len(envs), 4.2), squeeze=False)
-        for ax, env in zip(axes[0], envs, strict=True):
-            for r in [r for r in runs if r["env"] == env]:
-                seeds = sorted({x["seed"] for x in runs if x["method"] == r["method"] and x["env"] == env})
-                ls = styles[seeds.index(r["seed"]) % len(styles)]
-                steps = [int(x["step"]) for x in r["_rows"]]
-                ax.plot(steps, [float(x[key]) for x in r["_rows"]], ls, color=colors[r["method"]], lw=1.4,
-                        label=f"{r['method']} s{r['seed']}" + ("" if r["finished"] else " (unfinished)"))
-            ax.set_title(env)
-            ax.set_xlabel("env steps")
-            ax.set_ylabel(ylabel)
-            ax.grid(alpha=0.3)
-            ax.legend(fontsize=7, ncol=2)
+    def curve(ax, r, key, color, lw=1.4, label=None):
+        steps = [int(x["step"]) for x in r["_rows"]]
+        seeds = sorted({x["seed"] for x in runs if x["method"] == r["method"] and x["env"] == r["env"]})
+        ax.plot(steps, [float(x[key]) for x in r["_rows"]], styles[seeds.index(r["seed"]) % len(styles)],
+                color=color, lw=lw, label=label)
+
+    def save(fig, name):
         fig.tight_layout()
         for ext in ("png", "svg"):
-            with atomic_path(out / f"{fig_name}.{ext}") as tmp:
+            with atomic_path(out / f"{name}.{ext}") as tmp:
                 fig.savefig(tmp, format=ext, dpi=110)
         plt.close(fig)
+
+    # Returns: one panel per (env, method), that method's seeds in colour over the env's dense seeds in grey, so
+    # that every seed of every method can be read against the same reference (one panel of 15 runs could not).
+    methods = {env: [m for m in labels if m != "dense" and any(r["env"] == env and r["method"] == m for r in runs)]
+               for env in envs}
+    ncol = max(1, *(len(v) for v in methods.values()))
+    fig, axes = plt.subplots(len(envs), ncol, figsize=(3.6 * ncol, 3.2 * len(envs)), squeeze=False, sharey="row")
+    for row, env in enumerate(envs):
+        dense = [r for r in runs if r["env"] == env and r["method"] == "dense"]
+        for col in range(ncol):
+            ax = axes[row, col]
+            if col >= len(methods[env]):
+                ax.axis("off")
+                continue
+            m = methods[env][col]
+            for r in dense:
+                curve(ax, r, "return", "0.65", 1.0, f"dense s{r['seed']}" + ("" if r["finished"] else " (unfin.)"))
+            for r in [r for r in runs if r["env"] == env and r["method"] == m]:
+                curve(ax, r, "return", colors[m], 1.4, f"{m} s{r['seed']}" + ("" if r["finished"] else " (unfin.)"))
+            ax.set_title(f"{env}: {m}", fontsize=9)
+            ax.set_xlabel("env steps", fontsize=8)
+            ax.tick_params(labelsize=7)
+            ax.grid(alpha=0.3)
+            ax.legend(fontsize=6)
+        axes[row, 0].set_ylabel("evaluation return (10 episodes)", fontsize=8)
+    save(fig, "return_curves")
+    # Compression ratios: one panel per env (a method's seeds nearly coincide: its schedule sets the ratio).
+    fig, axes = plt.subplots(1, len(envs), figsize=(6.5 * len(envs), 4.2), squeeze=False)
+    for ax, env in zip(axes[0], envs, strict=True):
+        for r in [r for r in runs if r["env"] == env]:
+            curve(ax, r, "ratio_bytes", colors[r["method"]], 1.4,
+                  f"{r['method']} s{r['seed']}" + ("" if r["finished"] else " (unfinished)"))
+        ax.set_title(env)
+        ax.set_xlabel("env steps")
+        ax.set_ylabel("compression ratio (bytes)")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, ncol=2)
+    save(fig, "ratio_curves")
     gst = [r for r in runs if r["gst_train_method"] == "gst"]
     if not gst:
         return
@@ -190,11 +220,7 @@ def figures(runs: list[dict], out: Path) -> None:
         ax.grid(alpha=0.3)
         ax.legend(fontsize=6, ncol=3)
     axes[-1, 0].set_xlabel("env steps")
-    fig.tight_layout()
-    for ext in ("png", "svg"):
-        with atomic_path(out / f"gst_layers.{ext}") as tmp:
-            fig.savefig(tmp, format=ext, dpi=110)
-    plt.close(fig)
+    save(fig, "gst_layers")
 
 
 def main() -> int:
