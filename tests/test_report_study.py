@@ -41,3 +41,31 @@ def test_paired_relative_return_takes_each_seeds_own_dense():
     assert abs(m - 0.1) < 1e-12 and abs(lo - 0.1) < 1e-12 and abs(hi - 0.1) < 1e-12
     m1, lo1, _ = rs.paired_rel(pairs[:1])
     assert abs(m1 - 0.1) < 1e-12 and np.isnan(lo1)
+
+
+def test_report_on_committed_runs_writes_tables_and_figures(tmp_path):
+    """The whole report on a copy of finished study runs (real metrics and configs): every output written,
+    the paired comparison present, an unfinished method shown without an interval."""
+    import json
+    import shutil
+    import subprocess
+    import sys
+
+    src = ROOT / "results" / "study_300k" / "runs"
+    names = ["halfcheetah_dense_s0", "halfcheetah_dense_s1", "halfcheetah_gst_s0", "halfcheetah_gst_s1",
+             "halfcheetah_ip-cubic_s0"]
+    study = tmp_path / "study"
+    for n in names:
+        shutil.copytree(src / n, study / "runs" / n)
+    (study / "plan.json").write_text(json.dumps({"study": "t", "runs_dir": str(tmp_path / "live"), "jobs": 1,
+                                                 "common": [], "runs": [{"name": n, "args": []} for n in names]}))
+    r = subprocess.run([sys.executable, str(ROOT / "scripts" / "report_study.py"), str(study),
+                        "--baseline", "ip-cubic"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    for f in ("table.md", "summary.json", "return_curves.png", "ratio_curves.svg", "gst_layers.png"):
+        assert (study / f).is_file(), f
+    table = (study / "table.md").read_text()
+    assert "gst final return vs dense, paired by seed (2 seeds)" in table
+    assert "GST − ip-cubic average ratio (bytes)" in table and "no interval" in table
+    summary = json.loads((study / "summary.json").read_text())
+    assert sorted(x["name"] for x in summary["runs"]) == sorted(names)
