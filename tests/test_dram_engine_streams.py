@@ -96,6 +96,7 @@ def test_engine_streams_are_loads_stores_and_the_replay_gather(preset):
         assert table.cost[x, XFER_COST.cycles] == cyc
 
 
+@pytest.mark.slow  # 1-3 minutes per preset: every distinct transfer of the shipped trace through the request model
 @pytest.mark.parametrize("preset", PRESETS)
 def test_engine_streams_within_5pct_of_request_model(preset):
     misses = {}

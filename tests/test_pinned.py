@@ -7,7 +7,7 @@ change in docs/model.md's changelog.
 import pytest
 
 from accelsim import pinned
-from accelsim.hardware import preset_names
+from accelsim.hardware import DEFAULT_PRESET, preset_names
 from accelsim.trace import read_trace
 
 
@@ -16,7 +16,9 @@ def traces():
     return {p.stem: read_trace(p) for p in pinned.shipped_traces()}
 
 
-@pytest.mark.parametrize("preset", preset_names())
+# About 3-6 s per preset (four real traces): the fast loop checks the default preset, the whole suite all.
+@pytest.mark.parametrize("preset", [pytest.param(p, marks=[] if p == DEFAULT_PRESET else [pytest.mark.slow])
+                                    for p in preset_names()])
 def test_pinned_figures(preset, traces):
     path = pinned.pin_path(preset)
     assert path.exists(), f"{preset} has no pinned figures; run `make repin REASON=...`"
