@@ -233,22 +233,20 @@ def bench_env(env: str, s: int, u: int, th: int, repeats: int, plain_too: bool) 
     so that a change in the machine's load hits all of them alike."""
     print(f"== training speed: {env}, 256-256, batch 256, {th} threads, {s} random + {u} update steps, "
           f"best of {repeats} interleaved rounds after an untimed warm-up run of each loop ==")
-    runs = [("stable-baselines3", lambda: sb3(s, u, th, env)), ("ours dense", lambda: ours("dense", s, u, th, env)),
-            ("ours gst", lambda: ours("gst", s, u, th, env)),
-            ("ours dense bf16-GEMM (opt-in)", lambda: ours("dense", s, u, th, env, "medium")),
-            ("ours gst bf16-GEMM (opt-in)", lambda: ours("gst", s, u, th, env, "medium"))]
+    # Each loop as a function of (random steps, update steps).
+    loops = [("stable-baselines3", lambda a, b: sb3(a, b, th, env)),
+             ("ours dense", lambda a, b: ours("dense", a, b, th, env)),
+             ("ours gst", lambda a, b: ours("gst", a, b, th, env)),
+             ("ours dense bf16-GEMM (opt-in)", lambda a, b: ours("dense", a, b, th, env, "medium")),
+             ("ours gst bf16-GEMM (opt-in)", lambda a, b: ours("gst", a, b, th, env, "medium"))]
     if plain_too and env == "HalfCheetah-v5":
-        runs.insert(0, ("plain torch", lambda: plain(s, u, th)))
+        loops.insert(0, ("plain torch", lambda a, b: plain(a, b, th)))
     # One short untimed run of each loop first: one-off costs (numba compiling GST's BC loops, 1-2 s; torch's and
     # MuJoCo's lazy set-up) belong to a process, not to its throughput, and would otherwise fall on round 1 of
     # whichever loop pays them (a 1.5-hour run pays them once).
-    warm = {"stable-baselines3": lambda: sb3(200, 100, th, env), "ours dense": lambda: ours("dense", 200, 100, th, env),
-            "ours gst": lambda: ours("gst", 200, 100, th, env),
-            "ours dense bf16-GEMM (opt-in)": lambda: ours("dense", 200, 100, th, env, "medium"),
-            "ours gst bf16-GEMM (opt-in)": lambda: ours("gst", 200, 100, th, env, "medium"),
-            "plain torch": lambda: plain(200, 100, th)}
-    for name, _ in runs:
-        warm[name]()
+    for _, fn in loops:
+        fn(200, 100)
+    runs = [(name, lambda fn=fn: fn(s, u)) for name, fn in loops]
     res: dict[str, float] = {}
     for r in range(repeats):
         for name, fn in runs:

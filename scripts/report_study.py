@@ -85,11 +85,8 @@ def paired_rel(pairs: list[tuple[float, float]], seed: int = 0) -> tuple[float, 
     percentile-bootstrap interval over seeds (NaN bounds with fewer than 2 seeds). Pairing takes the seed's own
     luck out of the comparison (HalfCheetah's dense seeds alone span 6.3k to 8.9k)."""
     r = np.array([m / d - 1 for m, d in pairs], dtype=float)
-    if r.size < 2:
-        return float(r.mean()) if r.size else float("nan"), float("nan"), float("nan")
-    rng = np.random.default_rng(seed)
-    b = r[rng.integers(0, r.size, size=(REPS, r.size))].mean(axis=1)
-    return float(r.mean()), float(np.quantile(b, ALPHA / 2)), float(np.quantile(b, 1 - ALPHA / 2))
+    return (float(r.mean()) if r.size else float("nan"),
+            *bootstrap(r, stat=lambda v: v.mean(axis=-1), seed=seed))
 
 
 def interval(lo: float, hi: float, fmt: str, why: str = "one side has fewer than 2 runs") -> str:
