@@ -66,6 +66,8 @@ def test_report_on_committed_runs_writes_tables_and_figures(tmp_path):
         assert (study / f).is_file(), f
     table = (study / "table.md").read_text()
     assert "gst final return vs dense, paired by seed (2 seeds)" in table
+    # GST against the baseline on the seeds both have (one here): a value without an interval.
+    assert "gst final return vs ip-cubic, paired by seed (1 seed)" in table
     assert "GST − ip-cubic average ratio (bytes)" in table and "no interval" in table
     summary = json.loads((study / "summary.json").read_text())
     assert sorted(x["name"] for x in summary["runs"]) == sorted(names)
