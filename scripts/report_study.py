@@ -257,27 +257,30 @@ def main() -> int:
     comparisons = []
     for env in sorted({e for e, _ in meth}):
         dense = meth.get((env, "dense"))
-        for base in a.baseline:
-            g, b = meth.get((env, "gst")), meth.get((env, base))
-            if g is None or b is None:
+        # Every GST variant on this env (the study's "gst" and any "gst-..." variant) against every baseline.
+        gst_labels = sorted(x for e, x in meth if e == env and (x == "gst" or x.startswith("gst-")))
+        for gl, base in ((gl, base) for gl in gst_labels for base in a.baseline):
+            g, b = meth[(env, gl)], meth.get((env, base))
+            if b is None:
                 continue
+            name = "GST" if gl == "gst" else gl
             for key in ("avg_ratio_bytes", "avg_ratio_params"):
                 ga, ba = np.array(g[key]["values"]), np.array(b[key]["values"])
                 lo, hi = bootstrap_diff(ga, ba)
-                c = {"env": env, "gst_minus": base, "by": key, "diff_pp": float((ga.mean() - ba.mean()) * 100),
-                     "ci95_pp": [lo * 100, hi * 100]}
+                c = {"env": env, "gst_label": gl, "gst_minus": base, "by": key,
+                     "diff_pp": float((ga.mean() - ba.mean()) * 100), "ci95_pp": [lo * 100, hi * 100]}
                 comparisons.append(c)
-                lines.append(f"\n{env}: GST − {base} average ratio ({key[10:]}): {c['diff_pp']:+.1f} %p"
+                lines.append(f"\n{env}: {name} − {base} average ratio ({key[10:]}): {c['diff_pp']:+.1f} %p"
                              f"{interval(lo * 100, hi * 100, '+.1f')} (paper: +25 to +41.5 %p).")
             # The ratio margin only means something at a like return: set GST's return against the
             # baseline's on the same seeds.
-            pairs = seed_pairs(runs, env, "gst", base)
+            pairs = seed_pairs(runs, env, gl, base)
             if pairs:
                 pm, plo, phi = paired_rel(pairs)
                 n = len(pairs)
-                comparisons.append({"env": env, "method": "gst", "vs": f"{base}, paired by seed",
+                comparisons.append({"env": env, "method": gl, "vs": f"{base}, paired by seed",
                                     "by": "final_return", "rel": pm, "ci95": [plo, phi], "seeds": n})
-                lines.append(f"{env}: gst final return vs {base}, paired by seed ({n} seed{'s' * (n > 1)}): "
+                lines.append(f"{env}: {gl} final return vs {base}, paired by seed ({n} seed{'s' * (n > 1)}): "
                              f"{pm:+.1%}{interval(plo, phi, '+.1%', 'one seed')}.")
         if dense is not None:
             dv = np.array(dense["final_return"]["values"])

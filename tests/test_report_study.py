@@ -57,6 +57,9 @@ def test_report_on_committed_runs_writes_tables_and_figures(tmp_path):
     study = tmp_path / "study"
     for n in names:
         shutil.copytree(src / n, study / "runs" / n)
+    # A GST variant is labelled by its run name (here a copy of seed 1 under another label).
+    shutil.copytree(src / "halfcheetah_gst_s1", study / "runs" / "halfcheetah_gst-variant_s1")
+    names.append("halfcheetah_gst-variant_s1")
     (study / "plan.json").write_text(json.dumps({"study": "t", "runs_dir": str(tmp_path / "live"), "jobs": 1,
                                                  "common": [], "runs": [{"name": n, "args": []} for n in names]}))
     r = subprocess.run([sys.executable, str(ROOT / "scripts" / "report_study.py"), str(study),
@@ -68,6 +71,8 @@ def test_report_on_committed_runs_writes_tables_and_figures(tmp_path):
     assert "gst final return vs dense, paired by seed (2 seeds)" in table
     # GST against the baseline on the seeds both have (one here): a value without an interval.
     assert "gst final return vs ip-cubic, paired by seed (1 seed)" in table
+    assert "gst-variant − ip-cubic average ratio (bytes)" in table
+    assert "gst-variant final return vs ip-cubic, paired by seed (1 seed)" not in table  # ip-cubic has seed 0 only
     assert "GST − ip-cubic average ratio (bytes)" in table and "no interval" in table
     summary = json.loads((study / "summary.json").read_text())
     assert sorted(x["name"] for x in summary["runs"]) == sorted(names)
