@@ -261,7 +261,7 @@ def main() -> int:
         gst_labels = sorted(x for e, x in meth if e == env and (x == "gst" or x.startswith("gst-")))
         for gl, base in ((gl, base) for gl in gst_labels for base in a.baseline):
             g, b = meth[(env, gl)], meth.get((env, base))
-            if b is None:
+            if b is None or not (g["finished"] and b["finished"]):  # comparisons use finished runs only
                 continue
             name = "GST" if gl == "gst" else gl
             for key in ("avg_ratio_bytes", "avg_ratio_params"):
@@ -272,7 +272,7 @@ def main() -> int:
                 comparisons.append(c)
                 lines.append(f"\n{env}: {name} − {base} average ratio ({key[10:]}): {c['diff_pp']:+.1f} %p"
                              f"{interval(lo * 100, hi * 100, '+.1f')}"
-                             f"{' (paper: +25 to +41.5 %p)' if base.startswith('ip') else ''}.")
+                             f"{' (paper: +25 to +41.5 %p)' if base.startswith('ip-') or base == 'ip' else ''}.")
             # The ratio margin only means something at a like return: set GST's return against the
             # baseline's on the same seeds.
             pairs = seed_pairs(runs, env, gl, base)
@@ -283,9 +283,9 @@ def main() -> int:
                                     "by": "final_return", "rel": pm, "ci95": [plo, phi], "seeds": n})
                 lines.append(f"{env}: {gl} final return vs {base}, paired by seed ({n} seed{'s' * (n > 1)}): "
                              f"{pm:+.1%}{interval(plo, phi, '+.1%', 'one seed')}.")
-        if dense is not None:
+        if dense is not None and dense["finished"]:
             dv = np.array(dense["final_return"]["values"])
-            for label in sorted(x for e, x in meth if e == env and x != "dense"):
+            for label in sorted(x for e, x in meth if e == env and x != "dense" and meth[(e, x)]["finished"]):
                 mv = np.array(meth[(env, label)]["final_return"]["values"])
                 rel = mv.mean() / dv.mean() - 1
                 lo, hi = bootstrap_rel(mv, dv)

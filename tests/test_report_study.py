@@ -60,10 +60,14 @@ def test_report_on_committed_runs_writes_tables_and_figures(tmp_path):
     # A GST variant is labelled by its run name (here a copy of seed 1 under another label).
     shutil.copytree(src / "halfcheetah_gst_s1", study / "runs" / "halfcheetah_gst-variant_s1")
     names.append("halfcheetah_gst-variant_s1")
+    # An unfinished run (no DONE): shown in the tables, never in a comparison.
+    shutil.copytree(src / "halfcheetah_ip-cubic_s0", study / "runs" / "halfcheetah_ip-ramp_s0")
+    (study / "runs" / "halfcheetah_ip-ramp_s0" / "DONE").unlink()
+    names.append("halfcheetah_ip-ramp_s0")
     (study / "plan.json").write_text(json.dumps({"study": "t", "runs_dir": str(tmp_path / "live"), "jobs": 1,
                                                  "common": [], "runs": [{"name": n, "args": []} for n in names]}))
     r = subprocess.run([sys.executable, str(ROOT / "scripts" / "report_study.py"), str(study),
-                        "--baseline", "ip-cubic"], capture_output=True, text=True)
+                        "--baseline", "ip-cubic", "--baseline", "ip-ramp"], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     for f in ("table.md", "summary.json", "return_curves.png", "ratio_curves.svg", "gst_layers.png"):
         assert (study / f).is_file(), f
@@ -72,6 +76,8 @@ def test_report_on_committed_runs_writes_tables_and_figures(tmp_path):
     # GST against the baseline on the seeds both have (one here): a value without an interval.
     assert "gst final return vs ip-cubic, paired by seed (1 seed)" in table
     assert "gst-variant − ip-cubic average ratio (bytes)" in table
+    assert "| halfcheetah_ip-ramp_s0 | no |" in table
+    assert "ip-ramp average ratio" not in table and "ip-ramp final return" not in table
     assert "gst-variant final return vs ip-cubic, paired by seed (1 seed)" not in table  # ip-cubic has seed 0 only
     assert "GST − ip-cubic average ratio (bytes)" in table and "no interval" in table
     summary = json.loads((study / "summary.json").read_text())
