@@ -17,9 +17,10 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/accelsim run
 
+# The whole suite, on two processes (pytest-xdist; every test works in its own tmp_path).
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n 2
 
 # The inner loop: the suite without the tests marked slow (training runs, long reference-engine and DRAM-model
 # comparisons), on two processes (pytest-xdist): about 85 s here with the machine quiet, 143 s on one.
