@@ -100,6 +100,20 @@ def seed_pairs(runs: list[dict], env: str, label: str, ref: str) -> list[tuple[f
             and r["method"] == label and r["finished"] and r["seed"] in ref_by_seed]
 
 
+def add_paired(runs: list[dict], env: str, label: str, ref: str, comparisons: list, lines: list) -> None:
+    """Append label's final return against ref's, paired by seed, to the comparisons and the table's lines
+    (nothing where no seed has a finished run of both)."""
+    pairs = seed_pairs(runs, env, label, ref)
+    if not pairs:
+        return
+    pm, plo, phi = paired_rel(pairs)
+    n = len(pairs)
+    comparisons.append({"env": env, "method": label, "vs": f"{ref}, paired by seed", "by": "final_return",
+                        "rel": pm, "ci95": [plo, phi], "seeds": n})
+    lines.append(f"{env}: {label} final return vs {ref}, paired by seed ({n} seed{'s' * (n > 1)}): "
+                 f"{pm:+.1%}{interval(plo, phi, '+.1%', 'one seed')}.")
+
+
 def interval(lo: float, hi: float, fmt: str, why: str = "one side has fewer than 2 runs") -> str:
     """' [lo, hi]' formatted, or a note where there is no interval (a method with one finished run)."""
     return f" (no interval: {why})" if math.isnan(lo) else f" [{lo:{fmt}}, {hi:{fmt}}]"
@@ -275,14 +289,7 @@ def main() -> int:
                              f"{' (paper: +25 to +41.5 %p)' if base.startswith('ip-') or base == 'ip' else ''}.")
             # The ratio margin only means something at a like return: set GST's return against the
             # baseline's on the same seeds.
-            pairs = seed_pairs(runs, env, gl, base)
-            if pairs:
-                pm, plo, phi = paired_rel(pairs)
-                n = len(pairs)
-                comparisons.append({"env": env, "method": gl, "vs": f"{base}, paired by seed",
-                                    "by": "final_return", "rel": pm, "ci95": [plo, phi], "seeds": n})
-                lines.append(f"{env}: {gl} final return vs {base}, paired by seed ({n} seed{'s' * (n > 1)}): "
-                             f"{pm:+.1%}{interval(plo, phi, '+.1%', 'one seed')}.")
+            add_paired(runs, env, gl, base, comparisons, lines)
         if dense is not None and dense["finished"]:
             dv = np.array(dense["final_return"]["values"])
             for label in sorted(x for e, x in meth if e == env and x != "dense" and meth[(e, x)]["finished"]):
@@ -292,14 +299,7 @@ def main() -> int:
                 comparisons.append({"env": env, "method": label, "vs": "dense", "by": "final_return",
                                     "rel": float(rel), "ci95": [lo, hi]})
                 lines.append(f"{env}: {label} final return vs dense (means): {rel:+.1%}{interval(lo, hi, '+.1%')}.")
-                pairs = seed_pairs(runs, env, label, "dense")
-                if pairs:
-                    pm, plo, phi = paired_rel(pairs)
-                    comparisons.append({"env": env, "method": label, "vs": "dense, paired by seed",
-                                        "by": "final_return", "rel": pm, "ci95": [plo, phi], "seeds": len(pairs)})
-                    n = len(pairs)
-                    lines.append(f"{env}: {label} final return vs dense, paired by seed ({n} seed{'s' * (n > 1)}): "
-                                 f"{pm:+.1%}{interval(plo, phi, '+.1%', 'one seed')}.")
+                add_paired(runs, env, label, "dense", comparisons, lines)
     atomic_write_text(a.study / "table.md", "\n".join(lines) + "\n")
     summary = {"runs": [{k: v for k, v in r.items() if not k.startswith("_")} for r in runs],
                "methods": [{"env": e, "method": m, **d} for (e, m), d in meth.items()],

@@ -11,15 +11,16 @@ cd "$(dirname "$0")/.."
 A=.venv/bin/accelsim
 ONLY=${1:-all}
 case "$ONLY" in all|humanoid) ;; *) echo "sweep_study: unknown part '$ONLY' (expected: humanoid)" >&2; exit 2;; esac
-if [ "$ONLY" = all ]; then
-for m in gst ip-cubic ip-ramp dense; do
-  src=results/study_300k/runs/halfcheetah_${m}_s0/trace.parquet
-  dst=traces/halfcheetah_${m}_s0.parquet
-  if [ ! -f "$dst" ]; then
+# ship RUN: copy the study's archived packed trace of RUN to traces/RUN.parquet, unless it is there already.
+ship() {
+  src=results/study_300k/runs/$1/trace.parquet
+  if [ ! -f "traces/$1.parquet" ]; then
     if [ ! -f "$src" ]; then echo "sweep_study: $src missing: run the study first" >&2; exit 1; fi
-    cp "$src" "$dst"
+    cp "$src" "traces/$1.parquet"
   fi
-done
+}
+if [ "$ONLY" = all ]; then
+for m in gst ip-cubic ip-ramp dense; do ship "halfcheetah_${m}_s0"; done
 TRACES="traces/halfcheetah_gst_s0.parquet traces/halfcheetah_ip-cubic_s0.parquet traces/halfcheetah_ip-ramp_s0.parquet traces/halfcheetah_dense_s0.parquet"
 for hw in edge-lpddr4 eyeriss-like omnidrl-like; do
   out=results/sweep/$hw
@@ -35,9 +36,7 @@ fi
 # Humanoid-v5, seed 0: the study's GST run is shipped (traces/humanoid_gst_s0.parquet); the other methods'
 # packed traces are read where the study archived them (not shipped: each IP trace adds minutes to the tests).
 # Scheme comparison at each preset's default point, for the runs that have finished.
-if [ ! -f traces/humanoid_gst_s0.parquet ] && [ -f results/study_300k/runs/humanoid_gst_s0/trace.parquet ]; then
-  cp results/study_300k/runs/humanoid_gst_s0/trace.parquet traces/humanoid_gst_s0.parquet
-fi
+if [ -f results/study_300k/runs/humanoid_gst_s0/trace.parquet ]; then ship humanoid_gst_s0; fi
 # Linked under their run names, so that tables label the two GST runs by name (both record method gst).
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
