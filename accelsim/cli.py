@@ -167,6 +167,12 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     check_output(args.csv, "--csv", traces)
     if min(args.group) < 1 or max(args.group) > 2**16:
         raise InputError("--group", " ".join(map(str, args.group)), "expected two positive group dimensions")
+    labels = args.label or []
+    if labels and len(labels) != len(traces):
+        raise InputError("--label", ",".join(labels), f"expected one label per trace ({len(traces)} traces, "
+                         f"{len(labels)} labels)")
+    if any(not lab.strip() or "," in lab for lab in labels):
+        raise InputError("--label", ",".join(labels), "expected non-empty labels without commas")
     hw = load_hardware(args.hw, parse_set_args(args.set))
     rows = []
     for path in traces:
@@ -188,7 +194,9 @@ def _cmd_compare(args: argparse.Namespace) -> int:
               f"{r['avg_ratio_params']:.3f}", f"{r['latency_ms_per_step']:.4g}",
               f"{r['dense_latency_ms_per_step']:.4g}",
               f"{r['energy_j']:.4g}", f"{r['dram_bytes']:.4g}", f"{r['speedup']:.3f}", f"{r['energy_ratio']:.3f}"]
-             for lab, r in zip(run_labels(rows), rows, strict=True)]
+             for lab, r in zip(labels or run_labels(rows), rows, strict=True)]
+    if labels:  # the CSV/JSON rows carry the user's label too, so that a table and its data agree
+        rows = [{"label": lab, **r} for lab, r in zip(labels, rows, strict=True)]
     print(f"hardware {hw.name}")
     print(table(hdr, lines))
     if args.json:
@@ -380,6 +388,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="re-encode masked layers from the mask snapshots")
     cp.add_argument("--group", type=int, nargs=2, default=(1, 4), metavar=("ROWS", "COLS"),
                     help="group shape for --format group")
+    cp.add_argument("--label", action="append", metavar="NAME",
+                    help="a row label per trace, in the traces' order (default: the method, or the file stem "
+                         "where two traces share a method)")
     cp.add_argument("--json", metavar="OUT")
     cp.add_argument("--csv", metavar="OUT")
     cp.set_defaults(fn=_cmd_compare)

@@ -37,16 +37,15 @@ fi
 # packed traces are read where the study archived them (not shipped: each IP trace adds minutes to the tests).
 # Scheme comparison at each preset's default point, for the runs that have finished.
 if [ -f results/study_300k/runs/humanoid_gst_s0/trace.parquet ]; then ship humanoid_gst_s0; fi
-# Linked under their run names, so that tables label the two GST runs by name (both record method gst).
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+# Read at their archived paths and labelled by run name (both GST runs record method gst).
 H=""
+L=""
 for n in humanoid_gst_s0 humanoid_gst-inputbc_s0 humanoid_ip-cubic_s0 humanoid_dense_s0; do
   src=results/study_300k/runs/$n/trace.parquet
-  if [ -f "$src" ]; then ln -s "$PWD/$src" "$T/$n.parquet"; H="$H $T/$n.parquet"; fi
+  if [ -f "$src" ]; then H="$H $src"; L="$L --label $n"; fi
 done
 if [ -z "$H" ]; then echo "sweep_study: no Humanoid run has finished yet" >&2; exit 0; fi
 for hw in edge-lpddr4 eyeriss-like omnidrl-like; do
-  # shellcheck disable=SC2086  # H is a list of paths without spaces
-  $A compare $H --hw "$hw" --csv "results/sweep/compare_humanoid_${hw}.csv" > "results/sweep/compare_humanoid_${hw}.txt"
+  # shellcheck disable=SC2086  # H and L are lists of words without spaces
+  $A compare $H $L --hw "$hw" --csv "results/sweep/compare_humanoid_${hw}.csv" > "results/sweep/compare_humanoid_${hw}.txt"
 done

@@ -99,7 +99,11 @@ def test_compare_table_keys(tmp_path):
     out = tmp_path / "c.json"
     assert cli.main(["compare", str(SAMPLE), "--json", str(out)]) == 0
     (row,) = json.loads(out.read_text())
-    assert list(row) == tables("Compare table")[0]
+    documented = tables("Compare table")[0]
+    assert documented[0] == "label" and list(row) == documented[1:]  # label only with --label
+    assert cli.main(["compare", str(SAMPLE), "--label", "x", "--json", str(out)]) == 0
+    (row,) = json.loads(out.read_text())
+    assert list(row) == documented and row["label"] == "x"
 
 
 def test_hardware_keys():

@@ -95,6 +95,8 @@ CASES = [
     (["compare", "{trace}", "--format", "group", "--group", "0", "4"], "--group"),
     (["compare", "{trace}", "--json", "{trace}"], "would overwrite the input"),
     (["compare", "{trace}", "--csv", "{dir}"], "--csv"),
+    (["compare", "{trace}", "{trace}", "--label", "a"], "one label per trace"),
+    (["compare", "{trace}", "--label", " "], "non-empty labels"),
     (["sweep", "{trace}", "--out", "{file}", "--set", "dram.gbps=1"], "--out"),
     (["sweep", "{trace}", "--out", "{tmp}/s", "--chunk", "0", "--set", "dram.gbps=1"], "--chunk"),
     (["sweep", "{trace}", "--out", "{tmp}/s", "--chunk", "-5", "--set", "dram.gbps=1"], "--chunk"),

@@ -170,6 +170,21 @@ def test_compare_cli(tmp_path):
     assert r.returncode == 0, r.stderr
     rows = json.loads(j.read_text())
     assert len(rows) == 2 and rows[0]["format"] == "csr" and rows[0]["speedup"] > 1
+    assert "label" not in rows[0]
+
+
+def test_compare_labels(tmp_path):
+    """--label names each row (table, CSV) in the traces' order, over the method-or-stem default, so that a
+    study can compare traces kept at their archived paths (every one named trace.parquet)."""
+    c = tmp_path / "c.csv"
+    r = subprocess.run([sys.executable, "-m", "accelsim.cli", "compare", str(SAMPLE), str(SAMPLE), "--label",
+                        "first-run", "--label", "second-run", "--csv", str(c)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    body = r.stdout.splitlines()
+    assert body[-2].startswith("first-run") and body[-1].startswith("second-run")
+    lines = c.read_text().splitlines()
+    assert lines[0].startswith("label,trace,") and lines[1].startswith("first-run,")
+    assert lines[2].startswith("second-run,")
 
 
 def test_gbps_auto_and_zero_in_a_sweep(tmp_path):
