@@ -56,12 +56,14 @@ class Compressor:
         self._init_modes()  # one phase: a constructed compressor has its method's initial modes and masks
 
     def _plans(self) -> dict[tuple[str, int], LayerPlan]:
-        """GST's per-layer break-even sparsity (group-sparse stores fewer bytes than BC above it) and ranking."""
+        """GST's per-layer break-even sparsity (group-sparse stores fewer bytes than BC above it) and ranking.
+
+        Layers GST may not switch (``--gst-bc-only-layers``) get no plan: they stay BC all run."""
         cfg = self.cfg
         gr, gc = cfg.group_rows, cfg.group_cols
         plans = {}
         for net, l in self.keys():
-            if not self.compressible(net, l):
+            if not self.compressible(net, l) or not cfg.gst_may_switch(l):
                 continue
             rows, cols = self.online[net][l].out_features, self.online[net][l].in_features
             n_groups = -(-rows // gr) * -(-cols // gc)

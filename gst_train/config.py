@@ -73,6 +73,9 @@ class TrainConfig:
                              "(0: at once)")
     gst_revert_evals: int = _f(4, "gst: evaluations after a switch without recovery before the layer reverts to BC "
                                "(0: never)")
+    gst_bc_only_layers: str = _f("none", "gst: layers that stay block-circulant all run and never turn group-sparse: "
+                                 "none, or first (the input layers; needs them compressed: --dense-layers last "
+                                 "or none)", choices=("none", "first"))
     # Iterative (gradual magnitude) pruning, Zhu & Gupta 2017.
     ip_final_sparsity: float = _f(0.9, "ip: final sparsity s_f (s_i = 0)")
     ip_schedule: str = _f("cubic", "ip: sparsity schedule from dense to s_f: cubic (Zhu & Gupta 2017, most pruning "
@@ -111,6 +114,10 @@ class TrainConfig:
         if rule == "none":
             return True
         return l != n_layers - 1 and not (rule == "first,last" and l == 0)
+
+    def gst_may_switch(self, l: int) -> bool:
+        """Whether GST may turn compressible layer ``l`` group-sparse (``--gst-bc-only-layers``)."""
+        return not (self.gst_bc_only_layers == "first" and l == 0)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -187,6 +194,11 @@ def validate(cfg: TrainConfig) -> TrainConfig:
                                             f"{cfg.hidden} (use last or none)")
     if cfg.gst_switch not in ("staggered", "all"):
         raise ConfigError("--gst-switch", "expected staggered or all")
+    if cfg.gst_bc_only_layers not in ("none", "first"):
+        raise ConfigError("--gst-bc-only-layers", "expected none or first")
+    if cfg.gst_bc_only_layers == "first" and not cfg.layer_compressible(0, n_layers):
+        raise ConfigError("--gst-bc-only-layers", f"first needs the input layers compressed, but --dense-layers "
+                                                  f"{cfg.dense_layers} keeps them dense (use last or none)")
     for name in ("gst_ramp_steps", "gst_revert_evals"):
         if getattr(cfg, name) < 0:
             raise ConfigError(f"--{name.replace('_', '-')}", f"expected >= 0, got {getattr(cfg, name)}")

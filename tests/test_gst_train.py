@@ -194,6 +194,22 @@ def test_gst_staggered_one_layer_at_break_even_then_waits_for_recovery():
     assert len(second) == 2 and comp.gst.pending in second and comp.gst.pending not in first
 
 
+def test_gst_bc_only_layers_keep_the_input_layers_block_circulant():
+    """--gst-bc-only-layers first: the input layers are BC from the start and never switch, while the hidden
+    layers switch as usual; it is refused where the input layers are dense."""
+    from gst_train.config import ConfigError, validate
+
+    _ag, comp, _buf, _rng = _agent("gst", block_size=4, sparsity_min=0.5, sparsity_step=0.1, reward_window=1,
+                                   gst_switch="all", sparsity_max=0.95, gst_bc_only_layers="first")
+    for r in range(6):
+        comp.on_eval(100.0 + r, True)  # the target climbs to 0.95, past every break-even
+    assert _switched(comp) == [("actor", 1), ("critic1", 1), ("critic2", 1)]
+    assert {comp.scheme[(n, 0)] for n in ("actor", "critic1", "critic2")} == {"bc"}
+    with pytest.raises(ConfigError, match="--gst-bc-only-layers"):
+        validate(TrainConfig(method="gst", dense_layers="first,last", gst_bc_only_layers="first"))
+    assert validate(TrainConfig(method="gst", dense_layers="last", gst_bc_only_layers="first"))
+
+
 def test_gst_reverts_a_layer_to_bc_on_a_persistent_drop():
     ag, comp, buf, rng = _agent("gst", block_size=4, sparsity_min=0.7, sparsity_step=0.1, reward_window=1,
                                 gst_revert_evals=3, reward_noise_z=0.0)
