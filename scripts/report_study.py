@@ -249,7 +249,9 @@ def main() -> int:
     ap = OneLineParser(prog="report_study", description=__doc__.splitlines()[0])
     ap.add_argument("study", type=Path)
     ap.add_argument("--runs-dir", type=Path, help="live run folders (default: the plan's runs_dir)")
-    ap.add_argument("--baseline", action="append", default=[], help="label to compare GST with (repeatable)")
+    ap.add_argument("--baseline", action="append", default=[],
+                    help="label to compare GST with (repeatable; a gst-* label: the other GST variants "
+                         "against it)")
     a = ap.parse_args()
     plan = json.loads((a.study / "plan.json").read_text())
     runs_dir = a.runs_dir or Path(plan["runs_dir"])
@@ -273,7 +275,7 @@ def main() -> int:
         dense = meth.get((env, "dense"))
         # Every GST variant on this env (the study's "gst" and any "gst-..." variant) against every baseline.
         gst_labels = sorted(x for e, x in meth if e == env and (x == "gst" or x.startswith("gst-")))
-        for gl, base in ((gl, base) for gl in gst_labels for base in a.baseline):
+        for gl, base in ((gl, base) for gl in gst_labels for base in a.baseline if gl != base):
             g, b = meth[(env, gl)], meth.get((env, base))
             if b is None or not (g["finished"] and b["finished"]):  # comparisons use finished runs only
                 continue

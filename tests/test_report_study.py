@@ -67,7 +67,8 @@ def test_report_on_committed_runs_writes_tables_and_figures(tmp_path):
     (study / "plan.json").write_text(json.dumps({"study": "t", "runs_dir": str(tmp_path / "live"), "jobs": 1,
                                                  "common": [], "runs": [{"name": n, "args": []} for n in names]}))
     r = subprocess.run([sys.executable, str(ROOT / "scripts" / "report_study.py"), str(study),
-                        "--baseline", "ip-cubic", "--baseline", "ip-ramp"], capture_output=True, text=True)
+                        "--baseline", "ip-cubic", "--baseline", "ip-ramp", "--baseline", "gst-variant"],
+                       capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     for f in ("table.md", "summary.json", "return_curves.png", "ratio_curves.svg", "gst_layers.png"):
         assert (study / f).is_file(), f
@@ -78,6 +79,9 @@ def test_report_on_committed_runs_writes_tables_and_figures(tmp_path):
     assert "gst-variant − ip-cubic average ratio (bytes)" in table
     assert "| halfcheetah_ip-ramp_s0 | no |" in table
     assert "ip-ramp average ratio" not in table and "ip-ramp final return" not in table
+    # A GST variant as the baseline (the ablations' reference): the others against it, never itself.
+    assert "GST − gst-variant average ratio (bytes)" in table
+    assert "gst-variant − gst-variant" not in table and "gst-variant final return vs gst-variant" not in table
     assert "gst-variant final return vs ip-cubic, paired by seed (1 seed)" not in table  # ip-cubic has seed 0 only
     assert "GST − ip-cubic average ratio (bytes)" in table and "no interval" in table
     summary = json.loads((study / "summary.json").read_text())
