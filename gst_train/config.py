@@ -196,7 +196,7 @@ def validate(cfg: TrainConfig) -> TrainConfig:
         raise ConfigError("--gst-switch", "expected staggered or all")
     if cfg.gst_bc_only_layers not in ("none", "first"):
         raise ConfigError("--gst-bc-only-layers", "expected none or first")
-    if cfg.gst_bc_only_layers == "first" and not cfg.layer_compressible(0, n_layers):
+    if cfg.method == "gst" and cfg.gst_bc_only_layers == "first" and not cfg.layer_compressible(0, n_layers):
         raise ConfigError("--gst-bc-only-layers", f"first needs the input layers compressed, but --dense-layers "
                                                   f"{cfg.dense_layers} keeps them dense (use last or none)")
     for name in ("gst_ramp_steps", "gst_revert_evals"):

@@ -208,6 +208,7 @@ def test_gst_bc_only_layers_keep_the_input_layers_block_circulant():
     with pytest.raises(ConfigError, match="--gst-bc-only-layers"):
         validate(TrainConfig(method="gst", dense_layers="first,last", gst_bc_only_layers="first"))
     assert validate(TrainConfig(method="gst", dense_layers="last", gst_bc_only_layers="first"))
+    assert validate(TrainConfig(method="bc", gst_bc_only_layers="first"))  # a gst flag: other methods ignore it
 
 
 def test_gst_reverts_a_layer_to_bc_on_a_persistent_drop():
