@@ -82,7 +82,7 @@ class TrainConfig:
                           "early) or ramp (linear)", choices=("cubic", "ramp"))
     ip_begin: float = _f(0.0, "ip: pruning begins at this fraction of the run, and never before learning starts")
     ip_end: float = _f(0.8, "ip: pruning reaches s_f at this fraction of the run")
-    prune_every: int = _f(1000, "ip, nm, dst: grad steps between mask updates")
+    prune_every: int = _f(1000, "ip, nm, dst and gst's ramps: grad steps between mask updates")
     # N:M.
     nm_n: int = _f(2, "nm: N kept of every M")
     nm_m: int = _f(4, "nm: M")
