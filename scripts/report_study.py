@@ -17,6 +17,9 @@ its name, ``<env>_<label>_s<seed>`` (``dense``, ``gst``, ``ip-cubic``, ...).
 * every method's final return against dense and GST's against each baseline: the ratio of means with a
   bootstrap interval, and paired by seed (the mean of per-seed relative returns, bootstrapped over seeds).
 
+* for GST runs, the controller's events read from metrics.csv: each layer's switch to group-sparse and revert
+  to BC, and each back-off of the target sparsity, with the evaluation (env step) that first shows it.
+
 Writes summary.json, table.md, return_curves.{png,svg}, ratio_curves.{png,svg} and, for GST runs,
 gst_layers.{png,svg} (per-layer mode and sparsity over training).
 """
@@ -24,9 +27,11 @@ gst_layers.{png,svg} (per-layer mode and sparsity over training).
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import math
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -137,7 +142,46 @@ def load_run(name: str, results: Path, runs_dir: Path) -> dict | None:
         "steps_reached": int(rows[-1]["step"]), "final_return": float(np.mean(ret[-LAST:])),
         "best_return": max(ret), "avg_ratio_bytes": float(rows[-1]["avg_ratio_bytes"]),
         "avg_ratio_params": float(rows[-1]["avg_ratio_params"]), "config": cfg, "_rows": rows, "_env": env_part,
+        **({"gst_events": [e._asdict() for e in gst_events(rows)]} if cfg["method"] == "gst" else {}),
     }
+
+
+class GstEvent(NamedTuple):
+    """One act of GST's controller, as the evaluation rows of metrics.csv show it."""
+
+    step: int  # env step of the first evaluation row that shows the change
+    kind: str  # "switch" (BC -> group-sparse), "revert" (group-sparse -> BC) or "back-off" (target lowered)
+    what: str  # the layer ("critic1.0"), or "0.875 -> 0.850" for a back-off
+
+
+def gst_events(rows: list[dict]) -> list[GstEvent]:
+    """Switches, reverts and target back-offs, in step order, from a GST run's metrics.csv rows.
+
+    A mode change between two consecutive evaluation rows is a switch (``bc`` -> ``group``) or a revert
+    (``group`` -> ``bc``); a fall of ``target_sparsity`` is a back-off (the controller only lowers it on a
+    drop). Evaluations are ``--eval-every`` apart, so an event is dated to within one evaluation.
+    """
+    layers = [k[:-5] for k in rows[0] if k.endswith(".mode")] if rows else []
+    out: list[GstEvent] = []
+    for prev, cur in itertools.pairwise(rows):
+        step = int(cur["step"])
+        old_t, new_t = float(prev["target_sparsity"]), float(cur["target_sparsity"])
+        if new_t < old_t - 1e-9:
+            out.append(GstEvent(step, "back-off", f"{old_t:.3f} -> {new_t:.3f}"))
+        for lay in layers:
+            a, b = prev[f"{lay}.mode"], cur[f"{lay}.mode"]
+            if (a, b) == ("bc", "group"):
+                out.append(GstEvent(step, "switch", lay))
+            elif (a, b) == ("group", "bc"):
+                out.append(GstEvent(step, "revert", lay))
+    return out
+
+
+def events_cell(events: list[GstEvent], kind: str) -> str:
+    """One kind of event as a table cell: ``critic2.1 90k, critic1.1 105k``, ``85k (0.875 -> 0.850)`` or ``none``."""
+    items = [f"{e.step / 1000:g}k ({e.what})" if kind == "back-off" else f"{e.what} {e.step / 1000:g}k"
+             for e in events if e.kind == kind]
+    return ", ".join(items) or "none"
 
 
 def per_method(runs: list[dict]) -> dict[tuple[str, str], dict]:
@@ -167,6 +211,9 @@ def figures(runs: list[dict], out: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    # Byte-stable SVGs (fixed element ids, no date), so that a re-run on the same runs changes nothing in git.
+    matplotlib.rcParams["svg.hashsalt"] = "report_study"
+
     envs = sorted({r["env"] for r in runs})
     labels = sorted({r["method"] for r in runs})
     colors = {lab: plt.cm.tab10(i % 10) for i, lab in enumerate(labels)}
@@ -181,7 +228,7 @@ def figures(runs: list[dict], out: Path) -> None:
         fig.tight_layout()
         for ext in ("png", "svg"):
             with atomic_path(out / f"{name}.{ext}") as tmp:
-                fig.savefig(tmp, format=ext, dpi=110)
+                fig.savefig(tmp, format=ext, dpi=110, metadata={"Date": None} if ext == "svg" else None)
         plt.close(fig)
 
     # Returns: one panel per (env, method), that method's seeds in colour over the env's dense seeds in grey, so
@@ -270,6 +317,14 @@ def main() -> int:
     for (env, label), d in meth.items():
         lines.append(f"| {env} | {label} | {d['runs']} ({d['finished']}) | {fmt_ci(d['final_return'])} | "
                      f"{fmt_ci(d['avg_ratio_bytes'], 100, 1)} | {fmt_ci(d['avg_ratio_params'], 100, 1)} |")
+    gst_runs = [r for r in runs if "gst_events" in r]
+    if gst_runs:
+        lines += ["", "GST's controller, from metrics.csv (env steps of the first evaluation that shows each event):",
+                  "", "| run | switches | reverts | back-offs |", "|---|---|---|---|"]
+        for r in gst_runs:
+            ev = [GstEvent(**e) for e in r["gst_events"]]
+            lines.append(f"| {r['name']} | " + " | ".join(events_cell(ev, k) for k in ("switch", "revert", "back-off"))
+                         + " |")
     comparisons = []
     for env in sorted({e for e, _ in meth}):
         dense = meth.get((env, "dense"))

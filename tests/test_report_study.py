@@ -78,6 +78,7 @@ def test_report_on_committed_runs_writes_tables_and_figures(tmp_path):
     assert "gst final return vs ip-cubic, paired by seed (1 seed)" in table
     assert "gst-variant − ip-cubic average ratio (bytes)" in table
     assert "| halfcheetah_ip-ramp_s0 | no |" in table
+    assert "GST's controller" in table and "| halfcheetah_gst_s0 | " in table.split("GST's controller")[1]
     assert "ip-ramp average ratio" not in table and "ip-ramp final return" not in table
     # A GST variant as the baseline (the ablations' reference): the others against it, never itself.
     assert "GST − gst-variant average ratio (bytes)" in table
@@ -86,3 +87,35 @@ def test_report_on_committed_runs_writes_tables_and_figures(tmp_path):
     assert "GST − ip-cubic average ratio (bytes)" in table and "no interval" in table
     summary = json.loads((study / "summary.json").read_text())
     assert sorted(x["name"] for x in summary["runs"]) == sorted(names)
+
+
+def _row(step, target, **modes):
+    return {"step": str(step), "target_sparsity": str(target),
+            **{f"{k.replace('_', '.')}.mode": v for k, v in modes.items()}}
+
+
+def test_gst_events_read_switches_reverts_and_back_offs_from_the_rows():
+    rows = [_row(80_000, 0.80, a_1="bc", c_0="bc"), _row(85_000, 0.775, a_1="bc", c_0="bc"),
+            _row(90_000, 0.80, a_1="group", c_0="bc"), _row(95_000, 0.80, a_1="group", c_0="group"),
+            _row(100_000, 0.80, a_1="bc", c_0="group")]
+    ev = rs.gst_events(rows)
+    assert ev == [rs.GstEvent(85_000, "back-off", "0.800 -> 0.775"), rs.GstEvent(90_000, "switch", "a.1"),
+                  rs.GstEvent(95_000, "switch", "c.0"), rs.GstEvent(100_000, "revert", "a.1")]
+    assert rs.events_cell(ev, "switch") == "a.1 90k, c.0 95k"
+    assert rs.events_cell(ev, "back-off") == "85k (0.800 -> 0.775)"
+    assert rs.events_cell([], "revert") == "none"
+
+
+def test_gst_events_of_the_screening_run_that_collapsed():
+    """gst-b4 (results/gst_screening_300k): five staggered switches, then both critics' input layers reverted."""
+    import csv
+
+    path = ROOT / "results" / "gst_screening_300k" / "runs" / "halfcheetah_gst-b4_s100" / "metrics.csv"
+    with open(path) as fh:
+        ev = rs.gst_events(list(csv.DictReader(fh)))
+    assert [(e.step, e.what) for e in ev if e.kind == "switch"] == [
+        (90_000, "critic2.1"), (105_000, "critic1.1"), (120_000, "actor.1"), (135_000, "critic2.0"),
+        (155_000, "critic1.0"), (175_000, "actor.0")]
+    assert [(e.step, e.what) for e in ev if e.kind == "revert"] == [(155_000, "critic2.0"), (175_000, "critic1.0")]
+    # The controller backed off four times once the return had fallen (0.95 -> 0.85).
+    assert [e.step for e in ev if e.kind == "back-off"] == [150_000, 165_000, 180_000, 195_000]
