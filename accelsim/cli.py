@@ -171,8 +171,11 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     if labels and len(labels) != len(traces):
         raise InputError("--label", ",".join(labels), f"expected one label per trace ({len(traces)} traces, "
                          f"{len(labels)} labels)")
-    if any(not lab.strip() or "," in lab for lab in labels):
-        raise InputError("--label", ",".join(labels), "expected non-empty labels without commas")
+    if any(not lab.strip() or any(c in lab for c in ",|\n\r") for lab in labels):
+        # Commas would split the echoed list, '|' and line breaks the text table.
+        raise InputError("--label", ",".join(labels), "expected non-empty labels without commas, '|' or line breaks")
+    if len(set(labels)) != len(labels):
+        raise InputError("--label", ",".join(labels), "expected distinct labels (one row each)")
     hw = load_hardware(args.hw, parse_set_args(args.set))
     rows = []
     for path in traces:

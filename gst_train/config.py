@@ -186,11 +186,13 @@ def validate(cfg: TrainConfig) -> TrainConfig:
         raise ConfigError("--hidden", f"expected comma-separated widths in 1..65536, got {cfg.hidden!r}")
     if cfg.dense_layers not in ("auto", "last", "first,last", "none"):
         raise ConfigError("--dense-layers", "expected auto, last, first,last or none")
+    asked_dense = cfg.dense_layers  # as the user gave it, for the messages below
     if cfg.dense_layers == "auto":  # resolved here, so config.json records what ran
         cfg = dataclasses.replace(cfg, dense_layers=cfg.dense_layer_rule)
+        asked_dense = f"auto ({cfg.dense_layers} for {cfg.method})"
     n_layers = len(sizes) + 1
     if cfg.method != "dense" and not any(cfg.layer_compressible(l, n_layers) for l in range(n_layers)):
-        raise ConfigError("--dense-layers", f"{cfg.dense_layers} leaves no layer to compress with --hidden "
+        raise ConfigError("--dense-layers", f"{asked_dense} leaves no layer to compress with --hidden "
                                             f"{cfg.hidden} (use last or none)")
     if cfg.gst_switch not in ("staggered", "all"):
         raise ConfigError("--gst-switch", "expected staggered or all")
@@ -198,7 +200,13 @@ def validate(cfg: TrainConfig) -> TrainConfig:
         raise ConfigError("--gst-bc-only-layers", "expected none or first")
     if cfg.method == "gst" and cfg.gst_bc_only_layers == "first" and not cfg.layer_compressible(0, n_layers):
         raise ConfigError("--gst-bc-only-layers", f"first needs the input layers compressed, but --dense-layers "
-                                                  f"{cfg.dense_layers} keeps them dense (use last or none)")
+                                                  f"{asked_dense} keeps them dense (use last or none)")
+    if cfg.method == "gst" and not any(cfg.layer_compressible(l, n_layers) and cfg.gst_may_switch(l)
+                                       for l in range(n_layers)):
+        # Every compressed layer would stay BC: the run would be method bc under the name gst.
+        raise ConfigError("--gst-bc-only-layers", f"{cfg.gst_bc_only_layers} with --dense-layers {asked_dense} and "
+                                                  f"--hidden {cfg.hidden} leaves GST no layer to switch (use "
+                                                  "--method bc, or compress a hidden-to-hidden layer)")
     for name in ("gst_ramp_steps", "gst_revert_evals"):
         if getattr(cfg, name) < 0:
             raise ConfigError(f"--{name.replace('_', '-')}", f"expected >= 0, got {getattr(cfg, name)}")

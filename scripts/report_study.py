@@ -155,11 +155,13 @@ class GstEvent(NamedTuple):
 
 
 def gst_events(rows: list[dict]) -> list[GstEvent]:
-    """Switches, reverts and target back-offs, in step order, from a GST run's metrics.csv rows.
+    """Switches, reverts and target back-offs from a GST run's metrics.csv rows.
 
     A mode change between two consecutive evaluation rows is a switch (``bc`` -> ``group``) or a revert
     (``group`` -> ``bc``); a fall of ``target_sparsity`` is a back-off (the controller only lowers it on a
-    drop). Evaluations are ``--eval-every`` apart, so an event is dated to within one evaluation.
+    drop; a back-off while the target sits at ``--sparsity-min`` lowers nothing and does not show). Events are
+    in step order and, within one evaluation, in the order the run acts on them: the controller's back-off,
+    then the revert, then the switch (``Compressor.on_eval``).
     """
     layers = [k[:-5] for k in rows[0] if k.endswith(".mode")] if rows else []
     out: list[GstEvent] = []
@@ -174,7 +176,8 @@ def gst_events(rows: list[dict]) -> list[GstEvent]:
                 out.append(GstEvent(step, "switch", lay))
             elif (a, b) == ("group", "bc"):
                 out.append(GstEvent(step, "revert", lay))
-    return out
+    order = {"back-off": 0, "revert": 1, "switch": 2}
+    return sorted(out, key=lambda e: (e.step, order[e.kind]))  # stable: layers keep their column order
 
 
 def events_cell(events: list[GstEvent], kind: str) -> str:

@@ -209,6 +209,13 @@ def test_gst_bc_only_layers_keep_the_input_layers_block_circulant():
         validate(TrainConfig(method="gst", dense_layers="first,last", gst_bc_only_layers="first"))
     assert validate(TrainConfig(method="gst", dense_layers="last", gst_bc_only_layers="first"))
     assert validate(TrainConfig(method="bc", gst_bc_only_layers="first"))  # a gst flag: other methods ignore it
+    # The default --dense-layers auto is named as the user gave it, with what it resolved to.
+    with pytest.raises(ConfigError, match=r"--dense-layers auto \(first,last for gst\) keeps them dense"):
+        validate(TrainConfig(method="gst", gst_bc_only_layers="first"))
+    # One hidden layer: its input layer is the only compressed one, so BC-only there leaves GST nothing to switch.
+    with pytest.raises(ConfigError, match="leaves GST no layer to switch"):
+        validate(TrainConfig(method="gst", hidden="256", dense_layers="last", gst_bc_only_layers="first"))
+    assert validate(TrainConfig(method="gst", hidden="256,256", dense_layers="none", gst_bc_only_layers="first"))
 
 
 def test_gst_reverts_a_layer_to_bc_on_a_persistent_drop():

@@ -97,6 +97,8 @@ CASES = [
     (["compare", "{trace}", "--csv", "{dir}"], "--csv"),
     (["compare", "{trace}", "{trace}", "--label", "a"], "one label per trace"),
     (["compare", "{trace}", "--label", " "], "non-empty labels"),
+    (["compare", "{trace}", "--label", "a|b"], "without commas, '|' or line breaks"),
+    (["compare", "{trace}", "{trace}", "--label", "a", "--label", "a"], "distinct labels"),
     (["sweep", "{trace}", "--out", "{file}", "--set", "dram.gbps=1"], "--out"),
     (["sweep", "{trace}", "--out", "{tmp}/s", "--chunk", "0", "--set", "dram.gbps=1"], "--chunk"),
     (["sweep", "{trace}", "--out", "{tmp}/s", "--chunk", "-5", "--set", "dram.gbps=1"], "--chunk"),

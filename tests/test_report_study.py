@@ -107,7 +107,7 @@ def test_gst_events_read_switches_reverts_and_back_offs_from_the_rows():
 
 
 def test_gst_events_of_the_screening_run_that_collapsed():
-    """gst-b4 (results/gst_screening_300k): five staggered switches, then both critics' input layers reverted."""
+    """gst-b4 (results/gst_screening_300k): six staggered switches, and both critics' input layers reverted."""
     import csv
 
     path = ROOT / "results" / "gst_screening_300k" / "runs" / "halfcheetah_gst-b4_s100" / "metrics.csv"
@@ -119,3 +119,5 @@ def test_gst_events_of_the_screening_run_that_collapsed():
     assert [(e.step, e.what) for e in ev if e.kind == "revert"] == [(155_000, "critic2.0"), (175_000, "critic1.0")]
     # The controller backed off four times once the return had fallen (0.95 -> 0.85).
     assert [e.step for e in ev if e.kind == "back-off"] == [150_000, 165_000, 180_000, 195_000]
+    # At 155k the policy reverted critic2.0 before it switched critic1.0 (the order on_eval acts in).
+    assert [(e.kind, e.what) for e in ev if e.step == 155_000] == [("revert", "critic2.0"), ("switch", "critic1.0")]
