@@ -30,6 +30,7 @@ import csv
 import itertools
 import json
 import math
+import sys
 from pathlib import Path
 from typing import NamedTuple
 
@@ -37,6 +38,8 @@ import numpy as np
 
 from accelsim.argparser import OneLineParser
 from accelsim.atomic import atomic_path, atomic_write_text
+from accelsim.errors import InputError
+from gst_train.plan import PlannedRun, load_plan
 
 LAST = 5  # evaluations averaged into the final return
 REPS = 50_000
@@ -124,7 +127,9 @@ def interval(lo: float, hi: float, fmt: str, why: str = "one side has fewer than
     return f" (no interval: {why})" if math.isnan(lo) else f" [{lo:{fmt}}, {hi:{fmt}}]"
 
 
-def load_run(name: str, results: Path, runs_dir: Path) -> dict | None:
+def load_run(run: PlannedRun, results: Path, runs_dir: Path) -> dict | None:
+    """A run's figures from its archived copy (finished) or its live folder; None if it has no evaluation yet."""
+    name = run.name
     arch = results / "runs" / name
     src = arch if (arch / "metrics.csv").is_file() else runs_dir / name
     if not (src / "metrics.csv").is_file():
@@ -133,16 +138,30 @@ def load_run(name: str, results: Path, runs_dir: Path) -> dict | None:
         rows = list(csv.DictReader(fh))
     if not rows:
         return None
-    cfg = json.loads((src / "config.json").read_text())
-    env_part, label, seed_part = name.split("_")[0], "_".join(name.split("_")[1:-1]), name.split("_")[-1]
-    ret = [float(r["return"]) for r in rows]
+    need = ("step", "return", "ratio_bytes", "avg_ratio_bytes", "avg_ratio_params")
+    if missing := [k for k in need if k not in rows[0]]:
+        raise InputError(str(src / "metrics.csv"), "header", f"expected columns {', '.join(need)}; missing "
+                                                             f"{', '.join(missing)}")
+    try:
+        cfg = json.loads((src / "config.json").read_text())
+        env, method, total = cfg["env"], cfg["method"], cfg["total_steps"]
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise InputError(str(src / "config.json"), "", f"expected gst-train's config with env, method and "
+                                                       f"total_steps ({type(e).__name__}: {e})") from None
+    if method == "gst" and "target_sparsity" not in rows[0]:
+        raise InputError(str(src / "metrics.csv"), "header", "expected a target_sparsity column (a gst run)")
+    try:
+        ret = [float(r["return"]) for r in rows]
+        last = {k: float(rows[-1][k]) for k in ("step", "avg_ratio_bytes", "avg_ratio_params")}
+    except (TypeError, ValueError) as e:
+        raise InputError(str(src / "metrics.csv"), "return", f"expected numbers ({e})") from None
     return {
-        "name": name, "env": cfg["env"], "method": label, "gst_train_method": cfg["method"],
-        "seed": int(seed_part.lstrip("s")), "finished": (src / "DONE").is_file(), "total_steps": cfg["total_steps"],
-        "steps_reached": int(rows[-1]["step"]), "final_return": float(np.mean(ret[-LAST:])),
-        "best_return": max(ret), "avg_ratio_bytes": float(rows[-1]["avg_ratio_bytes"]),
-        "avg_ratio_params": float(rows[-1]["avg_ratio_params"]), "config": cfg, "_rows": rows, "_env": env_part,
-        **({"gst_events": [e._asdict() for e in gst_events(rows)]} if cfg["method"] == "gst" else {}),
+        "name": name, "env": env, "method": run.label, "gst_train_method": method,
+        "seed": run.seed, "finished": (src / "DONE").is_file(), "total_steps": total,
+        "steps_reached": int(last["step"]), "final_return": float(np.mean(ret[-LAST:])),
+        "best_return": max(ret), "avg_ratio_bytes": last["avg_ratio_bytes"],
+        "avg_ratio_params": last["avg_ratio_params"], "config": cfg, "_rows": rows,
+        **({"gst_events": [e._asdict() for e in gst_events(rows)]} if method == "gst" else {}),
     }
 
 
@@ -303,9 +322,18 @@ def main() -> int:
                     help="label to compare GST with (repeatable; a gst-* label: the other GST variants "
                          "against it)")
     a = ap.parse_args()
-    plan = json.loads((a.study / "plan.json").read_text())
-    runs_dir = a.runs_dir or Path(plan["runs_dir"])
-    runs = [r for r in (load_run(x["name"], a.study, runs_dir) for x in plan["runs"]) if r is not None]
+    try:
+        return report(a.study, a.runs_dir, a.baseline)
+    except InputError as e:  # nothing is written before every run has been read
+        print(f"report_study: {e.one_line()}", file=sys.stderr)
+        return 2
+
+
+def report(study: Path, runs_dir: Path | None, baselines: list[str]) -> int:
+    """Read every run of the study's plan, then write table.md, summary.json and the figures."""
+    plan = load_plan(study / "plan.json")
+    runs_dir = runs_dir or Path(plan.runs_dir)
+    runs = [r for r in (load_run(x, study, runs_dir) for x in plan.runs) if r is not None]
     meth = per_method(runs)
     lines = ["| run | finished | steps reached | final return (last 5) | best return | avg ratio bytes | "
              "avg ratio params |", "|---|---|---|---|---|---|---|"]
@@ -333,7 +361,7 @@ def main() -> int:
         dense = meth.get((env, "dense"))
         # Every GST variant on this env (the study's "gst" and any "gst-..." variant) against every baseline.
         gst_labels = sorted(x for e, x in meth if e == env and (x == "gst" or x.startswith("gst-")))
-        for gl, base in ((gl, base) for gl in gst_labels for base in a.baseline if gl != base):
+        for gl, base in ((gl, base) for gl in gst_labels for base in baselines if gl != base):
             g, b = meth[(env, gl)], meth.get((env, base))
             if b is None or not (g["finished"] and b["finished"]):  # comparisons use finished runs only
                 continue
@@ -360,14 +388,14 @@ def main() -> int:
                                     "rel": float(rel), "ci95": [lo, hi]})
                 lines.append(f"{env}: {label} final return vs dense (means): {rel:+.1%}{interval(lo, hi, '+.1%')}.")
                 add_paired(runs, env, label, "dense", comparisons, lines)
-    atomic_write_text(a.study / "table.md", "\n".join(lines) + "\n")
+    atomic_write_text(study / "table.md", "\n".join(lines) + "\n")
     summary = {"runs": [{k: v for k, v in r.items() if not k.startswith("_")} for r in runs],
                "methods": [{"env": e, "method": m, **d} for (e, m), d in meth.items()],
                "comparisons": comparisons,
                "definitions": {"final_return": f"mean of the last {LAST} evaluations",
                                "iqm": "trim_mean 25 %", "ci95": f"percentile bootstrap over runs, {REPS} resamples"}}
-    atomic_write_text(a.study / "summary.json", json.dumps(summary, indent=1) + "\n")
-    figures(runs, a.study)
+    atomic_write_text(study / "summary.json", json.dumps(summary, indent=1) + "\n")
+    figures(runs, study)
     print("\n".join(lines))
     return 0
 

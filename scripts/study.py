@@ -4,19 +4,20 @@
     nohup .venv/bin/python scripts/study.py results/<study>/plan.json > runs/<study>.log 2>&1 &
 
 A plan is JSON: {"study": NAME, "runs_dir": "runs/<study>", "jobs": 2, "common": [flags...],
-"runs": [{"name": ..., "args": [flags...]}, ...]}. Each run is `gst-train <common> <args> --out
-runs_dir/<name>` with one torch thread; a run folder with config.json but no DONE is resumed with
-`gst-train --resume`. When a run finishes, its small artefacts (config.json, metrics.csv, DONE and the trace
-packed into one Parquet file) are copied to results/<study>/runs/<name>/, so they survive the run folder
-(commit them). results/<study>/status.md says what is finished, running and left; it is rewritten whenever a
-run starts or ends. Rerunning the script is safe: finished runs are skipped (and archived if they were not),
-runs still held by a live process of an earlier driver (``runs_dir/<name>.pid``) are left to it and count
-toward ``jobs``. The plan is read anew before each start, so it can be reordered or extended meanwhile.
+"runs": [{"name": "<env>_<label>_s<seed>", "args": [flags...]}, ...]} (gst_train/plan.py checks it). Each
+run is `gst-train <common> <args> --out runs_dir/<name>` with one torch thread; a run folder with config.json
+but no DONE is resumed with `gst-train --resume`. When a run finishes, its small artefacts (config.json,
+metrics.csv, DONE and the trace packed into one Parquet file) are copied to results/<study>/runs/<name>/, so
+they survive the run folder (commit them). results/<study>/status.md says what is finished, running and left;
+it is rewritten whenever a run starts or ends. Rerunning the script is safe: finished runs are skipped (and
+archived if they were not), runs still held by a live process of an earlier driver (``runs_dir/<name>.pid``)
+are left to it and count toward ``jobs``. The plan is read anew before each start, so it can be reordered or
+extended meanwhile; an edit that breaks it is reported in one line and the driver goes on with the last good
+plan.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -26,6 +27,8 @@ from pathlib import Path
 
 from accelsim.argparser import OneLineParser
 from accelsim.atomic import atomic_write_text
+from accelsim.errors import InputError
+from gst_train.plan import Plan, PlannedRun, load_plan
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -55,30 +58,30 @@ def _held(pid_file: Path) -> bool:
     return True
 
 
-def _count_held(plan: dict, runs_dir: Path, mine: dict) -> int:
-    return sum(1 for r in plan["runs"] if r["name"] not in mine and _held(runs_dir / f"{r['name']}.pid"))
+def _count_held(plan: Plan, runs_dir: Path, mine: dict) -> int:
+    return sum(1 for r in plan.runs if r.name not in mine and _held(runs_dir / f"{r.name}.pid"))
 
 
-def _any_held(plan: dict, runs_dir: Path) -> bool:
-    return any(_held(runs_dir / f"{r['name']}.pid") for r in plan["runs"])
+def _any_held(plan: Plan, runs_dir: Path) -> bool:
+    return any(_held(runs_dir / f"{r.name}.pid") for r in plan.runs)
 
 
-def write_status(path: Path, plan: dict, runs_dir: Path, running: set[str]) -> None:
-    lines = [f"# Study {plan['study']}: status", "",
+def write_status(path: Path, plan: Plan, runs_dir: Path, running: set[str]) -> None:
+    lines = [f"# Study {plan.study}: status", "",
              f"Updated {time.strftime('%Y-%m-%d %H:%M:%S %Z')} by scripts/study.py.", "",
              "| run | state | env steps reached |", "|---|---|---|"]
-    for r in plan["runs"]:
-        d = runs_dir / r["name"]
+    for r in plan.runs:
+        d = runs_dir / r.name
         reached = "–"
         if (d / "metrics.csv").is_file():
             rows = (d / "metrics.csv").read_text().splitlines()
             if len(rows) > 1:
                 reached = f"{int(rows[-1].split(',')[0]):,}"
-        held = r["name"] in running or _held(runs_dir / f"{r['name']}.pid")
-        state = ("finished" if (path.parent / "runs" / r["name"] / "DONE").is_file() or (d / "DONE").is_file()
+        held = r.name in running or _held(runs_dir / f"{r.name}.pid")
+        state = ("finished" if (path.parent / "runs" / r.name / "DONE").is_file() or (d / "DONE").is_file()
                  else "running" if held else "started, not running" if (d / "config.json").is_file()
                  else "left")
-        lines.append(f"| {r['name']} | {state} | {reached} |")
+        lines.append(f"| {r.name} | {state} | {reached} |")
     atomic_write_text(path, "\n".join(lines) + "\n")
 
 
@@ -87,29 +90,38 @@ def main() -> int:
     ap.add_argument("plan", type=Path)
     ap.add_argument("--jobs", type=int, help="runs at a time (default: the plan's)")
     a = ap.parse_args()
-    plan = json.loads(a.plan.read_text())
+    if a.jobs is not None and a.jobs < 1:
+        ap.error(f"--jobs: expected a positive integer, got {a.jobs}")
+    try:
+        plan = load_plan(a.plan)
+    except InputError as e:
+        print(f"study: {e.one_line()}", file=sys.stderr)
+        return 2
     results = a.plan.parent
-    runs_dir = ROOT / plan["runs_dir"]
+    runs_dir = ROOT / plan.runs_dir
     runs_dir.mkdir(parents=True, exist_ok=True)
-    jobs = a.jobs or plan.get("jobs", 2)
+    jobs = a.jobs or plan.jobs
     procs: dict[str, subprocess.Popen] = {}
     status = results / "status.md"
 
-    def todo() -> list[dict]:
+    def todo() -> list[PlannedRun]:
         """Runs to start, in the plan's order; the plan is read anew each time, so it may be edited (reordered,
         extended) while the driver runs. Runs another process holds (a live ``<name>.pid``) are skipped."""
         nonlocal plan
-        plan = json.loads(a.plan.read_text())
+        try:
+            plan = load_plan(a.plan)
+        except InputError as e:  # a bad edit must not stop the runs under way: keep the last good plan
+            print(time.strftime("%H:%M:%S"), f"plan not reread: {e.one_line()}", flush=True)
         out = []
-        for r in plan["runs"]:
-            d = runs_dir / r["name"]
-            if r["name"] in procs or _held(runs_dir / f"{r['name']}.pid"):
+        for r in plan.runs:
+            d = runs_dir / r.name
+            if r.name in procs or _held(runs_dir / f"{r.name}.pid"):
                 continue
             if (d / "DONE").is_file():
-                if not (results / "runs" / r["name"] / "DONE").is_file():
-                    archive(d, results / "runs" / r["name"])
+                if not (results / "runs" / r.name / "DONE").is_file():
+                    archive(d, results / "runs" / r.name)
                 continue
-            if (results / "runs" / r["name"] / "DONE").is_file():
+            if (results / "runs" / r.name / "DONE").is_file():
                 continue  # archived earlier; the run folder is gone
             out.append(r)
         return out
@@ -117,16 +129,16 @@ def main() -> int:
     while (waiting := todo()) or procs or _any_held(plan, runs_dir):
         while waiting and len(procs) + _count_held(plan, runs_dir, procs) < jobs:
             r = waiting.pop(0)
-            d = runs_dir / r["name"]
+            d = runs_dir / r.name
             if (d / "config.json").is_file():
                 cmd = [str(BIN / "gst-train"), "--resume", str(d)]
             else:
-                cmd = [str(BIN / "gst-train"), *plan.get("common", []), *r["args"], "--threads", "1",
+                cmd = [str(BIN / "gst-train"), *plan.common, *r.args, "--threads", "1",
                        "--progress", "false", "--out", str(d)]
-            print(time.strftime("%H:%M:%S"), "start", r["name"], " ".join(cmd), flush=True)
-            log = open(runs_dir / f"{r['name']}.log", "a")  # noqa: SIM115 - closed when the process ends
-            procs[r["name"]] = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
-            (runs_dir / f"{r['name']}.pid").write_text(str(procs[r["name"]].pid))
+            print(time.strftime("%H:%M:%S"), "start", r.name, " ".join(cmd), flush=True)
+            log = open(runs_dir / f"{r.name}.log", "a")  # noqa: SIM115 - closed when the process ends
+            procs[r.name] = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+            (runs_dir / f"{r.name}.pid").write_text(str(procs[r.name].pid))
             write_status(status, plan, runs_dir, set(procs))
         time.sleep(15)
         for name, p in list(procs.items()):
