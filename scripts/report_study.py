@@ -16,7 +16,6 @@ its name, ``<env>_<label>_s<seed>`` (``dense``, ``gst``, ``ip-cubic``, ...).
 * GST − baseline average ratio (%p) with a bootstrap interval of the difference of means.
 * every method's final return against dense and GST's against each baseline: the ratio of means with a
   bootstrap interval, and paired by seed (the mean of per-seed relative returns, bootstrapped over seeds).
-
 * for GST runs, the controller's events read from metrics.csv: each layer's switch to group-sparse and revert
   to BC, and each back-off of the target sparsity, with the evaluation (env step) that first shows it.
 

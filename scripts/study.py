@@ -102,16 +102,19 @@ def main() -> int:
     runs_dir.mkdir(parents=True, exist_ok=True)
     jobs = a.jobs or plan.jobs
     procs: dict[str, subprocess.Popen] = {}
+    plan_error = ""  # the last error rereading the plan, logged once
     status = results / "status.md"
 
     def todo() -> list[PlannedRun]:
         """Runs to start, in the plan's order; the plan is read anew each time, so it may be edited (reordered,
         extended) while the driver runs. Runs another process holds (a live ``<name>.pid``) are skipped."""
-        nonlocal plan
+        nonlocal plan, plan_error
         try:
-            plan = load_plan(a.plan)
+            plan, plan_error = load_plan(a.plan), ""
         except InputError as e:  # a bad edit must not stop the runs under way: keep the last good plan
-            print(time.strftime("%H:%M:%S"), f"plan not reread: {e.one_line()}", flush=True)
+            if e.one_line() != plan_error:  # once per new error, not every poll
+                print(time.strftime("%H:%M:%S"), f"plan not reread: {e.one_line()}", flush=True)
+            plan_error = e.one_line()
         out = []
         for r in plan.runs:
             d = runs_dir / r.name
