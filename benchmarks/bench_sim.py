@@ -29,12 +29,13 @@ from pathlib import Path
 
 import numpy as np
 
-from accelsim import model, scalesim_compat
-from accelsim.hardware import load_hardware
-from accelsim.simulate import run_engine
-from accelsim.synth import SynthSpec, generate
-from accelsim.trace import read_trace
-from accelsim.workload import build_workload
+from accelsim.cost import model
+from accelsim.hardware.config import load_hardware
+from accelsim.present import scalesim_compat
+from accelsim.simulation.simulate import run_engine
+from accelsim.trace.core import read_trace
+from accelsim.trace.synth import SynthSpec, generate
+from accelsim.workload.build import build_workload
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "benchmarks" / ".cache"

@@ -21,8 +21,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_sim import trace_for
 
-from accelsim.sweep import Axis, evaluate_points, run_sweep
-from accelsim.synth import SynthSpec
+from accelsim.studies.sweep import Axis, evaluate_points, run_sweep
+from accelsim.trace.synth import SynthSpec
 
 
 def axes_for(n: int) -> list[Axis]:

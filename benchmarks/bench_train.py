@@ -132,7 +132,7 @@ def gflop_per_update(env_id: str) -> float:
 
     The mean over the policy-delay period (critic-only and critic + actor steps), act step excluded.
     """
-    from accelsim.td3_step import td3_networks, td3_step_rows
+    from accelsim.trace.td3_step import td3_networks, td3_step_rows
 
     env = gym.make(env_id)
     od, ad = env.observation_space.shape[0], env.action_space.shape[0]

@@ -12,13 +12,19 @@ import shutil
 import sys
 from pathlib import Path
 
-from gst_train import checkpoint as ckpt
 from gst_train.config import ConfigError, parse_args, validate
-from gst_train.train import RunError, config_of, run
+from gst_train.extras import require
 
 
 def main(argv: list[str] | None = None) -> int:
     cfg, resume = parse_args(argv)
+    code = require("gst-train")
+    if code is not None:
+        return code
+    # Loaded only once the extras are known to be there (torch, gymnasium).
+    from gst_train import checkpoint as ckpt
+    from gst_train.train import RunError, config_of, run
+
     try:
         if resume:
             run_dir = Path(resume)

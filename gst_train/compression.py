@@ -3,7 +3,7 @@
 A :class:`Compressor` owns every compressible layer of the online networks and their target copies. It
 decides modes and masks (at init, on a grad-step schedule, or at evaluations for GST), keeps the targets on
 the online structure, and describes the current storage of every layer as an accelsim
-:class:`~accelsim.formats.Format`, so traces and compression ratios use accelsim's formats module.
+:class:`~accelsim.trace.formats.Format`, so traces and compression ratios use accelsim's formats module.
 
 ``version`` increases whenever any layer's format or mask changes; ``drain_changes()`` returns the layers
 whose masks changed since the last call (for mask snapshots in the trace).
@@ -16,8 +16,8 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from accelsim import formats
-from accelsim.formats import Format
+from accelsim.trace import formats
+from accelsim.trace.formats import Format
 from gst_train import masks as M
 from gst_train.config import TrainConfig
 from gst_train.controller import RewardAwareTarget
@@ -286,7 +286,7 @@ class Compressor:
 
     def ratios(self) -> dict[str, float]:
         """Compression ratio of the six networks' weights now, by bytes and by params: accelsim's one
-        definition (:func:`accelsim.formats.weight_compression`), each target counted with its online
+        definition (:func:`accelsim.trace.formats.weight_compression`), each target counted with its online
         network's storage, so the logged ratio equals the one accelsim computes from the trace."""
         cols: dict[str, list[int]] = {k: [] for k in ("code", "rows", "cols", "sv", "gr", "gc", "nm_m")}
         for net, l in self.keys():

@@ -13,7 +13,7 @@ import sys
 import typing
 from dataclasses import dataclass, field, fields
 
-from accelsim.argparser import OneLineParser
+from accelsim.base.argparser import OneLineParser
 
 METHODS = ("dense", "gst", "ip", "bc", "nm", "dst")
 

@@ -16,7 +16,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from accelsim.argparser import OneLineParser
+from accelsim.base.argparser import OneLineParser
+from gst_train.extras import DISTRIBUTED_MODULES, TRAIN_MODULES, require
 
 
 def run_one(env: str, method: str, seed: int, out: str, extra: list[str]) -> dict:
@@ -55,6 +56,9 @@ def main(argv: list[str] | None = None) -> int:
         i = argv.index("--")
         argv, extra = argv[:i], argv[i + 1:]
     a = build_parser().parse_args(argv)
+    code = require("gst-train-many", {**TRAIN_MODULES, **DISTRIBUTED_MODULES})
+    if code is not None:
+        return code
     try:
         seeds = [int(s) for s in a.seeds.split(",") if s.strip()]
     except ValueError:

@@ -8,7 +8,7 @@ A plan is JSON::
 
 ``common`` flags go before each run's ``args`` on the ``gst-train`` command line. A run's name is
 ``<env>_<label>_s<seed>``: the report groups runs by label and pairs them by seed. Anything else is refused
-with one line naming the file, the field and what was expected (:class:`accelsim.errors.InputError`).
+with one line naming the file, the field and what was expected (:class:`accelsim.base.errors.InputError`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from accelsim.errors import InputError
+from accelsim.base.errors import InputError
 
 # <env>_<label>_s<seed>; the label may itself hold underscores, the report takes everything between env and seed.
 RUN_NAME = re.compile(r"^[A-Za-z0-9.+-]+_[A-Za-z0-9._+-]+_s[0-9]+$")

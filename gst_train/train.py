@@ -26,10 +26,10 @@ import numba
 import numpy as np
 import torch
 
-from accelsim.atomic import atomic_path, atomic_write_text
-from accelsim.errors import InputError
-from accelsim.td3_step import td3_networks, td3_step_rows
-from accelsim.trace import TraceWriter
+from accelsim.base.atomic import atomic_path, atomic_write_text
+from accelsim.base.errors import InputError
+from accelsim.trace.core import TraceWriter
+from accelsim.trace.td3_step import td3_networks, td3_step_rows
 from gst_train import checkpoint as ckpt
 from gst_train.compression import Compressor
 from gst_train.config import TrainConfig, validate

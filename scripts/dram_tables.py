@@ -27,7 +27,7 @@ from accelsim.dram import closed_form as cf  # noqa: E402
 from accelsim.dram import request_model as rm  # noqa: E402
 from accelsim.dram.dramsim3_ini import read_dramsim3_ini  # noqa: E402
 from accelsim.dram.presets import from_dram_config  # noqa: E402
-from accelsim.hardware import load_preset, preset_names  # noqa: E402
+from accelsim.hardware.config import load_preset, preset_names  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "dramsim3"
 
@@ -76,7 +76,7 @@ def engine_table() -> str:
 
 def gather_seconds(mem, rows: int, row: int) -> float:
     """What the engines charge for a gather of ``rows`` × ``row`` B (no limit on requests in flight): the
-    request-level model over GATHER_DRAWS seeded draws (accelsim.model.dram_stream)."""
+    request-level model over GATHER_DRAWS seeded draws (accelsim.cost.model.dram_stream)."""
     s = rm.gather_expected(cf.pack_system(mem), rows, row, 0, rm.GATHER_DRAWS)
     return float(s[rm.S_END]) * mem.part.timing.tck_ns * 1e-9
 
@@ -86,10 +86,10 @@ def shipped_trace_table(presets: tuple[str, ...] = ("edge-lpddr4", "nvdla-large"
     trace (both views), as tests/test_dram_engine_streams.py computes it: loads and stores as sequential
     streams of ``dram.request_bytes`` requests (closed forms), the replay gather as B row-sized reads at random
     places (the engines' request-level estimate, and the closed form it replaced)."""
-    from accelsim import engine_reference
-    from accelsim.hardware import load_hardware
-    from accelsim.trace import read_trace
-    from accelsim.workload import build_workload
+    from accelsim.engines.reference import engine as engine_reference
+    from accelsim.hardware.config import load_hardware
+    from accelsim.trace.core import read_trace
+    from accelsim.workload.build import build_workload
 
     tr = read_trace(ROOT / "traces" / "halfcheetah_gst_s0.parquet")
     rows = ["| preset | loads (sizes; worst) | stores (sizes; worst) | replay gather: engines (closed form) | "

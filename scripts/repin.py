@@ -6,7 +6,7 @@
 
 Every preset has its own file in tests/data/pinned/. A re-pin that moves any figure needs a reason; it is
 written as a changelog entry with the default preset's speedup and energy ratio on the default trace,
-before and after (see accelsim/pinned.py).
+before and after (see tests/pinned.py).
 """
 
 from __future__ import annotations
@@ -14,12 +14,15 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import sys
+from pathlib import Path
 
-from accelsim import pinned
-from accelsim.argparser import OneLineParser
-from accelsim.atomic import atomic_write_text
-from accelsim.cli import DEFAULT_TRACE_NAME
-from accelsim.hardware import DEFAULT_PRESET, preset_names
+from accelsim.base.argparser import OneLineParser
+from accelsim.base.atomic import atomic_write_text
+from accelsim.base.resources import DEFAULT_TRACE_NAME
+from accelsim.hardware.config import DEFAULT_PRESET, preset_names
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+import pinned
 
 HEADLINE_TRACE = DEFAULT_TRACE_NAME.removesuffix(".parquet")
 

@@ -35,9 +35,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from accelsim.argparser import OneLineParser
-from accelsim.atomic import atomic_path, atomic_write_text
-from accelsim.errors import InputError
+from accelsim.base.argparser import OneLineParser
+from accelsim.base.atomic import atomic_path, atomic_write_text
+from accelsim.base.errors import InputError
 from gst_train.plan import PlannedRun, load_plan
 
 LAST = 5  # evaluations averaged into the final return

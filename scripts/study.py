@@ -25,9 +25,9 @@ import sys
 import time
 from pathlib import Path
 
-from accelsim.argparser import OneLineParser
-from accelsim.atomic import atomic_write_text
-from accelsim.errors import InputError
+from accelsim.base.argparser import OneLineParser
+from accelsim.base.atomic import atomic_write_text
+from accelsim.base.errors import InputError
 from gst_train.plan import Plan, PlannedRun, load_plan
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,8 +14,8 @@ import json
 import statistics
 from pathlib import Path
 
-from accelsim.argparser import OneLineParser
-from accelsim.atomic import atomic_path, atomic_write_bytes, atomic_write_text
+from accelsim.base.argparser import OneLineParser
+from accelsim.base.atomic import atomic_path, atomic_write_bytes, atomic_write_text
 
 METHODS = ("dense", "ip", "gst", "bc", "nm", "dst")
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from accelsim.atomic import atomic_path, atomic_write_text, remove_temporaries
+from accelsim.base.atomic import atomic_path, atomic_write_text, remove_temporaries
 
 
 def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):

@@ -10,12 +10,13 @@ import json
 import pytest
 from conftest import ROOT, SAMPLE, contract_sections, make_random_trace
 
-from accelsim import cli, simulate
-from accelsim.argparser import OneLineParser
-from accelsim.hardware import keys
-from accelsim.report import csv_report
-from accelsim.sweep import FIGURES
-from accelsim.trace import SCHEMA
+from accelsim.base.argparser import OneLineParser
+from accelsim.cli import app as cli
+from accelsim.hardware.config import keys
+from accelsim.present.report import csv_report
+from accelsim.simulation.simulate import simulate
+from accelsim.studies.sweep import FIGURES
+from accelsim.trace.core import SCHEMA
 from gst_train import config as train_config
 from gst_train import many
 
@@ -62,7 +63,7 @@ def test_report_json_keys(result):
 
 
 def test_sensitivity_json_keys():
-    from accelsim.sensitivity import run_sensitivity
+    from accelsim.studies.sensitivity import run_sensitivity
 
     top, entry, side = tables("Sensitivity JSON")
     d = run_sensitivity(str(SAMPLE), None, 0.2).to_dict()
@@ -78,7 +79,7 @@ def test_report_csv_columns(result):
 def test_sweep_table_columns(tmp_path):
     import pyarrow.parquet as pq
 
-    from accelsim.sweep import Axis, run_sweep
+    from accelsim.studies.sweep import Axis, run_sweep
 
     columns, figures = tables("Sweep table")
     assert list(FIGURES) == figures

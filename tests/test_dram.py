@@ -18,15 +18,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from accelsim.dram import Pattern, evaluate, load_memory_system, simulate_expected
+from accelsim.base.errors import InputError
+from accelsim.dram import Pattern, evaluate, simulate_expected
 from accelsim.dram import closed_form as cf
 from accelsim.dram.address import decode, layout
 from accelsim.dram.dramsim3_ini import read_dramsim3_ini
 from accelsim.dram.patterns import burst_stream
 from accelsim.dram.presets import from_dram_config
 from accelsim.dram.request_model import command_energies_pj
-from accelsim.errors import InputError
-from accelsim.hardware import load_preset, preset_names
+from accelsim.hardware.config import load_preset, preset_names
+from accelsim.hardware.memory import load_memory_system
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "dramsim3"

@@ -1,7 +1,7 @@
 """What the engines charge against the request-level model on the DRAM transfers the engines make.
 
 For edge-lpddr4 (default), nvdla-large and omnidrl-like on the shipped GST trace, both views, every distinct
-transfer the engines can make (:func:`accelsim.engine_reference.transfers`: loads and stores of whole tensors in
+transfer the engines can make (:func:`accelsim.engines.reference.engine.transfers`: loads and stores of whole tensors in
 ``dram.request_bytes`` requests, activation spills and refills, prologue fills, and the replay batch gathered
 as B row-sized reads at random places) is run through what the engines charge (``model.dram_stream``: the
 closed forms for loads and stores, the request-level model itself over GATHER_DRAWS seeded address draws for
@@ -19,16 +19,17 @@ import numpy as np
 import pytest
 from conftest import REAL
 
-from accelsim import engine_reference, model
+from accelsim.base.layouts import XFER_COST
+from accelsim.cost import model
 from accelsim.dram import Pattern, simulate_expected
 from accelsim.dram import closed_form as cf
 from accelsim.dram import request_model as rm
 from accelsim.dram.address import decode, layout
 from accelsim.dram.presets import from_dram_config
-from accelsim.hardware import load_hardware
-from accelsim.layouts import XFER_COST
-from accelsim.trace import read_trace
-from accelsim.workload import build_workload
+from accelsim.engines.reference import engine as engine_reference
+from accelsim.hardware.config import load_hardware
+from accelsim.trace.core import read_trace
+from accelsim.workload.build import build_workload
 
 PRESETS = ("edge-lpddr4", "nvdla-large", "omnidrl-like")
 TARGET = 0.05

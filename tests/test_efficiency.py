@@ -7,8 +7,9 @@ import sys
 import pytest
 from conftest import SAMPLE
 
-from accelsim import model, simulate
-from accelsim.hardware import load_hardware
+from accelsim.cost import model
+from accelsim.hardware.config import load_hardware
+from accelsim.simulation.simulate import simulate
 
 NO_DRAM_ENERGY = {"dram.io_pj_per_bit": 0, "dram.static_mw": 0}
 

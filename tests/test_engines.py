@@ -13,17 +13,18 @@ from conftest import ROOT, SAMPLE, make_random_trace
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from accelsim import model, simulate
+from accelsim.base.layouts import KIND, ROW, XFER_COST
+from accelsim.cost import model
 from accelsim.dram import Pattern, evaluate_closed
 from accelsim.dram import request_model as rm
 from accelsim.dram.closed_form import pack_system
 from accelsim.dram.presets import from_dram_config
 from accelsim.dram.request_model import command_energies_pj, make_stats
-from accelsim.formats import Format
-from accelsim.hardware import load_hardware, preset_names
-from accelsim.layouts import KIND, ROW, XFER_COST
-from accelsim.trace import TxnRow, read_trace, write_trace
-from accelsim.workload import build_workload
+from accelsim.hardware.config import load_hardware, preset_names
+from accelsim.simulation.simulate import simulate
+from accelsim.trace.core import TxnRow, read_trace, write_trace
+from accelsim.trace.formats import Format
+from accelsim.workload.build import build_workload
 
 PARTS = ("dram", "sram", "mac", "decode", "static")
 
@@ -173,7 +174,7 @@ def test_more_bandwidth_is_never_slower(sample_trace):
 
 
 def test_dram_transfer_by_hand_on_the_banked_part():
-    """One transfer by the engines' DRAM cost (accelsim.model.dram_stream) worked out by hand on eyeriss-like's
+    """One transfer by the engines' DRAM cost (accelsim.cost.model.dram_stream) worked out by hand on eyeriss-like's
     LPDDR4-2400 64-bit channel (128 B bursts of 8 cycles, tCK = 2000/2400 ns), refresh pushed out of the way."""
     hw = load_hardware("eyeriss-like", {"dram.trefi_ns": "1e9", "dram.trfc_ns": "1"})
     h = model.pack_hardware(hw)
@@ -284,8 +285,8 @@ def test_energy_parts_by_hand_on_a_three_row_trace(tmp_path):
 def test_dram_tables_in_parallel_equal_one_point_at_a_time(sample_trace):
     """Several points share DRAM tables per distinct DRAM (engine_fast.run): in parallel, serially and one by
     one the figures are the same (numba's parallel loop once dropped the tables' writes)."""
-    from accelsim import engine_fast
-    from accelsim.simulate import run_engine
+    from accelsim.engines.fast import engine as engine_fast
+    from accelsim.simulation.simulate import run_engine
 
     wl = build_workload(read_trace(sample_trace), "compressed")
     hws = [load_hardware(None, {"dram.gbps": g, "sram.weight_kib": k}) for g, k in

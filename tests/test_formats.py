@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from accelsim import formats
-from accelsim.errors import InputError
-from accelsim.formats import Format, encode_summary
+from accelsim.base.errors import InputError
+from accelsim.trace import formats
+from accelsim.trace.formats import Format, encode_summary
 
 
 def test_dense_bytes_by_dtype():

@@ -14,9 +14,9 @@ import pytest
 import torch
 from conftest import contract_sections
 
-from accelsim import simulate
-from accelsim.analysis import average_compression, segment_compression
-from accelsim.trace import read_trace
+from accelsim.simulation.simulate import simulate
+from accelsim.trace.analysis import average_compression, segment_compression
+from accelsim.trace.core import read_trace
 from gst_train import masks as M
 from gst_train.compression import Compressor
 from gst_train.config import TrainConfig
@@ -84,7 +84,7 @@ def test_each_method_writes_a_trace_accelsim_validates_and_simulates(trained, me
 @pytest.mark.parametrize("method", METHODS)
 def test_logged_average_ratio_equals_the_ratio_of_its_trace(trained, method):
     """Training logs the compression ratio by accelsim's one definition: replayed from the trace it wrote
-    (accelsim.analysis.average_compression, as `accelsim compare` and `validate` report it), it is the same."""
+    (accelsim.trace.analysis.average_compression, as `accelsim compare` and `validate` report it), it is the same."""
     out = trained(method)
     tr = read_trace(out / "trace")
     by_bytes, by_params = average_compression(tr)

@@ -2,9 +2,9 @@ import math
 
 import pytest
 
-from accelsim import hardware
-from accelsim.errors import InputError
-from accelsim.hardware import load_hardware, load_preset, preset_names
+from accelsim.base.errors import InputError
+from accelsim.hardware import config as hardware
+from accelsim.hardware.config import load_hardware, load_preset, preset_names
 
 REQUIRED = ["dram.gbps", "sram.weight_kib", "pe.rows", "pe.cols", "pe.dataflow", "clock.mhz", "pe.skip_zeros"]
 
@@ -51,7 +51,7 @@ def test_overrides_parse_types_and_gbps_overrides_part_peak():
     ("pe.dataflow", "rs", "ws, os, is"),
     ("pe.bogus", "1", "unknown key"), ("nosuch.rows", "1", "unknown key"), ("pe.rows", "2.5", "integer"),
     ("pe.skip_zeros", "maybe", "true or false"),
-    # the banked DRAM model's keys have ranges (accelsim.limits), not just signs
+    # the banked DRAM model's keys have ranges (accelsim.hardware.limits), not just signs
     ("dram.request_bytes", "0", "positive"), ("dram.request_bytes", "2e9", "expected a value in"),
     ("dram.requests_in_flight", "-1", "positive"), ("dram.requests_in_flight", "100000", "expected a value in"),
     ("dram.ranks", "9", "expected a value in"), ("dram.banks_per_group", "64", "expected a value in"),

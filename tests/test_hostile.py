@@ -18,10 +18,10 @@ from conftest import REAL, SAMPLE
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from accelsim import cli
-from accelsim.formats import Format
-from accelsim.td3_step import td3_networks, td3_step_rows
-from accelsim.trace import MaskSnapshot, TraceWriter, read_trace, write_trace
+from accelsim.cli import app as cli
+from accelsim.trace.core import MaskSnapshot, TraceWriter, read_trace, write_trace
+from accelsim.trace.formats import Format
+from accelsim.trace.td3_step import td3_networks, td3_step_rows
 
 
 def run_cli(capsys, *argv):

@@ -93,13 +93,3 @@ def test_the_check_sees_each_kind_of_violation(tmp_path, monkeypatch):
     monkeypatch.setattr(__import__(__name__), "ROOT", tmp_path)
     found = violations()
     assert len(found) == 3, found
-
-
-def test_the_reference_engine_reaches_nothing_of_the_fast_engine():
-    """It shares the cost model and the layouts, so that it checks the fast engine's own schedule (tiles.py) and
-    accounting."""
-    from accelsim.jit import source_closure
-
-    reached = {p.stem for p in source_closure(("engine_reference", "period", "timeline"))}
-    assert "engine_fast" not in reached and "tiles" not in reached
-    assert {"model", "layouts", "period"} <= reached

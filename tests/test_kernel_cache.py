@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, make_random_trace
 
-from accelsim import jit
+from accelsim.base import jit
 
 PKG = ROOT / "accelsim"
 
@@ -41,25 +41,27 @@ def _uses_kernel(tree: ast.AST) -> bool:
 
 
 def test_every_module_with_kernels_is_a_listed_root_and_only_jit_compiles():
-    for path in sorted(PKG.glob("*.py")):
+    for path in sorted(PKG.rglob("*.py")):
         tree = ast.parse(path.read_text())
+        name = ".".join(path.relative_to(PKG).with_suffix("").parts)
         if _uses_kernel(tree):
-            assert path.stem in jit.KERNEL_MODULES, f"{path.name} defines kernels but is not in KERNEL_MODULES"
+            assert name in jit.KERNEL_MODULES, f"{name} defines kernels but is not in KERNEL_MODULES"
         if path.name != "jit.py":
             compilers = [n for n in ast.walk(tree)
                          if (isinstance(n, ast.ImportFrom) and (n.module or "").startswith("numba")
                              and any(a.name in ("njit", "jit", "vectorize", "guvectorize") for a in n.names))
                          or (isinstance(n, ast.Attribute) and getattr(n.value, "id", "") == "numba"
                              and n.attr in ("njit", "jit", "vectorize", "guvectorize"))]
-            assert not compilers, f"{path.name} compiles with numba directly; use accelsim.jit.kernel"
+            assert not compilers, f"{path.name} compiles with numba directly; use accelsim.base.jit.kernel"
 
 
 def test_source_closure_follows_imports_but_not_annotations():
-    names = {p.stem for p in jit.source_closure()}
+    names = {".".join(p.relative_to(PKG).with_suffix("").parts) for p in jit.source_closure()}
     # What the kernels can reach: their modules, the layouts and records they index by, the config packer.
-    assert {"model", "systolic", "engine_fast", "jit", "layouts", "records", "hardware"} <= names
-    # engine_fast names Workload only under TYPE_CHECKING: the trace reader is no kernel source.
-    assert "workload" not in names and "trace" not in names
+    assert {"cost.model", "cost.systolic", "engines.fast.engine", "base.jit", "base.layouts", "base.records",
+            "hardware.config"} <= names
+    # The fast engine names Workload only under TYPE_CHECKING: the trace reader is no kernel source.
+    assert "workload.build" not in names and "trace.core" not in names
 
 
 def _copy_package(dst: Path) -> Path:
@@ -94,10 +96,11 @@ def test_an_edit_to_code_a_kernel_calls_is_seen_on_the_next_run(tmp_path):
     assert again == first
     assert "data loaded" in log and "simulate_points" in log  # the second run used the compiled cache
     # The case numba misses: a constant of the cost model (model.py), used by kernels in engine_fast.py.
-    _edit(pkg / "model.py", "BITS_PER_BYTE = 8.0", "BITS_PER_BYTE = 4.0")
+    _edit(pkg / "cost" / "model.py", "BITS_PER_BYTE = 8.0", "BITS_PER_BYTE = 4.0")
     halved, _ = _run(tmp_path, trace)
     assert halved["dram_j"] < first["dram_j"] and halved["cycles"] == first["cycles"]
     # Two modules away: the PE array's cycles (systolic.py) called by the cost model called by the engine.
-    _edit(pkg / "systolic.py", "return (2 * rows + cols + t - 2) * f - 1", "return (2 * rows + cols + t - 2) * f")
+    _edit(pkg / "cost" / "systolic.py", "return (2 * rows + cols + t - 2) * f - 1",
+          "return (2 * rows + cols + t - 2) * f")
     slower, _ = _run(tmp_path, trace)
     assert slower["compute_cycles"] > halved["compute_cycles"] and slower["dram_j"] == halved["dram_j"]

@@ -9,12 +9,15 @@ import numpy as np
 import pytest
 from conftest import REAL, make_random_trace
 
-from accelsim import liveness, model, placement, simulate
-from accelsim.hardware import load_hardware
-from accelsim.layouts import ACT_EVENT, ACT_TENSOR, ENERGY, N_ENERGY, N_ROW_COST, ROW, ROW_COST, XFER_KEY, pack
-from accelsim.td3_step import td3_networks, td3_step_rows
-from accelsim.trace import NETWORKS, PHASES, read_trace, write_trace
-from accelsim.workload import activation_events, build_workload, group_ops, transfer_keys
+from accelsim.base.layouts import ACT_EVENT, ACT_TENSOR, ENERGY, N_ENERGY, N_ROW_COST, ROW, ROW_COST, XFER_KEY, pack
+from accelsim.cost import model
+from accelsim.engines.fast import liveness
+from accelsim.engines.reference import placement
+from accelsim.hardware.config import load_hardware
+from accelsim.simulation.simulate import simulate
+from accelsim.trace.core import NETWORKS, PHASES, read_trace, write_trace
+from accelsim.trace.td3_step import td3_networks, td3_step_rows
+from accelsim.workload.build import activation_events, build_workload, group_ops, transfer_keys
 
 
 def _names(wl, s=0):

@@ -2,8 +2,8 @@
 
 import pytest
 
-from accelsim.hardware import load_hardware, preset_names, preset_sources
-from accelsim.peak import calibrated_mac_pj, peak
+from accelsim.hardware.config import load_hardware, preset_names, preset_sources
+from accelsim.simulation.peak import calibrated_mac_pj, peak
 
 CITING = [n for n in preset_names() if preset_sources(n)["peak"]]
 

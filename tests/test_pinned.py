@@ -4,11 +4,11 @@ Re-pin deliberately with ``make repin REASON=...`` (scripts/repin.py), which pri
 change in docs/model.md's changelog.
 """
 
+import pinned
 import pytest
 
-from accelsim import pinned
-from accelsim.hardware import DEFAULT_PRESET, preset_names
-from accelsim.trace import read_trace
+from accelsim.hardware.config import DEFAULT_PRESET, preset_names
+from accelsim.trace.core import read_trace
 
 
 @pytest.fixture(scope="module")

@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 from conftest import SAMPLE
 
-from accelsim import simulate
-from accelsim.energy_tables import tables
-from accelsim.formats import Precision
-from accelsim.hardware import effective, load_hardware
-from accelsim.layouts import ROW
-from accelsim.sweep import evaluate_points
-from accelsim.trace import read_trace
-from accelsim.workload import build_workload
+from accelsim.base.layouts import ROW
+from accelsim.hardware.config import effective, load_hardware
+from accelsim.hardware.energy_tables import tables
+from accelsim.simulation.simulate import simulate
+from accelsim.studies.sweep import evaluate_points
+from accelsim.trace.core import read_trace
+from accelsim.trace.formats import Precision
+from accelsim.workload.build import build_workload
 
 BYTES = {"fp32": 4, "bf16": 2, "fp16": 2, "int8": 1}
 

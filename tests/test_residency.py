@@ -10,13 +10,14 @@ from conftest import make_random_trace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from accelsim import model, simulate
-from accelsim.hardware import load_hardware
-from accelsim.layouts import KIND, ROW
-from accelsim.placement import resident_keys
-from accelsim.residency import residency_budget, select_resident
-from accelsim.trace import read_trace
-from accelsim.workload import build_workload
+from accelsim.base.layouts import KIND, ROW
+from accelsim.cost import model
+from accelsim.engines.fast.residency import residency_budget, select_resident
+from accelsim.engines.reference.placement import resident_keys
+from accelsim.hardware.config import load_hardware
+from accelsim.simulation.simulate import simulate
+from accelsim.trace.core import read_trace
+from accelsim.workload.build import build_workload
 
 #: A 1 KiB weight buffer whose stream region is 256 B (two 128-B tiles): 768 B for residency.
 HW = {"sram.weight_kib": "1", "sram.stream_kib": "0.25"}

@@ -13,10 +13,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from accelsim import model, scalesim_compat
-from accelsim.errors import InputError
-from accelsim.hardware import load_hardware
-from accelsim.layouts import KIND, N_ENERGY, N_ROW_COST, ROW, ROW_COST, XFER_KEY, names, pack
+from accelsim.base.errors import InputError
+from accelsim.base.layouts import KIND, N_ENERGY, N_ROW_COST, ROW, ROW_COST, XFER_KEY, names, pack
+from accelsim.cost import model
+from accelsim.hardware.config import load_hardware
+from accelsim.present import scalesim_compat
 
 DATA = Path(__file__).parent / "data" / "scalesim"
 INFO = json.loads((DATA / "reference.json").read_text())
@@ -75,7 +76,7 @@ def test_bad_cfg_and_topology(tmp_path):
 
 @pytest.mark.parametrize("name", CONFIGS)
 def test_the_simulators_cost_model_gives_scalesims_compute_cycles(name):
-    """The code the engines run (accelsim.model.row_costs on a packed preset), not the compatibility command's
+    """The code the engines run (accelsim.cost.model.row_costs on a packed preset), not the compatibility command's
     output file, against SCALE-Sim's own report: every GEMM's compute cycles equal its stall-free cycles."""
     cfg = next(c for c in INFO["configs"] if c["name"] == name)
     hw = load_hardware(None, {"pe.rows": cfg["rows"], "pe.cols": cfg["cols"], "pe.dataflow": cfg["dataflow"]})

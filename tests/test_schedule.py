@@ -1,6 +1,7 @@
 """The on-chip schedule: ops streamed in tiles, loads overlapping decode and compute, one bus shared first
 come first served, on-chip work taking no stream slot. Both schedulers (the fast engine's compiled
-:func:`accelsim.tiles.schedule_ops` and the reference's SimPy :func:`accelsim.period.schedule_period`) are
+:func:`accelsim.engines.fast.tiles.schedule_ops` and the reference's SimPy
+:func:`accelsim.engines.reference.period.schedule_period`) are
 checked against schedules worked out by hand, against each other on random ops, and against bounds."""
 
 import numpy as np
@@ -9,13 +10,15 @@ from conftest import REAL
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from accelsim import model, simulate, tiles
-from accelsim.formats import Format
-from accelsim.hardware import load_hardware
-from accelsim.layouts import N_OP_COST, OP_COST, pack
-from accelsim.period import OpTiles, schedule_period
-from accelsim.systolic import DATAFLOW_CODE, gemm_cycles
-from accelsim.trace import TxnRow, read_trace, write_trace
+from accelsim.base.layouts import N_OP_COST, OP_COST, pack
+from accelsim.cost import model
+from accelsim.cost.systolic import DATAFLOW_CODE, gemm_cycles
+from accelsim.engines.fast import tiles
+from accelsim.engines.reference.period import OpTiles, schedule_period
+from accelsim.hardware.config import load_hardware
+from accelsim.simulation.simulate import simulate
+from accelsim.trace.core import TxnRow, read_trace, write_trace
+from accelsim.trace.formats import Format
 
 
 def op(load=0, store=0, decode=0, compute=0, tiles=1) -> OpTiles:

@@ -8,10 +8,10 @@ import sys
 import pytest
 from conftest import SAMPLE
 
-from accelsim import simulate
-from accelsim.errors import InputError
-from accelsim.hardware import SECTIONS, derived_values, field_types, keys, load_hardware
-from accelsim.sensitivity import moves, run_sensitivity
+from accelsim.base.errors import InputError
+from accelsim.hardware.config import SECTIONS, derived_values, field_types, keys, load_hardware
+from accelsim.simulation.simulate import simulate
+from accelsim.studies.sensitivity import moves, run_sensitivity
 
 VARY = 0.3
 

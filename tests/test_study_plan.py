@@ -7,7 +7,7 @@ import sys
 import pytest
 from conftest import ROOT
 
-from accelsim.errors import InputError
+from accelsim.base.errors import InputError
 from gst_train.plan import load_plan, parse_plan
 
 GOOD = {"study": "t", "runs_dir": "runs/t", "jobs": 1, "common": ["--env", "HalfCheetah-v5"],

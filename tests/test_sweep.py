@@ -10,16 +10,17 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import SAMPLE, make_random_trace
 
-from accelsim import model, simulate
-from accelsim.analysis import average_compression, reencode
-from accelsim.errors import InputError
-from accelsim.hardware import load_hardware
-from accelsim.layouts import ROW
-from accelsim.period import op_tiles, period_costs, schedule_period
-from accelsim.placement import activation_plan
-from accelsim.sweep import make_points, parse_axes, run_sweep
-from accelsim.trace import read_trace
-from accelsim.workload import build_workload
+from accelsim.base.errors import InputError
+from accelsim.base.layouts import ROW
+from accelsim.cost import model
+from accelsim.engines.reference.period import op_tiles, period_costs, schedule_period
+from accelsim.engines.reference.placement import activation_plan
+from accelsim.hardware.config import load_hardware
+from accelsim.simulation.simulate import simulate
+from accelsim.studies.sweep import make_points, parse_axes, run_sweep
+from accelsim.trace.analysis import average_compression, reencode
+from accelsim.trace.core import read_trace
+from accelsim.workload.build import build_workload
 
 AXES = ["dram.gbps=1.6,6.4,25.6", "sram.weight_kib=32,512"]
 
@@ -203,7 +204,7 @@ def test_gbps_auto_and_zero_in_a_sweep(tmp_path):
 def test_runs_sharing_a_method_keep_their_own_label(tmp_path):
     """Two different traces of one method (the shipped ip-cubic and ip-ramp samples both record ``ip``) are
     labelled by file stem in compare's table and the sweep's figures, never merged under ``ip``."""
-    from accelsim.report import run_labels
+    from accelsim.present.report import run_labels
 
     rows = [{"trace": "t/a_ip.parquet", "method": "ip"}, {"trace": "t/b_ip.parquet", "method": "ip"},
             {"trace": "t/g.parquet", "method": "gst"}, {"trace": "t/g.parquet", "method": "gst"},

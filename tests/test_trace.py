@@ -10,10 +10,10 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import make_random_trace
 
-from accelsim.errors import InputError
-from accelsim.formats import Format
-from accelsim.td3_step import td3_networks, td3_step_rows
-from accelsim.trace import META_KEY, SCHEMA_VERSION, TXN_COLUMNS, TraceWriter, WriterState, pack, read_trace
+from accelsim.base.errors import InputError
+from accelsim.trace.core import META_KEY, SCHEMA_VERSION, TXN_COLUMNS, TraceWriter, WriterState, pack, read_trace
+from accelsim.trace.formats import Format
+from accelsim.trace.td3_step import td3_networks, td3_step_rows
 
 SHAPES = td3_networks(5, 2, (16, 16))
 

@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 from conftest import REAL, make_random_trace
 
-from accelsim import simulate
-from accelsim.formats import Format
-from accelsim.hardware import load_hardware
-from accelsim.layouts import ROW
-from accelsim.td3_step import ADAM_FLOPS_PER_ELEM, POLYAK_FLOPS_PER_ELEM, td3_networks, td3_step_rows
-from accelsim.trace import NETWORKS, PHASES, read_trace, write_trace
-from accelsim.workload import build_workload, fuse_updates, group_ops
+from accelsim.base.layouts import ROW
+from accelsim.hardware.config import load_hardware
+from accelsim.simulation.simulate import simulate
+from accelsim.trace.core import NETWORKS, PHASES, read_trace, write_trace
+from accelsim.trace.formats import Format
+from accelsim.trace.td3_step import ADAM_FLOPS_PER_ELEM, POLYAK_FLOPS_PER_ELEM, td3_networks, td3_step_rows
+from accelsim.workload.build import build_workload, fuse_updates, group_ops
 
 
 def _one_step(tmp_path, actor_update=True, fmt=None):

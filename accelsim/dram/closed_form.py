@@ -1,6 +1,6 @@
 """Closed forms of the banked DRAM model: the time, commands and energy of one stream, without simulating it.
 
-These are what the engines call per load or store (``accelsim.model.dram_stream``; the replay gather, where
+These are what the engines call per load or store (``accelsim.cost.model.dram_stream``; the replay gather, where
 they run 5-12 % fast, is costed by the request-level model itself): ``stream_cost`` is numba-compiled and a
 pure function of numbers (the packed memory system ``v`` from :func:`pack_system` and the stream's
 description). They approximate the request-level model (``accelsim.dram.request_model``) — same controller,
@@ -38,14 +38,14 @@ import math
 
 import numpy as np
 
+from accelsim.base.jit import kernel
+from accelsim.base.layouts import DRAM_PART, pack
 from accelsim.dram.address import layout
 from accelsim.dram.part import MemorySystem
 from accelsim.dram.patterns import KINDS, Pattern
 from accelsim.dram.request_model import DRAMStats, make_stats
-from accelsim.jit import kernel
-from accelsim.layouts import DRAM_PART, pack
 
-# The packed memory system (float64) is laid out by accelsim.layouts.DRAMPartSlots (named once there; the
+# The packed memory system (float64) is laid out by accelsim.base.layouts.DRAMPartSlots (named once there; the
 # engines carry it inside a hardware point). Short aliases, as the equations name the timings:
 _P = DRAM_PART
 (V_CH, V_RANKS, V_BG, V_BPG, V_ROWS, V_BURST_BYTES, V_BURST, V_RL, V_WL, V_RCD, V_RCDWR, V_RP, V_RAS, V_CCDS,
@@ -78,7 +78,7 @@ WALK_CAP = 4096
 
 def pack_system(mem: MemorySystem) -> np.ndarray:
     """Flatten a memory system into the float64 vector :func:`stream_cost` reads (shape (N_V,), slots
-    :data:`accelsim.layouts.DRAM_PART`)."""
+    :data:`accelsim.base.layouts.DRAM_PART`)."""
     p, t, o, c = mem.part, mem.part.timing, mem.part.org, mem.controller
     lay = layout(o, c.address_map)
     values = {

@@ -24,6 +24,7 @@ import configparser
 import re
 from pathlib import Path
 
+from accelsim.base.errors import InputError
 from accelsim.dram.part import (
     BEATS_PER_CLOCK,
     DRAMController,
@@ -34,7 +35,6 @@ from accelsim.dram.part import (
     MemorySystem,
     parse_address_map,
 )
-from accelsim.errors import InputError
 
 #: The keys DRAMSim3 reads (``src/configuration.cc``), by section; ``--set SECTION.KEY=V`` may override them.
 #: ``power.io_pj_per_bit`` is ours (interface energy, which DRAMSim3 does not model; it ignores the key).

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 
-from accelsim.errors import InputError
+from accelsim.base.errors import InputError
 
 #: Protocols the model knows, with the data beats moved per clock (DDR: 2).
 BEATS_PER_CLOCK = {"DDR3": 2, "DDR4": 2, "DDR5": 2, "LPDDR": 2, "LPDDR3": 2, "LPDDR4": 2, "LPDDR5": 2,

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from accelsim.base.errors import InputError
 from accelsim.dram.address import layout
 from accelsim.dram.part import MemorySystem
-from accelsim.errors import InputError
 
 KINDS = ("sequential", "strided", "random")
 

@@ -2,7 +2,7 @@
 
 A preset gives the data rate, channels × channel width, burst length, page size, tRCD, tRP, tCL, tREFI and
 tRFC. Everything else comes from the protocol's table below unless the preset (or ``--set``) names it with
-one of the optional keys of :class:`~accelsim.hardware.DRAMConfig` (None, i.e. left out or ``auto``, = use
+one of the optional keys of :class:`~accelsim.hardware.config.DRAMConfig` (None, i.e. left out or ``auto``, = use
 this table). Timings are
 in ns (converted to whole clock cycles, rounded up, at least the nCK minimum) or nCK where the standard
 gives clocks. Sources:
@@ -34,6 +34,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from accelsim.base.errors import InputError
 from accelsim.dram.part import (
     DEFAULT_ADDRESS_MAP,
     DRAMController,
@@ -43,7 +44,6 @@ from accelsim.dram.part import (
     DRAMTiming,
     MemorySystem,
 )
-from accelsim.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ def _ck(ns: float, min_ck: int, tck: float) -> int:
 
 
 def from_dram_config(dram, source: str = "--hw") -> MemorySystem:
-    """A :class:`MemorySystem` from an ``accelsim.hardware.DRAMConfig`` (today's preset table)."""
+    """A :class:`MemorySystem` from an ``accelsim.hardware.config.DRAMConfig`` (today's preset table)."""
     proto = protocol_of(dram.part, getattr(dram, "protocol", None) or "")
     if proto not in PROTOCOL_DEFAULTS:
         raise InputError(source, "dram.protocol", f"expected one of {', '.join(PROTOCOL_DEFAULTS)}, got {proto!r}")

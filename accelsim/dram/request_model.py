@@ -38,11 +38,11 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from accelsim.base.jit import kernel
+from accelsim.base.layouts import DRAM_PART
 from accelsim.dram.address import decode, layout
 from accelsim.dram.part import MemorySystem
 from accelsim.dram.patterns import BurstStream, Pattern, burst_stream
-from accelsim.jit import kernel
-from accelsim.layouts import DRAM_PART
 
 # Command kinds (index into the per-bank "earliest time" table).
 ACT, RD, WR, PRE, REF = 0, 1, 2, 3, 4
@@ -477,7 +477,7 @@ def simulate_bursts(p, ch, bank, row, is_wr, request, n_requests):
 
 @kernel
 def params_of_part(v, requests_in_flight, refresh_phase_ck):
-    """:func:`pack_params` from a packed part (``v``, slots :data:`accelsim.layouts.DRAM_PART`, as
+    """:func:`pack_params` from a packed part (``v``, slots :data:`accelsim.base.layouts.DRAM_PART`, as
     :func:`accelsim.dram.closed_form.pack_system` fills it): what a compiled caller has in hand."""
     p = np.zeros(N_P, dtype=np.int64)
     P = DRAM_PART
@@ -523,8 +523,8 @@ def gather_expected(v, n_rows, row_bytes, requests_in_flight, draws, seed=GATHER
     draw k at refresh phase k·tREFI/draws: the stats vector of :func:`simulate_bursts` (float64, S_* slots),
     an expectation over where the rows fall and where the transfer falls in the refresh schedule.
 
-    ``v``: the packed part (slots :data:`accelsim.layouts.DRAM_PART`). What the engines charge for the replay
-    batch (``accelsim.model.dram_stream``): the closed forms miss this short random stream by 5-12 % (docs/model.md
+    ``v``: the packed part (slots :data:`accelsim.base.layouts.DRAM_PART`). What the engines charge for the replay
+    batch (``accelsim.cost.model.dram_stream``): the closed forms miss this short random stream by 5-12 % (docs/model.md
     §10.6), and it is one or two distinct transfers per workload, so it is costed exactly.
     """
     P = DRAM_PART

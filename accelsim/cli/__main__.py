@@ -1,0 +1,7 @@
+"""``python -m accelsim.cli``."""
+
+import sys
+
+from accelsim.cli.app import main
+
+sys.exit(main())
