@@ -49,11 +49,19 @@ def _ratio(d: float, c: float) -> str:
     return f"{d / c:.2f}x" if c else "-"
 
 
+def shown_path(path: str) -> str:
+    """``path`` relative to the working folder when it lies inside it (what a user typed, or would), else as is."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return str(path)
+
+
 def text_report(res: SimResult, max_segments: int = 12) -> str:
     """Human-readable report: totals, energy breakdown, by phase, by network, speedup over training."""
     d, c = res.dense.totals, res.compressed.totals
-    out = [f"trace     {res.trace}  ({res.steps:,} steps)", f"hardware  {res.hardware}   engine {res.engine}",
-           f"precision {res.precision.sentence()}", ""]
+    out = [f"trace     {shown_path(res.trace)}  ({res.steps:,} steps)",
+           f"hardware  {res.hardware}   engine {res.engine}", f"precision {res.precision.sentence()}", ""]
     rows = [
         ["cycles", f"{d.cycles:,}", f"{c.cycles:,}", _ratio(d.cycles, c.cycles)],
         ["  compute", f"{d.compute_cycles:,}", f"{c.compute_cycles:,}", ""],
