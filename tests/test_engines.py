@@ -50,21 +50,40 @@ def _random_hw(rng: random.Random):
     return load_hardware(name, over)
 
 
+def _differences(a, b, path: str = "") -> list[str]:
+    """Every place two result dicts differ: keys, list lengths, integers exactly, floats beyond 1e-9 relative."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        if a.keys() != b.keys():
+            return [f"{path}: keys {sorted(a.keys() ^ b.keys())} in one result only"]
+        return [d for k in a for d in _differences(a[k], b[k], f"{path}.{k}")]
+    if isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            return [f"{path}: {len(a)} vs {len(b)} entries"]
+        return [d for i, (x, y) in enumerate(zip(a, b, strict=True)) for d in _differences(x, y, f"{path}[{i}]")]
+    if isinstance(a, bool | int | str) and not isinstance(a, float):
+        return [] if a == b else [f"{path}: {a!r} vs {b!r}"]
+    if isinstance(a, float) or isinstance(b, float):
+        return [] if a == pytest.approx(b, rel=1e-9, abs=1e-30) else [f"{path}: {a!r} vs {b!r}"]
+    return [] if a == b else [f"{path}: {a!r} vs {b!r}"]
+
+
 def _assert_same(a, b):
-    for view in ("dense", "compressed"):
-        va, vb = getattr(a, view), getattr(b, view)
-        ta, tb = va.totals, vb.totals
-        for f in ("cycles", "compute_cycles", "stall_memory_cycles", "stall_decode_cycles", "dram_bytes", "macs",
-                  "dram_row_activations", "sram_read_bytes", "sram_write_bytes"):
-            assert getattr(ta, f) == getattr(tb, f), (view, f)
-        assert ta.energy_j == pytest.approx(tb.energy_j, rel=1e-9)
-        for p in PARTS:
-            assert getattr(ta.energy_breakdown_j, p) == pytest.approx(getattr(tb.energy_breakdown_j, p), rel=1e-9,
-                                                                      abs=1e-30)
-        for k in va.by_phase:
-            assert va.by_phase[k].cycles == vb.by_phase[k].cycles
-        for sa, sb in zip(va.by_segment, vb.by_segment, strict=True):
-            assert sa.totals.cycles == sb.totals.cycles
+    """The two engines agree on every figure of every breakdown: totals, by_phase, by_network, by_segment,
+    energy parts and efficiency, in both views (integers exactly, floats to 1e-9); only the engine's name
+    differs."""
+    da, db = a.to_dict(), b.to_dict()
+    assert (da.pop("engine"), db.pop("engine")) == ("fast", "reference")
+    assert _differences(da, db) == []
+
+
+def test_the_comparison_sees_a_difference_anywhere():
+    """_assert_same's checker finds a changed network figure, a missing phase and a float beyond tolerance."""
+    a = {"dense": {"by_network": {"actor": {"cycles": 5}}, "by_phase": {"act": {"energy_j": 1.0}}}}
+    assert _differences(a, a) == []
+    assert _differences(a, {"dense": {"by_network": {"actor": {"cycles": 6}}, "by_phase": {"act": {"energy_j": 1.0}}}})
+    assert _differences(a, {"dense": {"by_network": {"actor": {"cycles": 5}}, "by_phase": {}}})
+    assert _differences(a, {"dense": {"by_network": {"actor": {"cycles": 5}},
+                                      "by_phase": {"act": {"energy_j": 1.0 + 1e-6}}}})
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

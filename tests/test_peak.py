@@ -13,12 +13,19 @@ def test_some_preset_cites_a_peak():
 
 
 @pytest.mark.parametrize("preset", CITING)
-def test_cited_peak_within_10_percent(preset):
+def test_cited_peak_throughput_follows_from_array_and_clock(preset):
+    """The cited TFLOPS is the one check here the preset was not fitted to: array × clock × 2 flops."""
     cited = preset_sources(preset)["peak"]
-    got = peak(load_hardware(preset))
     assert cited["source"]
-    assert got.tflops == pytest.approx(cited["tflops"], rel=0.10)
-    assert got.chip_tflops_per_w == pytest.approx(cited["tflops_per_w"], rel=0.10)
+    assert peak(load_hardware(preset)).tflops == pytest.approx(cited["tflops"], rel=0.10)
+
+
+@pytest.mark.parametrize("preset", CITING)
+def test_calibrated_mac_energy_still_gives_the_cited_efficiency(preset):
+    """Not a validation: a preset whose MAC energy was calibrated to its cited TFLOPS/W must still reach it
+    (it moves if the energy model around the MAC changes, and the calibration must then be redone)."""
+    cited = preset_sources(preset)["peak"]
+    assert peak(load_hardware(preset)).chip_tflops_per_w == pytest.approx(cited["tflops_per_w"], rel=0.01)
 
 
 @pytest.mark.parametrize("preset", preset_names())

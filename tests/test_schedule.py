@@ -141,7 +141,7 @@ def test_double_buffering_off_is_at_least_ten_percent_slower_in_the_dense_view()
 
 
 @pytest.mark.parametrize("preset", ["edge-lpddr4", "omnidrl-like"])
-def test_more_stream_region_never_stalls_more_in_the_dense_view(preset):
+def test_the_stream_region_size_moves_dense_cycles_by_at_most_five_percent(preset):
     """Larger tiles or not, a stream region of a few tiles hides loads as well as a huge one would, to a few
     percent: the schedule is not an artefact of the tile size."""
     tr = read_trace(REAL)

@@ -232,7 +232,7 @@ def _gather_batch(parts: np.ndarray, todo: np.ndarray) -> np.ndarray:
 #: Request-level expectations of gathers already computed in this process, by the DRAM slots they read and
 #: the gather (a pure function of both; a sweep over anything but the DRAM, or the two views of one point,
 #: compute each once). Cleared when it reaches GATHER_MEMO_MAX entries.
-_GATHER_MEMO: dict[tuple[bytes, int, int], np.ndarray] = {}
+GATHER_MEMO: dict[tuple[bytes, int, int], np.ndarray] = {}
 GATHER_MEMO_MAX = 1 << 16
 
 
@@ -248,18 +248,21 @@ def gather_stats(keys: np.ndarray, Hs: np.ndarray) -> np.ndarray:
         dram = [Hs[t, DRAM_COST_SLOTS].tobytes() for t in range(Hs.shape[0])]
         want = {(dram[t], int(keys[x, XFER_KEY.bytes]), int(keys[x, XFER_KEY.gather_rows])): t
                 for t in range(Hs.shape[0]) for x in gx}
-        miss = [k for k in want if k not in _GATHER_MEMO]
+        # This call's figures are kept apart from the memo, so that clearing a full memo cannot lose a hit.
+        found = {k: GATHER_MEMO[k] for k in want if k in GATHER_MEMO}
+        miss = [k for k in want if k not in found]
         if miss:
             todo = np.array([[want[k], k[1], k[2]] for k in miss], dtype=np.int64)
             got = _gather_batch(np.ascontiguousarray(Hs), todo) if len(miss) > 1 else \
                 gather_stats_of(np.ascontiguousarray(Hs[todo[0, 0]]), todo[0, 1], todo[0, 2])[None, :]
-            if len(_GATHER_MEMO) + len(miss) > GATHER_MEMO_MAX:
-                _GATHER_MEMO.clear()
-            for k, s in zip(miss, got, strict=True):
-                _GATHER_MEMO[k] = s
+            new = dict(zip(miss, got, strict=True))
+            found.update(new)
+            if len(GATHER_MEMO) + len(new) > GATHER_MEMO_MAX:
+                GATHER_MEMO.clear()
+            GATHER_MEMO.update(new)
         for t in range(Hs.shape[0]):
             for x in gx:
-                out[t, x] = _GATHER_MEMO[(dram[t], int(keys[x, XFER_KEY.bytes]), int(keys[x, XFER_KEY.gather_rows]))]
+                out[t, x] = found[(dram[t], int(keys[x, XFER_KEY.bytes]), int(keys[x, XFER_KEY.gather_rows]))]
     return out[0] if one else out
 
 

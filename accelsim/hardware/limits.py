@@ -153,6 +153,25 @@ def fit_terms(wl) -> FitTerms:
         macs=float(np.sum(weight * m * k * n)))
 
 
+def fit_bounds(ft: FitTerms, hw) -> dict[str, float]:
+    """Upper bounds (float64) of one workload's total cycles, DRAM bytes and MACs on hardware point ``hw``.
+
+    Every cost model change must keep the engines' totals within these (tests/test_engine_bounds.py checks
+    both engines against them).
+    """
+    mhz = hw.clock.mhz
+    gbps = hw.dram.peak_gbps
+    timings_ns = sum(getattr(hw.dram, f.name) or 0.0 for f in dataclasses.fields(hw.dram)
+                     if f.name.endswith("_ns") and f.name != "trefi_ns")
+    fixed_cycles = FIXED_TIMINGS_PER_TRANSFER * timings_ns * mhz / 1e3 + 1.0
+    sh = ft.shapes
+    gemm = _gemm_cycles_f64(sh[:, 0], sh[:, 1], sh[:, 2], float(hw.pe.rows), float(hw.pe.cols),
+                            hw.pe.dataflow) if sh.shape[0] else np.zeros(0)
+    cycles = (float(np.sum(gemm * ft.shape_weight)) + ft.work
+              + ft.nbytes * mhz / (gbps * 1e3) * DRAM_OVERHEAD_FACTOR + ft.transfers * fixed_cycles)
+    return {"cycles": cycles, "DRAM bytes": ft.dram_bytes, "MACs": ft.macs}
+
+
 def check_fits(workloads, hw, source: str = "trace", terms=None) -> None:
     """Refuse (InputError, one line) a run whose cycles, bytes or MACs could pass the engines' int64 counters.
 
@@ -161,18 +180,8 @@ def check_fits(workloads, hw, source: str = "trace", terms=None) -> None:
         hw: the :class:`~accelsim.hardware.config.HardwareConfig` point.
         terms: their :class:`FitTerms`, if already computed (a sweep computes them once per workload).
     """
-    mhz = hw.clock.mhz
-    gbps = hw.dram.peak_gbps
-    timings_ns = sum(getattr(hw.dram, f.name) or 0.0 for f in dataclasses.fields(hw.dram)
-                     if f.name.endswith("_ns") and f.name != "trefi_ns")
-    fixed_cycles = FIXED_TIMINGS_PER_TRANSFER * timings_ns * mhz / 1e3 + 1.0
     for ft in terms if terms is not None else [fit_terms(wl) for wl in workloads]:
-        sh = ft.shapes
-        gemm = _gemm_cycles_f64(sh[:, 0], sh[:, 1], sh[:, 2], float(hw.pe.rows), float(hw.pe.cols),
-                                hw.pe.dataflow) if sh.shape[0] else np.zeros(0)
-        cycles = (float(np.sum(gemm * ft.shape_weight)) + ft.work
-                  + ft.nbytes * mhz / (gbps * 1e3) * DRAM_OVERHEAD_FACTOR + ft.transfers * fixed_cycles)
-        for what, total in (("cycles", cycles), ("DRAM bytes", ft.dram_bytes), ("MACs", ft.macs)):
+        for what, total in fit_bounds(ft, hw).items():
             if not total < INT_LIMIT:
                 raise InputError(source, "", f"the run's {what} could exceed the simulator's 64-bit counters "
                                              f"(bound {total:.3g} > 2^61); shorten the trace or scale the part")
