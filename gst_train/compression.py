@@ -1,4 +1,4 @@
-"""Compression methods on the actor and both critics: dense, gst, ip, bc, nm, dst (DESIGN §4).
+"""Compression methods on the actor and both critics: dense, gst, ip, bc, nm, dst (docs/gst.md).
 
 A :class:`Compressor` owns every compressible layer of the online networks and their target copies. It
 decides modes and masks (at init, on a grad-step schedule, or at evaluations for GST), keeps the targets on

@@ -1,7 +1,7 @@
 """Every training setting, as one frozen typed dataclass that is also the command line.
 
 Each field becomes a flag (``total_steps`` → ``--total-steps``); its ``help`` metadata is the flag's help.
-Defaults follow Fujimoto's TD3 reference and DESIGN §4 (GST starting defaults to tune and report).
+Defaults follow Fujimoto's TD3 reference; GST's are the screening study's (docs/gst.md).
 """
 
 from __future__ import annotations

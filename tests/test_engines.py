@@ -273,7 +273,7 @@ def test_energy_parts_by_hand_on_a_three_row_trace(tmp_path):
                format=Format(nnz_units=64), stored_values=64),
     ]
     tr = read_trace(write_trace(tmp_path / "three.parquet", {"batch": 4}, [(0, 1, [rows])]))
-    hw = load_hardware("edge-lpddr4", {"sram.act_kib": "0.0625", "dram.io_pj_per_bit": "2", "dram.act_pj": "100",
+    hw = load_hardware("edge-lpddr4", {"sram.act_kib": "0.0625", "dram.io_pj_per_bit": "2",
                                        "sram.read_pj_per_byte": "1", "sram.write_pj_per_byte": "3", "pe.mac_pj": "4",
                                        "decode.pj_per_value": "0.5"})
     assert hw.dram.burst_bytes == 32 and hw.dram.row_bytes == 2048  # every transfer: whole bursts, one row

@@ -64,7 +64,6 @@ class HardwareSlots(NamedTuple):
     stream_bytes: int                 # stream region of the weight buffer, bytes (tiles from DRAM land there)
     sram_read_pj_per_byte: int
     sram_write_pj_per_byte: int
-    dram_gbps: int                    # DRAM data-bus peak over all channels, 1e9 B/s (the part's)
     burst_bytes: int                  # bytes of one DRAM burst (READ/WRITE)
     dram_tck_ns: int                  # DRAM clock period, ns (the closed forms count DRAM cycles)
     dram_request_bytes: int           # DMA request size, bytes, whole bursts

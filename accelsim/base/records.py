@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-#: Picojoules per joule: the engines accumulate pJ, the records hold J.
+#: Joules per picojoule: the engines accumulate pJ, the records hold J.
 PJ = 1e-12
 
 

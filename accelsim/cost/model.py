@@ -88,7 +88,6 @@ def pack_hardware(hw: HardwareConfig) -> np.ndarray:
         "stream_bytes": math.floor(hw.sram.stream_kib * 1024),
         "sram_read_pj_per_byte": _given(hw.sram.read_pj_per_byte, e["sram.read_pj_per_byte"]),
         "sram_write_pj_per_byte": _given(hw.sram.write_pj_per_byte, e["sram.write_pj_per_byte"]),
-        "dram_gbps": mem.part.peak_gbps,
         "burst_bytes": burst,
         "dram_tck_ns": mem.part.timing.tck_ns,
         "dram_request_bytes": -(-request // burst) * burst,

@@ -16,7 +16,7 @@ side), ``burst_bytes`` is what one READ/WRITE moves (bus_width/8 × BL, DRAMSim3
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from accelsim.base.errors import InputError
 
@@ -286,6 +286,3 @@ class MemorySystem:
         self.part.validate(source)
         self.controller.validate(source)
         return self
-
-    def with_controller(self, **kw) -> MemorySystem:
-        return replace(self, controller=replace(self.controller, **kw))

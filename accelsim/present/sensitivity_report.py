@@ -43,7 +43,7 @@ def text_report(s: Sensitivity, rows: Sequence[ParameterSensitivity] | None = No
         out += ["", "moves that are not a valid config:", *errors]
     out += ["", "swing = the larger of (max - min) / baseline of speedup and of energy ratio over low, baseline, "
             f"high; per ±{s.vary:.0%} = swing scaled to a ±{s.vary:.0%} move (integers rounded to a larger step), "
-            "the ranking.", "not varied (not numbers): " + ", ".join(s.not_varied)]
+            "the ranking.", "not varied (not numbers, or not read by the model): " + ", ".join(s.not_varied)]
     return "\n".join(out) + "\n"
 
 

@@ -30,6 +30,7 @@ from typing import Any
 
 from accelsim.base.errors import InputError
 from accelsim.hardware import config as hardware
+from accelsim.hardware import limits
 
 #: Integer fields that must move in steps larger than 1 (bits of a channel: whole bytes).
 INT_STEP: dict[str, int] = {"dram.channel_bits": 8}
@@ -157,6 +158,9 @@ def parameters(cfg: hardware.HardwareConfig) -> tuple[list[tuple[str, type, floa
         for f in fields(cls):
             key = f"{sec}.{f.name}"
             kind = _numeric(hardware.field_types(cls)[f.name])
+            if sec == "dram" and f.name in limits.NOT_READ:
+                other.append(key)  # loads, but the model does not read it: moving it would move nothing
+                continue
             if kind is None:
                 other.append(key)
                 continue

@@ -200,7 +200,7 @@ def weight_compression(code, rows, cols, stored_values, value_bits, group_rows, 
 
     Training logs it (gst_train's ``Compressor.ratios``), ``accelsim validate`` and ``accelsim compare``
     report it (through :func:`accelsim.trace.analysis.segment_compression`): one definition, so they agree.
-    DESIGN §4: over the weights of all six networks (each target counted with its online network's
+    Over the weights of all six networks (each target counted with its online network's
     storage), biases dense.
     """
     bias_b = bias_values * value_bits // 8
@@ -255,7 +255,8 @@ class Precision:
 
 
 def encode_summary(fmt: Format, rows: int, cols: int, dtype: str = "fp32") -> dict[str, int]:
-    """Scalar convenience: stored values, value/metadata/total/dense bytes of one [rows, cols] tensor."""
+    """Stored values, value/metadata/total/dense bytes of one [rows, cols] tensor: the scalar form of the
+    vectorised functions the reader and the workload use, for a user's own encoder and for the tests."""
     bits = DTYPE_BITS[dtype]
     sv, _ = fmt.resolve(rows, cols)
     vb = int(value_bytes(sv, bits))

@@ -65,7 +65,7 @@ def generate(spec: SynthSpec, path: str | os.PathLike) -> Path:
     rng = np.random.default_rng(spec.seed)
     shapes = td3_networks(spec.obs_dim, spec.act_dim, spec.hidden)
     online = ("actor", "critic1", "critic2")
-    # Hidden layers are compressed; the 17-wide input layer and the small heads stay dense (said in DESIGN §4).
+    # Hidden layers are compressed; the 17-wide input layer and the small heads stay dense, as gst_train's default.
     compressible = [(net, l) for net in online for l in range(len(shapes[net])) if 0 < l < len(shapes[net]) - 1]
     # The actor's output layer runs 2:4 to exercise N:M.
     nm_layers = [("actor", len(shapes["actor"]) - 1)]

@@ -1,4 +1,4 @@
-"""The canonical TD3 training step as a list of transactions (DESIGN §3), shared by every trace writer.
+"""The canonical TD3 training step as a list of transactions, shared by every trace writer.
 
 gst_train calls :func:`td3_step_rows` with the current per-layer formats; the synthetic generator calls it
 with made-up ones. For batch B and a layer with W: out×in,
@@ -22,8 +22,11 @@ from collections.abc import Mapping
 from accelsim.trace.core import TxnRow
 from accelsim.trace.formats import DENSE_FORMAT, Format
 
-#: Element-wise flops of one Adam update (m, v, bias corrections, sqrt, divide, step) and one Polyak blend.
+#: Element-wise flops of one Adam update (Kingma & Ba 2015, Algorithm 1, the scalar factors precomputed per
+#: step): m = b1*m + (1-b1)*g: 3; v = b2*v + (1-b2)*g*g: 4; m_hat = m/(1-b1^t): 1; v_hat = v/(1-b2^t): 1;
+#: sqrt(v_hat): 1; + eps: 1; m_hat / (sqrt + eps): 1; * lr: 1; w - step: 1. Total 14.
 ADAM_FLOPS_PER_ELEM = 14
+#: Polyak blend of a target weight: tau*w + (1-tau)*w_target: 2 multiplies and 1 add.
 POLYAK_FLOPS_PER_ELEM = 3
 
 

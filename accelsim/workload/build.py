@@ -263,9 +263,7 @@ def activation_events(rows: np.ndarray, ops: list[list[int]]) -> tuple[np.ndarra
             if r[ROW.kind] == KIND.activation:
                 if r[ROW.is_read] == 1:
                     uses.append(input_of(net, layer))
-                elif phase == ph["backward_data"]:
-                    makes.append(i)
-                else:
+                else:  # a written activation (forward) or activation gradient (backward_data) is made here
                     makes.append(i)
             elif r[ROW.kind] == KIND.replay:
                 makes.append(i)

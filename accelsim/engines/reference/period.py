@@ -32,7 +32,7 @@ import simpy
 
 from accelsim.base.layouts import KIND, N_ENERGY, N_ROW_COST, ROW, ROW_COST
 from accelsim.cost import model
-from accelsim.engines.reference.placement import OpTraffic, segment_resident, tile_size, variant
+from accelsim.engines.reference.placement import OpTraffic, segment_resident, tile_bytes, variant
 
 if TYPE_CHECKING:
     from accelsim.workload.build import Workload
@@ -115,13 +115,13 @@ def op_tiles(wl: Workload, s: int, h: np.ndarray, cost: np.ndarray, plan: list[O
     """The ops of segment ``s`` on packed hardware ``h`` with the row costs ``cost`` of :func:`period_costs`
     and the activation spills and refills ``plan`` (:func:`accelsim.engines.reference.placement.activation_plan`),
     tiled by
-    :func:`tile_size`.
+    :func:`tile_bytes`.
 
     T = max(1, ceil(max(bytes read, bytes written) / tile)), counting the bytes of every weight-side row
     (resident or not), of every row that crosses the DRAM bus and of every spill and refill.
     """
     a = int(wl.seg_row_start[s])
-    tile = tile_size(h)
+    tile = tile_bytes(h)
     out = []
     v = variant(h)
     o0 = int(wl.seg_op_start[v, s])

@@ -34,7 +34,7 @@ def stream_slots(h: np.ndarray) -> int:
     return 2 if h[HW.double_buffer] > 0.5 else 1
 
 
-def tile_size(h: np.ndarray) -> int:
+def tile_bytes(h: np.ndarray) -> int:
     """Bytes of one tile: the stream region (at most half the weight buffer) over the slots, at least a burst."""
     stream = min(int(h[HW.stream_bytes]), int(h[HW.weight_bytes]) // 2)
     return max(int(h[HW.burst_bytes]), stream // stream_slots(h))
@@ -65,7 +65,7 @@ def segment_resident(wl: Workload, s: int, h: np.ndarray) -> frozenset[int]:
     k0, k1 = int(wl.seg_key_start[s]), int(wl.seg_key_start[s + 1])
     nbytes = {k: int(wl.key_bytes[k0 + k]) for k in range(k1 - k0) if not (fused(h) and wl.key_grad[k0 + k])}
     value = {k: int(wl.key_traffic[k0 + k]) for k in nbytes}
-    budget = max(0, int(h[HW.weight_bytes]) - stream_slots(h) * tile_size(h))
+    budget = max(0, int(h[HW.weight_bytes]) - stream_slots(h) * tile_bytes(h))
     return resident_keys(nbytes, value, budget)
 
 
