@@ -24,12 +24,12 @@ _API = {
     "HardwareConfig": "accelsim.hardware.config",
     "InputError": "accelsim.base.errors",
     "SimResult": "accelsim.base.records",
-    "Trace": "accelsim.trace.core",
-    "TraceWriter": "accelsim.trace.core",
-    "TxnRow": "accelsim.trace.core",
+    "Trace": "accelsim.trace.schema",
+    "TraceWriter": "accelsim.trace.writer",
+    "TxnRow": "accelsim.trace.schema",
     "load_hardware": "accelsim.hardware.config",
     "preset_names": "accelsim.hardware.config",
-    "read_trace": "accelsim.trace.core",
+    "read_trace": "accelsim.trace.reader",
     "simulate": "accelsim.simulation.simulate",
 }
 
@@ -66,5 +66,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs only; never executed
     from accelsim.base.records import SimResult
     from accelsim.hardware.config import HardwareConfig, load_hardware, preset_names
     from accelsim.simulation.simulate import simulate
-    from accelsim.trace.core import Trace, TraceWriter, TxnRow, read_trace
     from accelsim.trace.formats import Format
+    from accelsim.trace.reader import read_trace
+    from accelsim.trace.schema import Trace, TxnRow
+    from accelsim.trace.writer import TraceWriter

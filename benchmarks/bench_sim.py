@@ -35,7 +35,7 @@ from accelsim.hardware.config import load_hardware
 from accelsim.hardware.memory import load_memory_system
 from accelsim.present import scalesim_compat
 from accelsim.simulation.simulate import run_engine
-from accelsim.trace.core import read_trace
+from accelsim.trace.reader import read_trace
 from accelsim.trace.synth import SynthSpec, generate
 from accelsim.workload.build import build_workload
 

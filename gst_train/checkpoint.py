@@ -3,7 +3,7 @@
 A checkpoint (taken at an episode end, so the env needs only its per-episode reset seed) holds the six
 networks with their modes and masks, both Adam optimizers, the compression state (controller, GST policy,
 masks' RNG, pending mask snapshots), the replay buffer, the numpy and torch RNG states, the loop counters,
-and the trace writer's state (:class:`accelsim.trace.core.WriterState`, from ``TraceWriter.checkpoint()``).
+and the trace writer's state (:class:`accelsim.trace.writer.WriterState`, from ``TraceWriter.checkpoint()``).
 Resuming hands that state to ``TraceWriter.resume``, which rolls the trace back to the checkpoint (and
 refuses if a part written before it is missing).
 
@@ -26,7 +26,7 @@ import numpy as np
 import torch
 
 from accelsim.base.atomic import atomic_path, atomic_write_text
-from accelsim.trace.core import WriterState
+from accelsim.trace.writer import WriterState
 
 CKPT = "checkpoint"
 PREV = f"{CKPT}.prev"

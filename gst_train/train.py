@@ -28,8 +28,8 @@ import torch
 
 from accelsim.base.atomic import atomic_path, atomic_write_text
 from accelsim.base.errors import InputError
-from accelsim.trace.core import TraceWriter
 from accelsim.trace.td3_step import td3_networks, td3_step_rows
+from accelsim.trace.writer import TraceWriter
 from gst_train import checkpoint as ckpt
 from gst_train.compression import Compressor
 from gst_train.config import TrainConfig, validate

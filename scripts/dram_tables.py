@@ -88,7 +88,7 @@ def shipped_trace_table(presets: tuple[str, ...] = ("edge-lpddr4", "nvdla-large"
     places (the engines' request-level estimate, and the closed form it replaced)."""
     from accelsim.engines.reference import engine as engine_reference
     from accelsim.hardware.config import load_hardware
-    from accelsim.trace.core import read_trace
+    from accelsim.trace.reader import read_trace
     from accelsim.workload.build import build_workload
 
     tr = read_trace(ROOT / "traces" / "halfcheetah_gst_s0.parquet")

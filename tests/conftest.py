@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from accelsim.trace.core import write_trace
 from accelsim.trace.formats import Format
 from accelsim.trace.td3_step import td3_networks, td3_step_rows
+from accelsim.trace.writer import write_trace
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "tests" / "data" / "synthetic_gst_halfcheetah.parquet"

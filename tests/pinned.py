@@ -59,7 +59,7 @@ def figures(trace, preset: str) -> dict[str, Any]:
 
 def preset_figures(preset: str) -> dict[str, Any]:
     """``{trace stem: figures}`` for every shipped trace on ``preset``."""
-    from accelsim.trace.core import read_trace
+    from accelsim.trace.reader import read_trace
 
     return {p.stem: figures(read_trace(p), preset) for p in shipped_traces()}
 

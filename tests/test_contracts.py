@@ -16,7 +16,7 @@ from accelsim.hardware.config import keys
 from accelsim.present.report import csv_report
 from accelsim.simulation.simulate import simulate
 from accelsim.studies.sweep import FIGURES
-from accelsim.trace.core import SCHEMA
+from accelsim.trace.schema import SCHEMA
 from gst_train import config as train_config
 from gst_train import many
 

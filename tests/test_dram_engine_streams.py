@@ -28,7 +28,7 @@ from accelsim.dram.address import decode, layout
 from accelsim.dram.presets import from_dram_config
 from accelsim.engines.reference import engine as engine_reference
 from accelsim.hardware.config import load_hardware
-from accelsim.trace.core import read_trace
+from accelsim.trace.reader import read_trace
 from accelsim.workload.build import build_workload
 
 PRESETS = ("edge-lpddr4", "nvdla-large", "omnidrl-like")

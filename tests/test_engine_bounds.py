@@ -18,7 +18,7 @@ from accelsim.engines.fast import engine as engine_fast
 from accelsim.hardware import limits
 from accelsim.hardware.config import load_hardware
 from accelsim.simulation.simulate import run_engine
-from accelsim.trace.core import read_trace
+from accelsim.trace.reader import read_trace
 from accelsim.workload.build import build_workload
 
 

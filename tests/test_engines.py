@@ -22,8 +22,10 @@ from accelsim.dram.presets import from_dram_config
 from accelsim.dram.request_model import command_energies_pj, make_stats
 from accelsim.hardware.config import load_hardware, preset_names
 from accelsim.simulation.simulate import simulate
-from accelsim.trace.core import TxnRow, read_trace, write_trace
 from accelsim.trace.formats import Format
+from accelsim.trace.reader import read_trace
+from accelsim.trace.schema import TxnRow
+from accelsim.trace.writer import write_trace
 from accelsim.workload.build import build_workload
 
 PARTS = ("dram", "sram", "mac", "decode", "static")

@@ -16,7 +16,7 @@ from conftest import contract_sections
 
 from accelsim.simulation.simulate import simulate
 from accelsim.trace.analysis import average_compression, segment_compression
-from accelsim.trace.core import read_trace
+from accelsim.trace.reader import read_trace
 from gst_train import masks as M
 from gst_train.compression import Compressor
 from gst_train.config import TrainConfig

@@ -19,9 +19,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accelsim.cli import app as cli
-from accelsim.trace.core import MaskSnapshot, TraceWriter, read_trace, write_trace
 from accelsim.trace.formats import Format
+from accelsim.trace.reader import read_trace
+from accelsim.trace.schema import MaskSnapshot
 from accelsim.trace.td3_step import td3_networks, td3_step_rows
+from accelsim.trace.writer import TraceWriter, write_trace
 
 
 def run_cli(capsys, *argv):

@@ -205,11 +205,11 @@ def _loaded(module: str) -> list[str]:
 def test_the_trainer_loads_only_the_trace_layer_of_accelsim():
     loaded = _loaded("gst_train.train")
     assert [m for m in loaded if m.startswith("accelsim.") and layer(m) not in TRAINER_MAY_USE] == []
-    assert "accelsim.trace.core" in loaded  # it does write traces
+    assert "accelsim.trace.writer" in loaded  # it does write traces
 
 
 def test_import_accelsim_loads_no_layer_and_the_trace_layer_no_simulator():
     assert _loaded("accelsim") == ["accelsim"]
-    trace = _loaded("accelsim.trace.core")
+    trace = _loaded("accelsim.trace.reader")
     assert [m for m in trace if m.startswith("accelsim.") and layer(m) not in ("base", "trace")] == []
     assert "numba" not in trace and "simpy" not in trace and "torch" not in trace

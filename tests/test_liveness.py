@@ -15,8 +15,10 @@ from accelsim.engines.fast import liveness
 from accelsim.engines.reference import placement
 from accelsim.hardware.config import load_hardware
 from accelsim.simulation.simulate import simulate
-from accelsim.trace.core import NETWORKS, PHASES, read_trace, write_trace
+from accelsim.trace.reader import read_trace
+from accelsim.trace.schema import NETWORKS, PHASES
 from accelsim.trace.td3_step import td3_networks, td3_step_rows
+from accelsim.trace.writer import write_trace
 from accelsim.workload.build import activation_events, build_workload, group_ops, transfer_keys
 
 

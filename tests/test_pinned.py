@@ -8,7 +8,7 @@ import pinned
 import pytest
 
 from accelsim.hardware.config import DEFAULT_PRESET, preset_names
-from accelsim.trace.core import read_trace
+from accelsim.trace.reader import read_trace
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,8 @@ from accelsim.hardware.config import effective, load_hardware
 from accelsim.hardware.energy_tables import tables
 from accelsim.simulation.simulate import simulate
 from accelsim.studies.sweep import evaluate_points
-from accelsim.trace.core import read_trace
 from accelsim.trace.formats import Precision
+from accelsim.trace.reader import read_trace
 from accelsim.workload.build import build_workload
 
 BYTES = {"fp32": 4, "bf16": 2, "fp16": 2, "int8": 1}

@@ -16,7 +16,7 @@ from accelsim.engines.fast.residency import residency_budget, select_resident
 from accelsim.engines.reference.placement import resident_keys
 from accelsim.hardware.config import load_hardware
 from accelsim.simulation.simulate import simulate
-from accelsim.trace.core import read_trace
+from accelsim.trace.reader import read_trace
 from accelsim.workload.build import build_workload
 
 #: A 1 KiB weight buffer whose stream region is 256 B (two 128-B tiles): 768 B for residency.

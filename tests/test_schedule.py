@@ -17,8 +17,10 @@ from accelsim.engines.fast import tiles
 from accelsim.engines.reference.period import OpTiles, schedule_period
 from accelsim.hardware.config import load_hardware
 from accelsim.simulation.simulate import simulate
-from accelsim.trace.core import TxnRow, read_trace, write_trace
 from accelsim.trace.formats import Format
+from accelsim.trace.reader import read_trace
+from accelsim.trace.schema import TxnRow
+from accelsim.trace.writer import write_trace
 
 
 def op(load=0, store=0, decode=0, compute=0, tiles=1) -> OpTiles:

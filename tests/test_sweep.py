@@ -19,7 +19,7 @@ from accelsim.hardware.config import load_hardware
 from accelsim.simulation.simulate import simulate
 from accelsim.studies.sweep import make_points, parse_axes, run_sweep
 from accelsim.trace.analysis import average_compression, reencode
-from accelsim.trace.core import read_trace
+from accelsim.trace.reader import read_trace
 from accelsim.workload.build import build_workload
 
 AXES = ["dram.gbps=1.6,6.4,25.6", "sram.weight_kib=32,512"]

@@ -11,9 +11,12 @@ import pytest
 from conftest import make_random_trace
 
 from accelsim.base.errors import InputError
-from accelsim.trace.core import META_KEY, SCHEMA_VERSION, TXN_COLUMNS, TraceWriter, WriterState, pack, read_trace
 from accelsim.trace.formats import Format
+from accelsim.trace.pack import pack
+from accelsim.trace.reader import read_trace
+from accelsim.trace.schema import META_KEY, SCHEMA_VERSION, TXN_COLUMNS
 from accelsim.trace.td3_step import td3_networks, td3_step_rows
+from accelsim.trace.writer import TraceWriter, WriterState
 
 SHAPES = td3_networks(5, 2, (16, 16))
 

@@ -10,9 +10,11 @@ from conftest import REAL, make_random_trace
 from accelsim.base.layouts import ROW
 from accelsim.hardware.config import load_hardware
 from accelsim.simulation.simulate import simulate
-from accelsim.trace.core import NETWORKS, PHASES, read_trace, write_trace
 from accelsim.trace.formats import Format
+from accelsim.trace.reader import read_trace
+from accelsim.trace.schema import NETWORKS, PHASES
 from accelsim.trace.td3_step import ADAM_FLOPS_PER_ELEM, POLYAK_FLOPS_PER_ELEM, td3_networks, td3_step_rows
+from accelsim.trace.writer import write_trace
 from accelsim.workload.build import build_workload, fuse_updates, group_ops
 
 

@@ -150,8 +150,8 @@ class RowSlots(NamedTuple):
     key: int                          # segment-local residency key, -1 if none
     first: int                        # 1 on the key's first access in the period
     structured: int                   # 1 if the array may skip its pruned groups (group, N:M)
-    phase: int                        # index into accelsim.trace.core.PHASES
-    net: int                          # index into accelsim.trace.core.NETWORKS
+    phase: int                        # index into accelsim.trace.schema.PHASES
+    net: int                          # index into accelsim.trace.schema.NETWORKS
     layer: int                        # layer index within the network (-1: the replay batch)
     step: int                         # step within the period
     dens_num: int                     # kept fraction of a structured weight: dens_num / dens_den

@@ -22,7 +22,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from accelsim.hardware.config import load_hardware, parse_set_args
     from accelsim.present.report import csv_report, json_report, text_report
     from accelsim.simulation.simulate import ENGINES, simulate
-    from accelsim.trace.core import read_trace
+    from accelsim.trace.reader import read_trace
 
     if args.engine not in ENGINES:
         raise InputError("--engine", args.engine, f"unknown engine; expected one of {', '.join(ENGINES)}")
@@ -111,7 +111,7 @@ def _cmd_dram(args: argparse.Namespace) -> int:
 
 
 def _cmd_pack(args: argparse.Namespace) -> int:
-    from accelsim.trace.core import pack
+    from accelsim.trace.pack import pack
 
     check_output(args.dst, "dst", [args.src])
     print(f"wrote {pack(args.src, args.dst)}")
@@ -155,7 +155,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     from accelsim.present.report import run_labels, table
     from accelsim.simulation.simulate import simulate
     from accelsim.trace.analysis import average_compression, reencode
-    from accelsim.trace.core import read_trace
+    from accelsim.trace.reader import read_trace
 
     traces = args.traces or [str(default_trace())]
     check_output(args.json, "--json", traces)
@@ -241,7 +241,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 def _cmd_timeline(args: argparse.Namespace) -> int:
     from accelsim.hardware.config import load_hardware, parse_set_args
     from accelsim.present.timeline import write_timeline
-    from accelsim.trace.core import read_trace
+    from accelsim.trace.reader import read_trace
 
     trace = args.trace or default_trace()
     check_output(args.o, "-o", [trace])
@@ -284,7 +284,7 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
     from accelsim.hardware.config import parse_set_args
     from accelsim.present.sensitivity_report import text_report
     from accelsim.studies.sensitivity import run_sensitivity
-    from accelsim.trace.core import read_trace
+    from accelsim.trace.reader import read_trace
 
     trace = str(args.trace or default_trace())
     read_trace(trace)  # a bad trace is one clear line here, not a failed point per parameter

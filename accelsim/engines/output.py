@@ -46,8 +46,8 @@ class EngineOutput:
 
     Attributes:
         segments: (P, S, ·) per trace segment (whole segment: its prologue plus its periods).
-        phases: (P, n_phase, ·) by :data:`accelsim.trace.core.PHASES`; zeros unless run with detail.
-        networks: (P, n_net, ·) by :data:`accelsim.trace.core.NETWORKS`; zeros unless run with detail.
+        phases: (P, n_phase, ·) by :data:`accelsim.trace.schema.PHASES`; zeros unless run with detail.
+        networks: (P, n_net, ·) by :data:`accelsim.trace.schema.NETWORKS`; zeros unless run with detail.
     """
 
     segments: Tally

@@ -184,7 +184,7 @@ def plot_sweep(d: str | os.PathLike, out: str | os.PathLike | None = None) -> tu
 
 def _steps_of(row: dict[str, Any], sweep_dir: str | os.PathLike) -> int:
     """Training steps of a sweep row's trace; 0 if the trace cannot be found any more."""
-    from accelsim.trace.core import read_trace
+    from accelsim.trace.reader import read_trace
 
     where = locate_trace(row, sweep_dir)
     return read_trace(where).n_steps if where is not None else 0
@@ -195,7 +195,7 @@ def plot_training(trace: str, out: str | os.PathLike, label: str | None = None,
     """Compression ratio and per-step speedup over training steps of one trace (default hardware)."""
     from accelsim.simulation.simulate import simulate
     from accelsim.trace.analysis import segment_compression
-    from accelsim.trace.core import read_trace
+    from accelsim.trace.reader import read_trace
 
     plt = _plt()
     tr = read_trace(trace)

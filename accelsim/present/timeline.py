@@ -23,7 +23,7 @@ from accelsim.cost import model
 from accelsim.engines.reference.period import op_tiles, period_costs, schedule_period
 from accelsim.engines.reference.placement import activation_plan, segment_resident, variant
 from accelsim.hardware.config import HardwareConfig
-from accelsim.trace.core import NETWORKS, PHASES, Trace
+from accelsim.trace.schema import NETWORKS, PHASES, Trace
 from accelsim.workload.build import build_workload
 
 TRACKS = {"dram": 1, "decoder": 2, "pe": 3, "sram0": 4, "sram1": 5}

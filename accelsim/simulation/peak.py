@@ -19,8 +19,8 @@ import numpy as np
 from accelsim.base.layouts import KIND, ROW, pack
 from accelsim.base.records import Efficiency
 from accelsim.hardware.config import HardwareConfig
-from accelsim.trace.core import NETWORKS, PHASES
 from accelsim.trace.formats import DTYPE_BITS
+from accelsim.trace.schema import NETWORKS, PHASES
 from accelsim.workload.build import Workload, from_packed
 
 #: Rows streamed through the array per GEMM (the GEMM's M).

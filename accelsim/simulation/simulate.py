@@ -22,7 +22,8 @@ from accelsim.engines.output import EngineOutput
 from accelsim.engines.reference import engine as engine_reference
 from accelsim.hardware import limits
 from accelsim.hardware.config import HardwareConfig, load_hardware
-from accelsim.trace.core import NETWORKS, PHASES, Trace, read_trace
+from accelsim.trace.reader import read_trace
+from accelsim.trace.schema import NETWORKS, PHASES, Trace
 from accelsim.workload.build import Workload, build_workload
 
 ENGINES = {"fast": engine_fast.run, "reference": engine_reference.run}

@@ -32,8 +32,8 @@ from accelsim.cost import model
 from accelsim.hardware import config as hardware
 from accelsim.hardware import limits
 from accelsim.simulation.simulate import run_engine
-from accelsim.trace.core import read_trace
 from accelsim.trace.formats import Precision
+from accelsim.trace.reader import read_trace
 from accelsim.workload.build import build_workload
 
 WORKLOAD_KEYS = {"workload.batch": int}

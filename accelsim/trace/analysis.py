@@ -8,7 +8,7 @@ import numpy as np
 
 from accelsim.base.errors import InputError
 from accelsim.trace import formats
-from accelsim.trace.core import Trace
+from accelsim.trace.schema import Trace
 from accelsim.trace.td3_step import online_of
 
 REENCODE_FORMATS = ("dense", "bitmap", "csr", "group")

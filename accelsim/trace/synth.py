@@ -14,9 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from accelsim.trace.core import MaskSnapshot, write_trace
 from accelsim.trace.formats import Format
+from accelsim.trace.schema import MaskSnapshot
 from accelsim.trace.td3_step import td3_networks, td3_step_rows
+from accelsim.trace.writer import write_trace
 
 
 @dataclass(frozen=True)

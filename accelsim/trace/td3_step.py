@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from accelsim.trace.core import TxnRow
 from accelsim.trace.formats import DENSE_FORMAT, Format
+from accelsim.trace.schema import TxnRow
 
 #: Element-wise flops of one Adam update (Kingma & Ba 2015, Algorithm 1, the scalar factors precomputed per
 #: step): m = b1*m + (1-b1)*g: 3; v = b2*v + (1-b2)*g*g: 4; m_hat = m/(1-b1^t): 1; v_hat = v/(1-b2^t): 1;

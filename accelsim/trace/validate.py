@@ -7,7 +7,8 @@ import os
 import numpy as np
 
 from accelsim.trace.analysis import average_compression, segment_compression
-from accelsim.trace.core import WEIGHT_SIDE, read_trace
+from accelsim.trace.reader import read_trace
+from accelsim.trace.schema import WEIGHT_SIDE
 
 
 def summarize(path: str | os.PathLike) -> str:

@@ -25,7 +25,7 @@ import numpy as np
 
 from accelsim.base.layouts import ACT_EVENT, ACT_TENSOR, KIND, ROW, XFER_KEY, names, pack
 from accelsim.trace import formats
-from accelsim.trace.core import NETWORKS, PHASES, WEIGHT_SIDE, Trace
+from accelsim.trace.schema import NETWORKS, PHASES, WEIGHT_SIDE, Trace
 
 VIEWS = ("compressed", "dense")
 #: Columns of :data:`accelsim.base.layouts.ROW` that say where a row sits (segment key, period position, phase,
