@@ -27,8 +27,8 @@ _API = {
     "Trace": "accelsim.trace.schema",
     "TraceWriter": "accelsim.trace.writer",
     "TxnRow": "accelsim.trace.schema",
-    "load_hardware": "accelsim.hardware.config",
-    "preset_names": "accelsim.hardware.config",
+    "load_hardware": "accelsim.hardware.load",
+    "preset_names": "accelsim.hardware.load",
     "read_trace": "accelsim.trace.reader",
     "simulate": "accelsim.simulation.simulate",
 }
@@ -64,7 +64,8 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # for type checkers and IDEs only; never executed
     from accelsim.base.errors import InputError
     from accelsim.base.records import SimResult
-    from accelsim.hardware.config import HardwareConfig, load_hardware, preset_names
+    from accelsim.hardware.config import HardwareConfig
+    from accelsim.hardware.load import load_hardware, preset_names
     from accelsim.simulation.simulate import simulate
     from accelsim.trace.formats import Format
     from accelsim.trace.reader import read_trace

@@ -31,7 +31,7 @@ import numpy as np
 
 from accelsim.cost import model
 from accelsim.dram import closed_form as cf
-from accelsim.hardware.config import load_hardware
+from accelsim.hardware.load import load_hardware
 from accelsim.hardware.memory import load_memory_system
 from accelsim.present import scalesim_compat
 from accelsim.simulation.simulate import run_engine

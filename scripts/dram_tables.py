@@ -87,7 +87,7 @@ def shipped_trace_table(presets: tuple[str, ...] = ("edge-lpddr4", "nvdla-large"
     streams of ``dram.request_bytes`` requests (closed forms), the replay gather as B row-sized reads at random
     places (the engines' request-level estimate, and the closed form it replaced)."""
     from accelsim.engines.reference import engine as engine_reference
-    from accelsim.hardware.config import load_hardware
+    from accelsim.hardware.load import load_hardware
     from accelsim.trace.reader import read_trace
     from accelsim.workload.build import build_workload
 

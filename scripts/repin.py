@@ -19,7 +19,7 @@ from pathlib import Path
 from accelsim.base.argparser import OneLineParser
 from accelsim.base.atomic import atomic_write_text
 from accelsim.base.resources import DEFAULT_TRACE_NAME
-from accelsim.hardware.config import DEFAULT_PRESET, preset_names
+from accelsim.hardware.load import DEFAULT_PRESET, preset_names
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 import pinned

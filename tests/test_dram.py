@@ -25,7 +25,7 @@ from accelsim.dram.dramsim3_ini import read_dramsim3_ini
 from accelsim.dram.patterns import burst_stream
 from accelsim.dram.presets import from_dram_config
 from accelsim.dram.request_model import command_energies_pj
-from accelsim.hardware.config import load_preset, preset_names
+from accelsim.hardware.load import load_preset, preset_names
 from accelsim.hardware.memory import load_memory_system
 
 ROOT = Path(__file__).resolve().parent.parent

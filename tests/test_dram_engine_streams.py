@@ -27,7 +27,7 @@ from accelsim.dram import request_model as rm
 from accelsim.dram.address import decode, layout
 from accelsim.dram.presets import from_dram_config
 from accelsim.engines.reference import engine as engine_reference
-from accelsim.hardware.config import load_hardware
+from accelsim.hardware.load import load_hardware
 from accelsim.trace.reader import read_trace
 from accelsim.workload.build import build_workload
 

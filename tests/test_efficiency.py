@@ -8,7 +8,7 @@ import pytest
 from conftest import SAMPLE
 
 from accelsim.cost import model
-from accelsim.hardware.config import load_hardware
+from accelsim.hardware.load import load_hardware
 from accelsim.simulation.simulate import simulate
 
 NO_DRAM_ENERGY = {"dram.io_pj_per_bit": 0, "dram.static_mw": 0}

@@ -4,8 +4,9 @@ import pytest
 
 from accelsim.base.errors import InputError
 from accelsim.base.resources import models_dir
-from accelsim.hardware.config import effective, load_hardware, load_toml, preset_names
+from accelsim.hardware.derived import effective
 from accelsim.hardware.energy_tables import chip_energy, tables
+from accelsim.hardware.load import load_hardware, load_toml, preset_names
 
 # Published figures, typed in here from the papers, not read from the data files.
 HOROWITZ_MAC_PJ = {"fp32": 3.7 + 0.9, "fp16": 1.1 + 0.4, "int8": 0.2 + 0.03}

@@ -16,7 +16,7 @@ from accelsim.base.layouts import COUNT, XFER_KEY
 from accelsim.cost import model
 from accelsim.engines.fast import engine as engine_fast
 from accelsim.hardware import limits
-from accelsim.hardware.config import load_hardware
+from accelsim.hardware.load import load_hardware
 from accelsim.simulation.simulate import run_engine
 from accelsim.trace.reader import read_trace
 from accelsim.workload.build import build_workload

@@ -20,7 +20,7 @@ from accelsim.dram import request_model as rm
 from accelsim.dram.closed_form import pack_system
 from accelsim.dram.presets import from_dram_config
 from accelsim.dram.request_model import command_energies_pj, make_stats
-from accelsim.hardware.config import load_hardware, preset_names
+from accelsim.hardware.load import load_hardware, preset_names
 from accelsim.simulation.simulate import simulate
 from accelsim.trace.formats import Format
 from accelsim.trace.reader import read_trace

@@ -4,7 +4,8 @@ import pytest
 
 from accelsim.base.errors import InputError
 from accelsim.hardware import config as hardware
-from accelsim.hardware.config import load_hardware, load_preset, preset_names
+from accelsim.hardware import load as hw_load
+from accelsim.hardware.load import load_hardware, load_preset, preset_names
 
 REQUIRED = ["dram.gbps", "sram.weight_kib", "pe.rows", "pe.cols", "pe.dataflow", "clock.mhz", "pe.skip_zeros"]
 
@@ -17,7 +18,7 @@ def test_presets_load_and_cite_sources():
     for n in names:
         cfg = load_preset(n)
         assert cfg.name == n and cfg.description
-        assert hardware.preset_sources(n)["sources"], f"{n} cites no sources"
+        assert hw_load.preset_sources(n)["sources"], f"{n} cites no sources"
         assert cfg.dram.peak_gbps > 0
 
 

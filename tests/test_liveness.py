@@ -13,7 +13,7 @@ from accelsim.base.layouts import ACT_EVENT, ACT_TENSOR, ENERGY, N_ENERGY, N_ROW
 from accelsim.cost import model
 from accelsim.engines.fast import liveness
 from accelsim.engines.reference import placement
-from accelsim.hardware.config import load_hardware
+from accelsim.hardware.load import load_hardware
 from accelsim.simulation.simulate import simulate
 from accelsim.trace.reader import read_trace
 from accelsim.trace.schema import NETWORKS, PHASES

@@ -2,7 +2,7 @@
 
 import pytest
 
-from accelsim.hardware.config import load_hardware, preset_names, preset_sources
+from accelsim.hardware.load import load_hardware, preset_names, preset_sources
 from accelsim.simulation.peak import calibrated_mac_pj, peak
 
 CITING = [n for n in preset_names() if preset_sources(n)["peak"]]

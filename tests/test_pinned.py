@@ -7,7 +7,7 @@ change in docs/model.md's changelog.
 import pinned
 import pytest
 
-from accelsim.hardware.config import DEFAULT_PRESET, preset_names
+from accelsim.hardware.load import DEFAULT_PRESET, preset_names
 from accelsim.trace.reader import read_trace
 
 

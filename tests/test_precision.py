@@ -9,8 +9,9 @@ import pytest
 from conftest import SAMPLE
 
 from accelsim.base.layouts import ROW
-from accelsim.hardware.config import effective, load_hardware
+from accelsim.hardware.derived import effective
 from accelsim.hardware.energy_tables import tables
+from accelsim.hardware.load import load_hardware
 from accelsim.simulation.simulate import simulate
 from accelsim.studies.sweep import evaluate_points
 from accelsim.trace.formats import Precision

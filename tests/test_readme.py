@@ -55,7 +55,7 @@ def test_the_api_example_prints_what_its_comments_say():
 
 
 def test_the_preset_example_loads_and_runs(tmp_path):
-    from accelsim.hardware.config import load_hardware
+    from accelsim.hardware.load import load_hardware
 
     toml = re.search(r"```toml\n(.*?)```", README, re.S).group(1)
     (tmp_path / "my_chip.toml").write_text(toml)

@@ -14,7 +14,7 @@ from accelsim.base.layouts import KIND, ROW
 from accelsim.cost import model
 from accelsim.engines.fast.residency import residency_budget, select_resident
 from accelsim.engines.reference.placement import resident_keys
-from accelsim.hardware.config import load_hardware
+from accelsim.hardware.load import load_hardware
 from accelsim.simulation.simulate import simulate
 from accelsim.trace.reader import read_trace
 from accelsim.workload.build import build_workload

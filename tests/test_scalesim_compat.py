@@ -16,7 +16,7 @@ import pytest
 from accelsim.base.errors import InputError
 from accelsim.base.layouts import KIND, N_ENERGY, N_ROW_COST, ROW, ROW_COST, XFER_KEY, names, pack
 from accelsim.cost import model
-from accelsim.hardware.config import load_hardware
+from accelsim.hardware.load import load_hardware
 from accelsim.present import scalesim_compat
 
 DATA = Path(__file__).parent / "data" / "scalesim"

@@ -15,7 +15,7 @@ from accelsim.cost import model
 from accelsim.cost.systolic import DATAFLOW_CODE, gemm_cycles
 from accelsim.engines.fast import tiles
 from accelsim.engines.reference.period import OpTiles, schedule_period
-from accelsim.hardware.config import load_hardware
+from accelsim.hardware.load import load_hardware
 from accelsim.simulation.simulate import simulate
 from accelsim.trace.formats import Format
 from accelsim.trace.reader import read_trace

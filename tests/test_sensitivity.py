@@ -9,8 +9,10 @@ import pytest
 from conftest import SAMPLE
 
 from accelsim.base.errors import InputError
-from accelsim.hardware.config import SECTIONS, derived_values, field_types, keys, load_hardware
+from accelsim.hardware.config import SECTIONS, field_types, keys
+from accelsim.hardware.derived import derived_values
 from accelsim.hardware.limits import NOT_READ
+from accelsim.hardware.load import load_hardware
 from accelsim.simulation.simulate import simulate
 from accelsim.studies.sensitivity import moves, run_sensitivity
 

@@ -15,7 +15,7 @@ from accelsim.base.layouts import ROW
 from accelsim.cost import model
 from accelsim.engines.reference.period import op_tiles, period_costs, schedule_period
 from accelsim.engines.reference.placement import activation_plan
-from accelsim.hardware.config import load_hardware
+from accelsim.hardware.load import load_hardware
 from accelsim.simulation.simulate import simulate
 from accelsim.studies.sweep import make_points, parse_axes, run_sweep
 from accelsim.trace.analysis import average_compression, reencode

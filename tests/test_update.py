@@ -8,7 +8,7 @@ import pytest
 from conftest import REAL, make_random_trace
 
 from accelsim.base.layouts import ROW
-from accelsim.hardware.config import load_hardware
+from accelsim.hardware.load import load_hardware
 from accelsim.simulation.simulate import simulate
 from accelsim.trace.formats import Format
 from accelsim.trace.reader import read_trace

@@ -19,7 +19,8 @@ from accelsim.base.resources import default_trace
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from accelsim.base.atomic import atomic_write_text
-    from accelsim.hardware.config import load_hardware, parse_set_args
+    from accelsim.hardware.config import parse_set_args
+    from accelsim.hardware.load import load_hardware
     from accelsim.present.report import csv_report, json_report, text_report
     from accelsim.simulation.simulate import ENGINES, simulate
     from accelsim.trace.reader import read_trace
@@ -50,7 +51,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_presets(args: argparse.Namespace) -> int:
-    from accelsim.hardware.config import DEFAULT_PRESET, effective, load_preset, preset_names
+    from accelsim.hardware.derived import effective
+    from accelsim.hardware.load import DEFAULT_PRESET, load_preset, preset_names
 
     if args.show:
         cfg = load_preset(args.show)
@@ -86,7 +88,8 @@ def _cmd_dram(args: argparse.Namespace) -> int:
     from accelsim.dram import Pattern, evaluate
     from accelsim.dram.closed_form import evaluate_closed
     from accelsim.dram.report import text, to_json
-    from accelsim.hardware.config import load_hardware, parse_set_args
+    from accelsim.hardware.config import parse_set_args
+    from accelsim.hardware.load import load_hardware
     from accelsim.hardware.memory import load_memory_system
 
     overrides = parse_set_args(args.set)
@@ -151,7 +154,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
 def _cmd_compare(args: argparse.Namespace) -> int:
     from accelsim.base.atomic import atomic_write_text
-    from accelsim.hardware.config import load_hardware, parse_set_args
+    from accelsim.hardware.config import parse_set_args
+    from accelsim.hardware.load import load_hardware
     from accelsim.present.report import run_labels, table
     from accelsim.simulation.simulate import simulate
     from accelsim.trace.analysis import average_compression, reencode
@@ -239,7 +243,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_timeline(args: argparse.Namespace) -> int:
-    from accelsim.hardware.config import load_hardware, parse_set_args
+    from accelsim.hardware.config import parse_set_args
+    from accelsim.hardware.load import load_hardware
     from accelsim.present.timeline import write_timeline
     from accelsim.trace.reader import read_trace
 

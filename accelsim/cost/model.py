@@ -59,7 +59,8 @@ from accelsim.dram.request_model import (
     command_energies_pj,
     gather_expected,
 )
-from accelsim.hardware.config import HardwareConfig, derived_values
+from accelsim.hardware.config import HardwareConfig
+from accelsim.hardware.derived import derived_values
 
 
 def pack_hardware(hw: HardwareConfig) -> np.ndarray:

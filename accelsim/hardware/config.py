@@ -18,15 +18,12 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
-import tomllib
 import types
 import typing
 from dataclasses import dataclass, field, fields, replace
-from pathlib import Path
 from typing import Any
 
 from accelsim.base.errors import InputError
-from accelsim.base.resources import models_dir
 from accelsim.hardware import limits
 from accelsim.trace.formats import DTYPE_BITS, Precision
 
@@ -276,6 +273,11 @@ def field_types(cls: type) -> dict[str, Any]:
     return {f.name: hints[f.name] for f in fields(cls)}
 
 
+def sram_bank_kib(cfg: HardwareConfig) -> float:
+    """KiB of one SRAM bank, the array size the SRAM energy fit is read at: (weight + act) / banks."""
+    return (cfg.sram.weight_kib + cfg.sram.act_kib) / cfg.sram.banks
+
+
 def keys() -> list[str]:
     """Every overridable dotted key, e.g. ``dram.gbps``."""
     out = []
@@ -413,7 +415,8 @@ def _validate(cfg: HardwareConfig, source: str) -> HardwareConfig:
     except ValueError as exc:
         raise InputError(source, "tech.node_nm", str(exc)) from None
     try:
-        chip_energy(cfg)
+        energy_tables.chip_energy(cfg.pe.dtype, cfg.pe.optimizer_dtype, cfg.tech.node_nm, cfg.tech.vdd_v,
+                                  sram_bank_kib(cfg))
     except ValueError as exc:
         raise InputError(source, "tech.vdd_v", str(exc)) from None
     return cfg
@@ -461,31 +464,6 @@ def apply_overrides(cfg: HardwareConfig, overrides: dict[str, Any], source: str 
     return _validate(new, source)
 
 
-def chip_energy(cfg: HardwareConfig):
-    """The chip's per-event energies by the cited tables (:class:`accelsim.hardware.energy_tables.ChipEnergy`): what
-    its ``auto`` energy keys stand for."""
-    from accelsim.hardware import energy_tables
-
-    bank_kib = (cfg.sram.weight_kib + cfg.sram.act_kib) / cfg.sram.banks
-    return energy_tables.chip_energy(cfg.pe.dtype, cfg.pe.optimizer_dtype, cfg.tech.node_nm, cfg.tech.vdd_v,
-                                     bank_kib)
-
-
-def derived_values(cfg: HardwareConfig) -> dict[str, float]:
-    """What each field that may be ``auto`` stands for in ``cfg``, by dotted key (its derived value)."""
-    e = chip_energy(cfg)
-    return {"dram.gbps": cfg.dram.peak_gbps, "pe.mac_pj": e.mac_pj, "pe.vector_flop_pj": e.vector_flop_pj,
-            "sram.read_pj_per_byte": e.sram_pj_per_byte, "sram.write_pj_per_byte": e.sram_pj_per_byte,
-            "tech.vdd_v": e.vdd_v}
-
-
-def effective(cfg: HardwareConfig, key: str) -> Any:
-    """The value of dotted ``key`` in use: the field's own, or its derived value if it is ``auto``."""
-    sec, _, name = key.partition(".")
-    value = getattr(getattr(cfg, sec), name)
-    return derived_values(cfg)[key] if value is None else value
-
-
 def parse_set_args(items: list[str] | None) -> dict[str, str]:
     """``["dram.gbps=12.8", ...]`` → ``{"dram.gbps": "12.8"}``; malformed items are InputErrors."""
     out: dict[str, str] = {}
@@ -495,59 +473,3 @@ def parse_set_args(items: list[str] | None) -> dict[str, str]:
             raise InputError("--set", item, "expected KEY=VALUE, e.g. dram.gbps=12.8")
         out[key.strip()] = value.strip()
     return out
-
-
-
-
-DEFAULT_PRESET = "edge-lpddr4"
-
-
-def preset_names() -> list[str]:
-    return sorted(p.stem for p in models_dir().glob("*.toml"))
-
-
-def load_toml(path: Path) -> dict[str, Any]:
-    """Parse a TOML file; a missing or malformed file is an InputError."""
-    try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError:
-        raise InputError(str(path), "", "file not found") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(str(path), "", f"not UTF-8 text (byte {exc.start}); a TOML file is UTF-8") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(str(path), "", f"malformed TOML ({exc})") from None
-    except OSError as exc:
-        raise InputError(str(path), "", f"cannot read ({exc.strerror})") from None
-
-
-def load_preset(name: str) -> HardwareConfig:
-    """Load a shipped preset by name (see :func:`preset_names`)."""
-    path = models_dir() / f"{name}.toml"
-    if not path.is_file():
-        raise InputError("--hw", name, f"unknown preset; expected one of {', '.join(preset_names())} "
-                                       "or a path to a .toml file")
-    data = load_toml(path)
-    data.setdefault("name", name)
-    return from_dict(data, str(path))
-
-
-def load_hardware(spec: str | None = None, overrides: dict[str, Any] | None = None) -> HardwareConfig:
-    """A preset name or a TOML path (default: the default preset), then ``overrides``."""
-    spec = spec or DEFAULT_PRESET
-    if spec.endswith(".toml") or "/" in spec:
-        path = Path(spec)
-        data = load_toml(path)
-        data.setdefault("name", path.stem)
-        cfg = from_dict(data, str(path))
-    else:
-        cfg = load_preset(spec)
-    if overrides:
-        cfg = apply_overrides(cfg, overrides)
-    return cfg
-
-
-def preset_sources(name: str) -> dict[str, Any]:
-    """The ``[sources]``, ``[assumptions]`` and ``[peak]`` tables of a preset (not config)."""
-    data = load_toml(models_dir() / f"{name}.toml")
-    return {k: data.get(k, {}) for k in DOC_TABLES}

@@ -8,7 +8,7 @@ from accelsim.base.errors import InputError
 from accelsim.dram.dramsim3_ini import read_dramsim3_ini
 from accelsim.dram.part import MemorySystem
 from accelsim.dram.presets import from_dram_config
-from accelsim.hardware.config import load_hardware
+from accelsim.hardware.load import load_hardware
 
 
 def load_memory_system(hw: str | None = None, dramsim3_ini: str | Path | None = None,

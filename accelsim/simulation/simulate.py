@@ -21,7 +21,8 @@ from accelsim.engines.fast import engine as engine_fast
 from accelsim.engines.output import EngineOutput
 from accelsim.engines.reference import engine as engine_reference
 from accelsim.hardware import limits
-from accelsim.hardware.config import HardwareConfig, load_hardware
+from accelsim.hardware.config import HardwareConfig
+from accelsim.hardware.load import load_hardware
 from accelsim.trace.reader import read_trace
 from accelsim.trace.schema import NETWORKS, PHASES, Trace
 from accelsim.workload.build import Workload, build_workload

@@ -30,7 +30,9 @@ from typing import Any
 
 from accelsim.base.errors import InputError
 from accelsim.hardware import config as hardware
+from accelsim.hardware import derived as hw_derived
 from accelsim.hardware import limits
+from accelsim.hardware import load as hw_load
 
 #: Integer fields that must move in steps larger than 1 (bits of a channel: whole bytes).
 INT_STEP: dict[str, int] = {"dram.channel_bits": 8}
@@ -151,7 +153,7 @@ def _numeric(typ: Any) -> type | None:
 
 def parameters(cfg: hardware.HardwareConfig) -> tuple[list[tuple[str, type, float, bool]], list[str]]:
     """(numeric fields as (key, int or float, effective value, is auto), keys that are not numbers)."""
-    derived = hardware.derived_values(cfg)
+    derived = hw_derived.derived_values(cfg)
     numeric, other = [], []
     for sec, cls in hardware.SECTIONS.items():
         obj = getattr(cfg, sec)
@@ -231,7 +233,7 @@ def run_sensitivity(trace: str, hw: str | None, vary: float = 0.2,
     from accelsim.studies.sweep import evaluate_points
 
     base_over = dict(base_overrides or {})
-    cfg = hardware.load_hardware(hw, base_over)
+    cfg = hw_load.load_hardware(hw, base_over)
     mv, not_varied = moves(cfg, vary)
     points: list[dict[str, Any]] = [dict(base_over)]
     index: list[tuple[int | None, int | None]] = []

@@ -31,6 +31,7 @@ from accelsim.base.records import ENERGY_NAMES, Totals
 from accelsim.cost import model
 from accelsim.hardware import config as hardware
 from accelsim.hardware import limits
+from accelsim.hardware import load as hw_load
 from accelsim.simulation.simulate import run_engine
 from accelsim.trace.formats import Precision
 from accelsim.trace.reader import read_trace
@@ -111,7 +112,7 @@ def _trace(path: str):
 def _base_config(hw: str | None) -> hardware.HardwareConfig:
     """The preset (or TOML file) every point of a sweep starts from, read and validated once: reading it for
     each point took a quarter of a 1M-step sweep's time."""
-    return hardware.load_hardware(hw)
+    return hw_load.load_hardware(hw)
 
 
 @functools.lru_cache(maxsize=32)
@@ -228,7 +229,7 @@ def locate_trace(row: dict[str, Any], sweep_dir: str | os.PathLike) -> Path | No
 
 
 def _row(trace, hw, point, method, c=None, d=None, error: str = "") -> dict[str, Any]:
-    row: dict[str, Any] = {"trace": str(trace), "method": method, "hw": hw or hardware.DEFAULT_PRESET}
+    row: dict[str, Any] = {"trace": str(trace), "method": method, "hw": hw or hw_load.DEFAULT_PRESET}
     row.update(point)
     if c is not None and d is not None:
         row["speedup"] = d["seconds"] / c["seconds"]
@@ -281,7 +282,7 @@ def run_sweep(traces: Sequence[str], hw: str | None, axes: Sequence[Axis], out: 
     for t in traces:
         read_trace(t)  # fail early, one clear line, before any work
     if hw is not None:
-        hardware.load_hardware(hw)
+        hw_load.load_hardware(hw)
     out.mkdir(parents=True, exist_ok=True)
     todo = [(str(t), p, point_id(str(t), hw, p)) for t in traces for p in pts]
     state_path = out / STATE
