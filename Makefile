@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test test-fast lint bench bench-train scalesim-reference dramsim3-reference repin clean
+.PHONY: demo test test-fast test-exhaustive lint bench bench-train scalesim-reference dramsim3-reference repin clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,16 +17,21 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/accelsim run
 
-# The whole suite, on two processes (pytest-xdist; every test works in its own tmp_path).
+# The whole suite, on two processes (pytest-xdist; every test works in its own tmp_path), less the exhaustive
+# reference comparisons (every DRAM transfer of the shipped trace on every preset through the request-level
+# model; the reference engine on the IP traces off the default preset), which make test-exhaustive adds.
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/pytest -q -n 2
+	$(VENV)/bin/pytest -q -n 2 -m "not exhaustive"
+
+test-exhaustive: $(STAMP)
+	$(VENV)/bin/pytest -q -n 2 -m exhaustive
 
 # The inner loop: the suite without the tests marked slow (training runs, long reference-engine and DRAM-model
 # comparisons), on two processes (pytest-xdist): about 85 s here with the machine quiet, 143 s on one.
 test-fast: $(STAMP)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/pytest -q -n 2 -m "not slow"
+	$(VENV)/bin/pytest -q -n 2 -m "not slow and not exhaustive"
 
 # Re-pin the model's figures after an intended change: prints the diff, logs REASON in docs/model.md.
 repin: $(STAMP)

@@ -100,10 +100,15 @@ def test_fast_equals_reference_on_random_traces_and_configs(tmp_path_factory, se
 SHIPPED = [SAMPLE, *sorted((ROOT / "traces").glob("*.parquet"))]
 # The reference engine takes 15-35 s per preset on an IP trace (a mask change at every pruning step: 216
 # segments) and 5-11 s on the GST trace: the fast loop (`make test-fast`) keeps the synthetic and dense traces
-# on every preset and GST on the default one; every case runs in the whole suite (`make test`).
-CASES = [pytest.param(t, p, id=f"{t.stem}-{p}",
-                      marks=[] if "_ip" not in t.name and ("_gst_s0" not in t.name or p == "edge-lpddr4")
-                      else [pytest.mark.slow])
+# on every preset and GST on the default one; `make test` adds the rest but the IP traces off the default
+# preset, which `make test-exhaustive` runs.
+def _marks(trace, preset: str) -> list:
+    if "_ip" in trace.name:  # 216 segments: the reference engine takes 15-60 s per preset
+        return [pytest.mark.slow] if preset == "edge-lpddr4" else [pytest.mark.exhaustive]
+    return [] if "_gst_s0" not in trace.name or preset == "edge-lpddr4" else [pytest.mark.slow]
+
+
+CASES = [pytest.param(t, p, id=f"{t.stem}-{p}", marks=_marks(t, p))
          for t in SHIPPED for p in ("edge-lpddr4", "eyeriss-like", "omnidrl-like")]
 
 
