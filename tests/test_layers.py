@@ -213,3 +213,12 @@ def test_import_accelsim_loads_no_layer_and_the_trace_layer_no_simulator():
     trace = _loaded("accelsim.trace.reader")
     assert [m for m in trace if m.startswith("accelsim.") and layer(m) not in ("base", "trace")] == []
     assert "numba" not in trace and "simpy" not in trace and "torch" not in trace
+
+
+def test_the_command_line_loads_a_layer_only_when_its_command_runs():
+    code = ("import json, sys\nfrom accelsim.cli.app import build_parser\nbuild_parser().parse_args(['presets'])\n"
+            "print(json.dumps(sorted(m for m in sys.modules if m.startswith('accelsim'))))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    loaded = json.loads(r.stdout)
+    assert [m for m in loaded if layer(m) not in ("base", "cli")] == ["accelsim"]
+    assert "accelsim.cli.commands.sweep" in loaded  # every command's flags are known, none of its layers

@@ -1,0 +1,31 @@
+"""``accelsim plot``: figures of a sweep folder (PNG and SVG)."""
+
+from __future__ import annotations
+
+import argparse
+
+from accelsim.base.paths import check_output
+
+HELP = "figures of a sweep folder (PNG and SVG)"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("dir", help="sweep folder (or a trace, with --trace-only)")
+    p.add_argument("-o", metavar="OUTDIR", help="default: DIR/figures")
+    p.add_argument("--trace-only", action="store_true", help="DIR is a trace: plot it over training")
+    p.add_argument("--hw", default=None, help="hardware of --trace-only's speedup curve")
+
+
+def main(args: argparse.Namespace) -> int:
+    from accelsim.present.plots import plot_sweep, plot_training
+
+    check_output(args.o, "-o", [args.dir], folder=True)
+    if args.trace_only:
+        files = plot_training(args.dir, args.o or ".", hw=args.hw)
+        notes: list[str] = []
+    else:
+        files, notes = plot_sweep(args.dir, args.o)
+    for n in notes:
+        print(f"note: {n}")
+    print(f"wrote {len(files)} files" + (f" into {files[0].parent}" if files else ""))
+    return 0

@@ -1,0 +1,29 @@
+"""``accelsim report``: one self-contained HTML page of a sweep folder."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from accelsim.base.errors import InputError
+from accelsim.base.paths import check_output
+
+HELP = "one self-contained HTML page of a sweep folder"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("dir")
+    p.add_argument("--html", action="store_true")
+    p.add_argument("-o", metavar="OUT.html", help="default: DIR/report.html")
+
+
+def main(args: argparse.Namespace) -> int:
+    from accelsim.present.html_report import write_html
+
+    if not args.html:
+        raise InputError("--html", "", "only the HTML report exists; pass --html")
+    if not Path(args.dir).is_dir():
+        raise InputError(args.dir, "", "not a sweep folder")
+    check_output(args.o, "-o", [Path(args.dir) / "sweep.parquet", Path(args.dir) / "sweep.csv"])
+    print(f"wrote {write_html(args.dir, args.o)}")
+    return 0

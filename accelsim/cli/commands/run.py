@@ -1,0 +1,49 @@
+"""``accelsim run``: simulate a trace, compressed vs dense."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from accelsim.base.errors import InputError
+from accelsim.base.paths import check_output
+from accelsim.base.resources import default_trace
+
+HELP = "simulate a trace, compressed vs dense"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("trace", nargs="?", help="trace folder or .parquet (default: the shipped sample)")
+    p.add_argument("--hw", default=None, help="preset name or TOML file (default: edge-lpddr4)")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a hardware field, e.g. dram.gbps=12.8")
+    p.add_argument("--engine", default="fast", help="fast (numba) or reference (simpy)")
+    p.add_argument("--json", metavar="OUT", help="write the full result as JSON")
+    p.add_argument("--csv", metavar="OUT", help="write totals and breakdowns as CSV")
+    p.add_argument("-q", "--quiet", action="store_true", help="no table on stdout")
+
+
+def main(args: argparse.Namespace) -> int:
+    from accelsim.base.atomic import atomic_write_text
+    from accelsim.hardware.config import parse_set_args
+    from accelsim.hardware.load import load_hardware
+    from accelsim.present.report import csv_report, json_report, text_report
+    from accelsim.simulation.simulate import ENGINES, simulate
+    from accelsim.trace.reader import read_trace
+
+    if args.engine not in ENGINES:
+        raise InputError("--engine", args.engine, f"unknown engine; expected one of {', '.join(ENGINES)}")
+    trace = args.trace or default_trace()
+    inputs = [trace] + ([args.hw] if args.hw and Path(args.hw).exists() else [])
+    check_output(args.json, "--json", inputs)
+    check_output(args.csv, "--csv", inputs)
+    hw = load_hardware(args.hw, parse_set_args(args.set))
+    tr = read_trace(trace)
+    res = simulate(tr, hw, engine=args.engine)
+    if args.json:
+        atomic_write_text(args.json, json_report(res))
+    if args.csv:
+        atomic_write_text(args.csv, csv_report(res))
+    if not args.quiet:
+        sys.stdout.write(text_report(res))
+    return 0

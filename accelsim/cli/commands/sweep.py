@@ -1,0 +1,37 @@
+"""``accelsim sweep``: evaluate traces over many hardware points (fast engine)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from accelsim.base.paths import check_output
+from accelsim.base.resources import default_trace
+
+HELP = "evaluate traces over many hardware points (fast engine)"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("traces", nargs="*", help="traces (default: the shipped sample)")
+    p.add_argument("--hw", default=None, help="base preset or TOML (default: edge-lpddr4)")
+    p.add_argument("--set", action="append", metavar="KEY=V1,V2,...", help="a swept key and its values")
+    p.add_argument("--zip", action="store_true", help="pair the value lists instead of their product")
+    p.add_argument("--out", required=True, metavar="DIR")
+    p.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run the chunks on a Dask cluster")
+    p.add_argument("--chunk", type=int, default=512, help="points per task")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+
+def main(args: argparse.Namespace) -> int:
+    from accelsim.studies.sweep import parse_axes, run_sweep
+
+    traces = args.traces or [str(default_trace())]
+    check_output(args.out, "--out", traces, folder=True)
+    notes: list[str] = []
+    axes = parse_axes(args.set, notes)
+    for n in notes:
+        print(f"note: {n}", file=sys.stderr)
+    path = run_sweep(traces, args.hw, axes, args.out, zipped=args.zip, scheduler=args.scheduler,
+                     chunk=args.chunk, progress=not args.quiet)
+    print(f"wrote {path} and {path.with_suffix('.csv')}")
+    return 0
