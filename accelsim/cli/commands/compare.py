@@ -32,9 +32,7 @@ def main(args: argparse.Namespace) -> int:
     from accelsim.hardware.config import parse_set_args
     from accelsim.hardware.load import load_hardware
     from accelsim.present.report import run_labels, table
-    from accelsim.simulation.simulate import simulate
-    from accelsim.trace.analysis import average_compression, reencode
-    from accelsim.trace.reader import read_trace
+    from accelsim.studies.compare import compare
 
     traces = args.traces or [str(default_trace())]
     check_output(args.json, "--json", traces)
@@ -51,20 +49,7 @@ def main(args: argparse.Namespace) -> int:
     if len(set(labels)) != len(labels):
         raise InputError("--label", ",".join(labels), "expected distinct labels (one row each)")
     hw = load_hardware(args.hw, parse_set_args(args.set))
-    rows = []
-    for path in traces:
-        tr = read_trace(path)
-        if args.format:
-            tr = reencode(tr, args.format, *args.group)
-        res = simulate(tr, hw)
-        rb, rp = average_compression(tr)
-        c, d = res.compressed.totals, res.dense.totals
-        rows.append({"trace": str(path), "method": tr.meta.get("method", ""), "format": args.format or "as recorded",
-                     "steps": tr.n_steps, "avg_ratio_bytes": rb, "avg_ratio_params": rp,
-                     "latency_ms_per_step": c.seconds / tr.n_steps * 1e3,
-                     "dense_latency_ms_per_step": d.seconds / tr.n_steps * 1e3, "energy_j": c.energy_j,
-                     "dense_energy_j": d.energy_j, "dram_bytes": c.dram_bytes, "dense_dram_bytes": d.dram_bytes,
-                     "speedup": res.speedup, "energy_ratio": res.energy_ratio})
+    rows = compare(traces, hw, args.format, tuple(args.group))
     hdr = ["method", "format", "steps", "ratio B", "ratio P", "ms/step", "dense ms/step", "energy J", "DRAM B",
            "speedup", "E ratio"]
     lines = [[lab, r["format"], f"{r['steps']:,}", f"{r['avg_ratio_bytes']:.3f}",
