@@ -3,8 +3,8 @@
 A preset gives the data rate, channels × channel width, burst length, page size, tRCD, tRP, tCL, tREFI and
 tRFC. Everything else comes from the protocol's table below unless the preset (or ``--set``) names it with
 one of the optional keys of :class:`~accelsim.hardware.config.DRAMConfig` (None, i.e. left out or ``auto``, = use
-this table). Timings are
-in ns (converted to whole clock cycles, rounded up, at least the nCK minimum) or nCK where the standard
+the standard's table: one module per standard in :mod:`accelsim.dram.standards`, every value cited beside
+it). Timings are in ns (converted to whole clock cycles, rounded up, at least the nCK minimum) or nCK where the standard
 gives clocks. Sources:
 
 * **LPDDR4** — JEDEC JESD209-4: 8 banks, no bank groups; tRAS 42 ns, tRRD max(10 ns, 4 nCK), tFAW 40 ns,
@@ -32,7 +32,6 @@ it interface-only (docs/model.md §7, §10.4; each preset file cites its source)
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 from accelsim.base.errors import InputError
 from accelsim.dram.part import (
@@ -44,50 +43,18 @@ from accelsim.dram.part import (
     DRAMTiming,
     MemorySystem,
 )
+from accelsim.dram.protocol import ProtocolDefaults
+from accelsim.dram.standards import ddr4, hbm2, lpddr4, lpddr5
 
-
-@dataclass(frozen=True)
-class ProtocolDefaults:
-    """Timings a preset does not give, per protocol: (ns, minimum nCK) pairs or nCK, and the organisation."""
-
-    device_bits: int
-    bankgroups: int
-    banks_per_group: int
-    rows: int
-    tras: tuple[float, int]
-    trrd_s: tuple[float, int]
-    trrd_l: tuple[float, int]
-    tfaw: tuple[float, int]
-    tccd_s_bursts: float  # tCCD in bursts (BL/2 cycles) — the standards give it in clocks per burst length
-    tccd_l: tuple[float, int]  # ns, nCK; and at least tccd_s
-    twtr_s: tuple[float, int]
-    twtr_l: tuple[float, int]
-    trtp: tuple[float, int]
-    twr: tuple[float, int]
-    cwl_over_cl: float  # write latency as a share of read latency where the standard ties them
-    tppd_ck: int
-    power: DRAMPower
-
-
-_LPDDR4_POWER = DRAMPower(vdd_v=1.2, idd0_ma=80, idd2n_ma=34, idd3n_ma=47, idd4r_ma=243, idd4w_ma=228,
-                          idd5ab_ma=280)
-
-PROTOCOL_DEFAULTS = {
-    "LPDDR4": ProtocolDefaults(16, 1, 8, 65536, (42, 3), (10, 4), (10, 4), (40, 0), 1.0, (0, 8), (10, 8), (10, 8),
-                               (7.5, 8), (18, 6), 0.5, 4, _LPDDR4_POWER),
-    "LPDDR5": ProtocolDefaults(16, 4, 4, 65536, (42, 3), (5, 2), (5, 2), (20, 0), 1.0, (0, 16), (6.25, 4),
-                               (12, 4), (7.5, 2), (34, 3), 0.5, 2, _LPDDR4_POWER),
-    "DDR4": ProtocolDefaults(8, 4, 4, 65536, (32, 0), (3.3, 4), (4.9, 4), (21, 0), 1.0, (5, 5), (2.5, 2), (7.5, 4),
-                             (7.5, 4), (15, 0), 0.0, 0,
-                             DRAMPower(vdd_v=1.2, idd0_ma=95, idd2n_ma=37, idd3n_ma=56, idd4r_ma=302, idd4w_ma=278,
-                                       idd5ab_ma=280)),
-    "HBM2": ProtocolDefaults(128, 4, 4, 32768, (34, 0), (4, 0), (6, 0), (30, 0), 0.5, (2, 0), (6, 0), (8, 0),
-                             (5, 0), (16, 0), 0.0, 0,
-                             DRAMPower(vdd_v=1.2, idd0_ma=65, idd2n_ma=40, idd3n_ma=55, idd4r_ma=390, idd4w_ma=500,
-                                       idd5ab_ma=250)),
+#: The standards the banked model knows, each a named, cited table (one module per standard).
+PROTOCOL_DEFAULTS: dict[str, ProtocolDefaults] = {
+    "LPDDR4": lpddr4.DEFAULTS,
+    "LPDDR5": lpddr5.DEFAULTS,
+    "DDR4": ddr4.DEFAULTS,
+    "HBM2": hbm2.DEFAULTS,
 }
 #: DDR4 write latency (CWL, nCK) by data rate, JESD79-4 (first CWL set).
-_DDR4_CWL = ((1600, 9), (1866, 10), (2133, 11), (2400, 12), (2666, 14), (2933, 16), (3200, 16))
+_DDR4_CWL = ddr4.CWL_BY_RATE
 
 
 def protocol_of(part_name: str, explicit: str = "") -> str:

@@ -125,7 +125,7 @@ class DRAMConfig:
 
     The engines cost every DRAM transfer on the banked part this table maps to
     (:func:`accelsim.dram.presets.from_dram_config`); its optional keys, None (left out, or ``auto``) meaning
-    the protocol's documented default (``accelsim/dram/presets.py``):
+    the protocol's documented default (``accelsim/dram/standards/``):
         protocol: "LPDDR4", "LPDDR5", "DDR4" or "HBM2" (auto: named in ``part``).
         ranks, bank_groups, banks_per_group, device_bits: organisation per channel.
         address_map: six two-letter fields, most significant first (default ``rorababgcoch``).
