@@ -297,16 +297,33 @@ def activation_events(rows: np.ndarray, ops: list[list[int]]) -> tuple[np.ndarra
     return tens, out
 
 
-def build_workload(trace: Trace, view: str = "compressed", batch: int | None = None,
-                   precision: formats.Precision | None = None) -> Workload:
-    """Derive the engine input of ``view`` from a trace (see the module docstring).
+@dataclass(frozen=True)
+class RowFigures:
+    """What each trace row moves and does in one view, all (n,) int64 (bool for the masks).
 
-    ``batch`` re-sizes the training GEMMs to another replay batch (see :func:`rebatch`). ``precision`` is the
-    chip's types (None: the trace's own).
+    Attributes:
+        nbytes: bytes on the DRAM bus (values, metadata, dense bias, a master weight's working copy).
+        vflops: vector flops (Adam, Polyak): per element dense, per stored value compressed.
+        dec_values, trans_values: values the decoder expands, and transposes, for the PE array.
+        structured: a group-sparse or N:M weight meeting the PE array (skip_zeros may use its density).
+        stored_values: values stored (rows x cols in the dense view).
+        kind: :data:`~accelsim.base.layouts.KIND` of the row.
+        weight_side: the row is a weight, gradient or optimizer state.
     """
-    if view not in VIEWS:
-        raise ValueError(f"view must be one of {VIEWS}")
-    c = trace.rows if batch is None else rebatch(trace, batch)
+
+    nbytes: np.ndarray
+    vflops: np.ndarray
+    dec_values: np.ndarray
+    trans_values: np.ndarray
+    structured: np.ndarray
+    stored_values: np.ndarray
+    kind: np.ndarray
+    weight_side: np.ndarray
+
+
+def row_figures(c: dict[str, np.ndarray], view: str, precision: formats.Precision | None) -> RowFigures:
+    """Per-row bytes, vector work and decode work of trace columns ``c`` in ``view``, in the chip's types
+    ``precision`` (None: the trace's own)."""
     n = c["network"].shape[0]
     code = np.array([formats.SCHEME_CODE[s] for s in c["scheme"]], dtype=np.int64)
     tensor = c["tensor"]
@@ -333,8 +350,8 @@ def build_workload(trace: Trace, view: str = "compressed", batch: int | None = N
     # runs on the stored values (and the dense bias) in place: per stored value.
     vflops = c["vector_flops"].astype(np.int64)
     if not dense_view:
-        elems = rows_ * cols_ + c["bias_values"].astype(np.int64)
-        kept = np.where(weight_side, sv + c["bias_values"].astype(np.int64), elems)
+        elems = rows_ * cols_ + bias_values
+        kept = np.where(weight_side, sv + bias_values, elems)
         vflops = np.where(vflops > 0, -(-vflops * kept // np.maximum(elems, 1)), 0)
     gemm = c["gemm_m"] > 0
     # Format conversion happens for weight-side rows that meet the PE array (GEMM rows).
@@ -344,23 +361,47 @@ def build_workload(trace: Trace, view: str = "compressed", batch: int | None = N
     trans = np.where(weight_side & gemm & c["transposed"] & sparse, sv, 0)
     structured = weight_side & gemm & ((code == formats.GROUP) | (code == formats.NM))
     kind = np.where(weight_side, KIND.weight_side, np.where(tensor == "activation", KIND.activation, KIND.replay))
+    return RowFigures(nbytes, vflops, dec, trans, structured, sv, kind, weight_side)
 
-    # Residency keys per segment: a distinct (network, layer, tensor) among weight-side rows.
+
+@dataclass(frozen=True)
+class ResidencyKeys:
+    """The weight-side tensors each segment may keep on chip: a distinct (network, layer, tensor) is a key.
+
+    Attributes:
+        key: (n,) the row's key within its segment (-1: not weight-side).
+        first: (n,) 1 on the first row of each key in its segment.
+        seg_key_start: (S + 1,) where each segment's keys start.
+        key_bytes: (K,) a key's footprint: its largest transaction.
+        key_traffic: (K,) bytes a key moves per period when it streams.
+        key_grad: (K,) 1 where the key is a gradient.
+    """
+
+    key: np.ndarray
+    first: np.ndarray
+    seg_key_start: np.ndarray
+    key_bytes: np.ndarray
+    key_traffic: np.ndarray
+    key_grad: np.ndarray
+
+
+def residency_keys(trace: Trace, c: dict[str, np.ndarray], f: RowFigures) -> ResidencyKeys:
+    """The :class:`ResidencyKeys` of trace columns ``c`` (segments as in ``trace``) with row figures ``f``."""
+    n = c["network"].shape[0]
     S = trace.n_segments
     starts = trace.seg_row_start
     key_start = np.zeros(S + 1, dtype=np.int64)
     key_bytes_l, key_traffic_l, key_grad_l = [], [], []
     key = np.full(n, -1, dtype=np.int64)
     first = np.zeros(n, dtype=np.int64)
-    net = c["network"]
-    layer = c["layer"]
+    net, layer, tensor = c["network"], c["layer"], c["tensor"]
     for s in range(S):
         a, b = int(starts[s]), int(starts[s + 1])
         ids: dict[tuple[str, int, str], int] = {}
         traffic: list[int] = []
         kb: list[int] = []
         for i in range(a, b):
-            if not weight_side[i]:
+            if not f.weight_side[i]:
                 continue
             k = (net[i], int(layer[i]), tensor[i])
             j = ids.get(k)
@@ -371,44 +412,61 @@ def build_workload(trace: Trace, view: str = "compressed", batch: int | None = N
                 traffic.append(0)
                 key_grad_l.append(tensor[i] == "grad")
                 first[i] = 1
-            traffic[j] += int(nbytes[i])
+            traffic[j] += int(f.nbytes[i])
             # A tensor's footprint is its largest transaction: a weight with a wider master copy is the write
             # that carries both (in one type, every transaction of a tensor moves the same bytes).
-            kb[j] = max(kb[j], int(nbytes[i]))
+            kb[j] = max(kb[j], int(f.nbytes[i]))
             key[i] = j
         key_bytes_l.append(np.asarray(kb, dtype=np.int64))
         key_traffic_l.append(np.asarray(traffic, dtype=np.int64))
         key_start[s + 1] = key_start[s] + len(kb)
     key_bytes = np.concatenate(key_bytes_l) if key_bytes_l else np.zeros(0, np.int64)
     key_traffic = np.concatenate(key_traffic_l) if key_traffic_l else np.zeros(0, np.int64)
+    return ResidencyKeys(key, first, key_start, key_bytes, key_traffic,
+                         np.asarray(key_grad_l, dtype=np.int64).reshape(-1))
 
+
+def build_workload(trace: Trace, view: str = "compressed", batch: int | None = None,
+                   precision: formats.Precision | None = None) -> Workload:
+    """Derive the engine input of ``view`` from a trace (see the module docstring).
+
+    ``batch`` re-sizes the training GEMMs to another replay batch (see :func:`rebatch`). ``precision`` is the
+    chip's types (None: the trace's own).
+    """
+    if view not in VIEWS:
+        raise ValueError(f"view must be one of {VIEWS}")
+    c = trace.rows if batch is None else rebatch(trace, batch)
+    n = c["network"].shape[0]
+    f = row_figures(c, view, precision)
+    keys = residency_keys(trace, c, f)
+    rows_, cols_ = c["rows"].astype(np.int64), c["cols"].astype(np.int64)
     net_code = {name: i for i, name in enumerate(NETWORKS)}
     phase_code = {name: i for i, name in enumerate(PHASES)}
     R = pack(ROW, {
         "is_read": c["direction"] == "read",
-        "kind": kind,
+        "kind": f.kind,
         "m": c["gemm_m"],
         "k": c["gemm_k"],
         "n": c["gemm_n"],
-        "bytes": nbytes,
-        "dec_values": dec,
-        "trans_values": trans,
-        "vflops": vflops,
-        "grad": tensor == "grad",
-        "key": key,
-        "first": first,
-        "structured": structured,
+        "bytes": f.nbytes,
+        "dec_values": f.dec_values,
+        "trans_values": f.trans_values,
+        "vflops": f.vflops,
+        "grad": c["tensor"] == "grad",
+        "key": keys.key,
+        "first": keys.first,
+        "structured": f.structured,
         "phase": [phase_code[p] for p in c["phase"]],
         "net": [net_code[x] for x in c["network"]],
         "layer": c["layer"],
         "step": c["step_in_period"],
-        "dens_num": np.where(structured, sv, 0),
-        "dens_den": np.where(structured, rows_ * cols_, 0),
-        "gather_rows": np.where(tensor == "replay_batch", rows_, 0),
+        "dens_num": np.where(f.structured, f.stored_values, 0),
+        "dens_den": np.where(f.structured, rows_ * cols_, 0),
+        "gather_rows": np.where(c["tensor"] == "replay_batch", rows_, 0),
         "xfer": np.full(n, -1),  # set by from_packed (transfer_keys)
     }, np.int64).reshape(n, -1)
     return from_packed(view, trace.seg_first_step, trace.seg_period_steps, trace.seg_repeats, trace.seg_row_start,
-                       R, key_start, key_bytes, key_traffic, np.asarray(key_grad_l, dtype=np.int64).reshape(-1))
+                       R, keys.seg_key_start, keys.key_bytes, keys.key_traffic, keys.key_grad)
 
 
 def from_packed(view: str, seg_first_step: np.ndarray, seg_period_steps: np.ndarray, seg_repeats: np.ndarray,
