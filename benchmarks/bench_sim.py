@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from accelsim.cost import model
+from accelsim.cost import hardware_vector
 from accelsim.dram import closed_form as cf
 from accelsim.hardware.load import load_hardware
 from accelsim.hardware.memory import load_memory_system
@@ -83,7 +83,7 @@ def main() -> int:
     big_steps = 100_000 if args.quick else 1_000_000
     var_steps = 2_000 if args.quick else 10_000
     hw = load_hardware(None)
-    H1 = model.pack_hardware(hw)[None, :]
+    H1 = hardware_vector.pack_hardware(hw)[None, :]
     print("== accelsim simulator benchmark ==")
 
     shipped = read_trace(ROOT / "traces" / "halfcheetah_gst_s0.parquet")
@@ -120,7 +120,7 @@ def main() -> int:
     cfgs = [load_hardware(None, {"dram.gbps": str(g), "sram.weight_kib": str(k)})
             for g, k in zip(rng.choice([1.6, 3.2, 6.4, 12.8, 25.6, 51.2], n_pts),
                             rng.choice([32, 64, 128, 256, 512, 1024, 2048], n_pts), strict=True)]
-    H = np.stack([model.pack_hardware(c) for c in cfgs])
+    H = np.stack([hardware_vector.pack_hardware(c) for c in cfgs])
     run_engine(wl, H[:2])
     tp = best_of(lambda: run_engine(wl, H), 2)
     tpc = best_cpu(lambda: run_engine(wl, H), 2)

@@ -76,7 +76,7 @@ def engine_table() -> str:
 
 def gather_seconds(mem, rows: int, row: int) -> float:
     """What the engines charge for a gather of ``rows`` × ``row`` B (no limit on requests in flight): the
-    request-level model over GATHER_DRAWS seeded draws (accelsim.cost.model.dram_stream)."""
+    request-level model over GATHER_DRAWS seeded draws (accelsim.cost.dram_cost.dram_stream)."""
     s = rm.gather_expected(cf.pack_system(mem), rows, row, 0, rm.GATHER_DRAWS)
     return float(s[rm.S_END]) * mem.part.timing.tck_ns * 1e-9
 

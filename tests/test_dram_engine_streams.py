@@ -3,7 +3,7 @@
 For edge-lpddr4 (default), nvdla-large and omnidrl-like on the shipped GST trace, both views, every distinct
 transfer the engines can make (:func:`accelsim.engines.reference.engine.transfers`: loads and stores of whole tensors in
 ``dram.request_bytes`` requests, activation spills and refills, prologue fills, and the replay batch gathered
-as B row-sized reads at random places) is run through what the engines charge (``model.dram_stream``: the
+as B row-sized reads at random places) is run through what the engines charge (``dram_cost.dram_stream``: the
 closed forms for loads and stores, the request-level model itself over GATHER_DRAWS seeded address draws for
 the gather) and through the request-level model, averaged over the refresh schedule (and, for the replay
 batch, 32 address draws of numpy's generator, independent of the engines' draws).
@@ -20,7 +20,7 @@ import pytest
 from conftest import REAL
 
 from accelsim.base.layouts import XFER_COST
-from accelsim.cost import model
+from accelsim.cost import dram_cost, hardware_vector
 from accelsim.dram import Pattern, simulate_expected
 from accelsim.dram import closed_form as cf
 from accelsim.dram import request_model as rm
@@ -47,7 +47,7 @@ def engine_streams(preset: str) -> tuple[tuple[int, int, int], ...]:
 
 
 def pattern_of(preset: str, nbytes: int, write: int, gather: int) -> Pattern:
-    """The stream the engines cost for one transfer (model.dram_stream), as an accelsim.dram pattern."""
+    """The stream the engines cost for one transfer (dram_cost.dram_stream), as an accelsim.dram pattern."""
     hw = load_hardware(preset)
     if gather:
         return Pattern("random", nbytes, nbytes // gather)
@@ -64,13 +64,13 @@ def samples(p: Pattern) -> int:
 
 def charged_seconds(preset: str, key: tuple[int, int, int]) -> float:
     """DRAM seconds the engines charge for one transfer before rounding to accelerator cycles: the closed form
-    of a load or store, the request-level expectation of a gather (model.dram_stream)."""
+    of a load or store, the request-level expectation of a gather (dram_cost.dram_stream)."""
     hw = load_hardware(preset)
     mem = from_dram_config(hw.dram)
     nbytes, _, rows = key
     if rows:
-        h = model.pack_hardware(hw)
-        return float(model.gather_stats_of(h, nbytes, rows)[rm.S_END]) * mem.part.timing.tck_ns * 1e-9
+        h = hardware_vector.pack_hardware(hw)
+        return float(dram_cost.gather_stats_of(h, nbytes, rows)[rm.S_END]) * mem.part.timing.tck_ns * 1e-9
     return cf.evaluate_closed(mem, pattern_of(preset, *key)).seconds
 
 
@@ -88,11 +88,11 @@ def test_engine_streams_are_loads_stores_and_the_replay_gather(preset):
     assert len(gathers) == 1 and gathers[0][1] == 0 and gathers[0][2] == 256  # the replay batch, B = 256 rows
     # what the engines charge is that very figure (dram_stream), to the cycle, and the table holds it
     hw = load_hardware(preset)
-    h = model.pack_hardware(hw)
+    h = hardware_vector.pack_hardware(hw)
     arr = np.array(keys, dtype=np.int64)
-    table = model.transfer_table(arr, h)
+    table = dram_cost.transfer_table(arr, h)
     for x, key in enumerate(keys):
-        cyc = model.dram_stream(*key, h)[0]
+        cyc = dram_cost.dram_stream(*key, h)[0]
         assert cyc == int(np.ceil(charged_seconds(preset, key) * hw.clock.mhz * 1e6 - 1e-9)), key
         assert table.cost[x, XFER_COST.cycles] == cyc
 

@@ -7,7 +7,7 @@ import sys
 import pytest
 from conftest import SAMPLE
 
-from accelsim.cost import model
+from accelsim.cost import hardware_vector
 from accelsim.hardware.load import load_hardware
 from accelsim.simulation.simulate import simulate
 
@@ -21,7 +21,7 @@ def test_chip_only_energy_is_the_run_with_dram_energy_set_to_zero(preset, monkey
     the same run with only the chip's energy in it."""
     hw = load_hardware(preset)
     res = simulate(SAMPLE, hw)
-    monkeypatch.setattr(model, "command_energies_pj", lambda mem: dict.fromkeys(
+    monkeypatch.setattr(hardware_vector, "command_energies_pj", lambda mem: dict.fromkeys(
         ("act", "read", "write", "refresh", "active_per_ck", "idle_per_ck"), 0.0))
     chip = simulate(SAMPLE, hw.with_overrides(NO_DRAM_ENERGY))
     for view in ("dense", "compressed"):

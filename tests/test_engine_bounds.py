@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from test_engines import _random_hw
 
 from accelsim.base.layouts import COUNT, XFER_KEY
-from accelsim.cost import model
+from accelsim.cost import dram_cost, hardware_vector
 from accelsim.engines.fast import engine as engine_fast
 from accelsim.hardware import limits
 from accelsim.hardware.load import load_hardware
@@ -23,7 +23,7 @@ from accelsim.workload.build import build_workload
 
 
 def _within_bounds(tr, hw, engine: str) -> None:
-    H = model.pack_hardware(hw)[None, :]
+    H = hardware_vector.pack_hardware(hw)[None, :]
     for view in ("compressed", "dense"):
         wl = build_workload(tr, view, precision=hw.precision)
         bound = limits.fit_bounds(limits.fit_terms(wl), hw)
@@ -59,7 +59,7 @@ def test_the_bound_is_not_vacuous():
     hw = load_hardware(None)
     wl = build_workload(tr, "dense", precision=hw.precision)
     bound = limits.fit_bounds(limits.fit_terms(wl), hw)
-    res = run_engine(wl, model.pack_hardware(hw)[None, :])
+    res = run_engine(wl, hardware_vector.pack_hardware(hw)[None, :])
     cycles = int(res.segments.counts[0].sum(axis=0)[COUNT.cycles])
     assert cycles <= bound["cycles"] < 10_000 * cycles
 
@@ -69,7 +69,7 @@ def test_many_chunks_give_what_one_chunk_gives(tmp_path, monkeypatch):
     tr = read_trace(make_random_trace(tmp_path / "r.parquet", seed=7, n_segments=4))
     points = [load_hardware(None, {"dram.gbps": g, "sram.weight_kib": k})
               for g in (1.6, 6.4, 25.6) for k in (2, 64)]
-    H = np.stack([model.pack_hardware(p) for p in points])
+    H = np.stack([hardware_vector.pack_hardware(p) for p in points])
     wl = build_workload(tr, "compressed")
     whole = engine_fast.run(wl, H, 7, 7)
     per_table = max(1, wl.xfer_keys.shape[0] * (engine_fast.N_XFER_COST + 1) * 8)
@@ -86,14 +86,15 @@ def test_the_gather_memo_evicts_without_changing_a_figure(monkeypatch):
     wl = build_workload(tr, "compressed")
     keys = wl.xfer_keys
     assert (keys[:, XFER_KEY.gather_rows] > 0).any(), "the shipped trace has a replay gather"
-    Hs = np.stack([model.pack_hardware(load_hardware(None, {"dram.gbps": g})) for g in (3.2, 6.4, 12.8, 25.6)])
-    monkeypatch.setattr(model, "GATHER_MEMO", {})
-    fresh = model.gather_stats(keys, Hs)
-    n_full = len(model.GATHER_MEMO)
+    Hs = np.stack([hardware_vector.pack_hardware(load_hardware(None, {"dram.gbps": g}))
+                   for g in (3.2, 6.4, 12.8, 25.6)])
+    monkeypatch.setattr(dram_cost, "GATHER_MEMO", {})
+    fresh = dram_cost.gather_stats(keys, Hs)
+    n_full = len(dram_cost.GATHER_MEMO)
     assert n_full >= 4
-    monkeypatch.setattr(model, "GATHER_MEMO", {})
-    monkeypatch.setattr(model, "GATHER_MEMO_MAX", 2)  # every call past two entries clears the memo first
+    monkeypatch.setattr(dram_cost, "GATHER_MEMO", {})
+    monkeypatch.setattr(dram_cost, "GATHER_MEMO_MAX", 2)  # every call past two entries clears the memo first
     for t in range(Hs.shape[0]):
-        np.testing.assert_array_equal(model.gather_stats(keys, Hs[t]), fresh[t])
-        assert len(model.GATHER_MEMO) <= max(2, n_full // Hs.shape[0])
-    np.testing.assert_array_equal(model.gather_stats(keys, Hs), fresh)
+        np.testing.assert_array_equal(dram_cost.gather_stats(keys, Hs[t]), fresh[t])
+        assert len(dram_cost.GATHER_MEMO) <= max(2, n_full // Hs.shape[0])
+    np.testing.assert_array_equal(dram_cost.gather_stats(keys, Hs), fresh)

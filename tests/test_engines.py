@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accelsim.base.layouts import KIND, ROW, XFER_COST
-from accelsim.cost import model
+from accelsim.cost import dram_cost, hardware_vector
 from accelsim.dram import Pattern, evaluate_closed
 from accelsim.dram import request_model as rm
 from accelsim.dram.closed_form import pack_system
@@ -200,25 +200,25 @@ def test_more_bandwidth_is_never_slower(sample_trace):
 
 
 def test_dram_transfer_by_hand_on_the_banked_part():
-    """One transfer by the engines' DRAM cost (accelsim.cost.model.dram_stream) worked out by hand on eyeriss-like's
+    """One transfer by the engines' DRAM cost (accelsim.cost.dram_cost.dram_stream) worked out by hand on eyeriss-like's
     LPDDR4-2400 64-bit channel (128 B bursts of 8 cycles, tCK = 2000/2400 ns), refresh pushed out of the way."""
     hw = load_hardware("eyeriss-like", {"dram.trefi_ns": "1e9", "dram.trfc_ns": "1"})
-    h = model.pack_hardware(hw)
+    h = hardware_vector.pack_hardware(hw)
     tck = 2000 / 2400
     rcd, cl, burst = math.ceil(18 / tck - 1e-6), math.ceil(20 / tck - 1e-6), 8  # 22, 24 cycles
     mem = from_dram_config(hw.dram)
     e = command_energies_pj(mem)
     # One burst: the request enters (2 cycles), ACTIVATE, tRCD, READ, CL, the burst on the bus.
     ck = 2 + rcd + cl + burst
-    cyc, bus, acts, pj = model.dram_stream(128, False, 0, h)
+    cyc, bus, acts, pj = dram_cost.dram_stream(128, False, 0, h)
     assert (bus, acts) == (128, 1)
     assert cyc == math.ceil(ck * tck * hw.clock.mhz / 1000 * (1 + 1e-6))  # refresh adds ~1e-7 of a cycle
     assert pj == pytest.approx(e["act"] + e["read"] + ck * e["active_per_ck"] + 1024 * hw.dram.io_pj_per_bit, rel=1e-6)
     # 129 bytes: two bursts, the second one behind the first in the open row (8 more cycles).
-    cyc2, bus2, acts2, _ = model.dram_stream(129, False, 0, h)
+    cyc2, bus2, acts2, _ = dram_cost.dram_stream(129, False, 0, h)
     assert (bus2, acts2) == (256, 1) and cyc2 == math.ceil((ck + burst) * tck * hw.clock.mhz / 1000 * (1 + 1e-6))
-    assert model.dram_stream(0, False, 0, h) == (0, 0, 0, 0.0)
-    assert model.dram_stream(129, True, 0, h)[0] >= 1
+    assert dram_cost.dram_stream(0, False, 0, h) == (0, 0, 0, 0.0)
+    assert dram_cost.dram_stream(129, True, 0, h)[0] >= 1
 
 
 def test_engine_dram_costs_are_the_closed_forms_of_accelsim_dram():
@@ -228,7 +228,7 @@ def test_engine_dram_costs_are_the_closed_forms_of_accelsim_dram():
     seeded draws (request_model.gather_expected), figured the same way."""
     for preset in ("edge-lpddr4", "nvdla-large", "nvdla-small"):
         hw = load_hardware(preset)
-        h = model.pack_hardware(hw)
+        h = hardware_vector.pack_hardware(hw)
         mem = from_dram_config(hw.dram)
         for nbytes, write, rows in ((4096, False, 0), (263168, True, 0), (43008, False, 256)):
             if rows:
@@ -239,12 +239,12 @@ def test_engine_dram_costs_are_the_closed_forms_of_accelsim_dram():
             else:
                 s = evaluate_closed(mem, Pattern("sequential", nbytes, request_bytes=hw.dram.request_bytes or 0,
                                                  write_fraction=float(write)))
-            cyc, bus, _, pj = model.dram_stream(nbytes, write, rows, h)
+            cyc, bus, _, pj = dram_cost.dram_stream(nbytes, write, rows, h)
             assert cyc == math.ceil(s.seconds * hw.clock.mhz * 1e6 - 1e-9), (preset, nbytes)
             assert bus == pytest.approx(s.bus_bytes, abs=mem.part.org.burst_bytes), (preset, nbytes)
             assert pj == pytest.approx(s.energy_pj, rel=1e-3), (preset, nbytes)
             # the table the engines look transfers up in holds exactly these figures
-            table = model.transfer_table(np.array([[nbytes, int(write), rows]], np.int64), h)
+            table = dram_cost.transfer_table(np.array([[nbytes, int(write), rows]], np.int64), h)
             assert tuple(table.cost[0, [XFER_COST.cycles, XFER_COST.bus_bytes]]) == (cyc, bus)
             assert table.energy[0] == pj
 
@@ -287,10 +287,11 @@ def test_energy_parts_by_hand_on_a_three_row_trace(tmp_path):
     bus = 128 + 192
     # DRAM: two transfers on the banked part, each its IDD core energy (checked by hand above) plus 2 pJ per bit
     # on the bus; the replay batch is 4 rows of 32 B gathered from random places, one burst each.
-    h = model.pack_hardware(hw)
-    core = [model.dram_stream(n, False, g, model.pack_hardware(hw.with_overrides({"dram.io_pj_per_bit": "0"})))[3]
+    h = hardware_vector.pack_hardware(hw)
+    no_io = hardware_vector.pack_hardware(hw.with_overrides({"dram.io_pj_per_bit": "0"}))
+    core = [dram_cost.dram_stream(n, False, g, no_io)[3]
             for n, g in ((128, 4), (192, 0))]
-    assert model.dram_stream(128, False, 4, h)[3] + model.dram_stream(192, False, 0, h)[3] == \
+    assert dram_cost.dram_stream(128, False, 4, h)[3] + dram_cost.dram_stream(192, False, 0, h)[3] == \
         pytest.approx(sum(core) + bus * 8 * 2.0, rel=1e-12)
     expect_pj = {
         "dram": sum(core) + bus * 8 * 2.0,            # IDD core energy + bits on the bus × pJ/bit
@@ -317,8 +318,8 @@ def test_dram_tables_in_parallel_equal_one_point_at_a_time(sample_trace):
     wl = build_workload(read_trace(sample_trace), "compressed")
     hws = [load_hardware(None, {"dram.gbps": g, "sram.weight_kib": k}) for g, k in
            (("1.6", "32"), ("3.2", "32"), ("1.6", "512"), ("6.4", "64"))]
-    H = np.stack([model.pack_hardware(hw) for hw in hws])
-    G = model.gather_stats(wl.xfer_keys, H)
+    H = np.stack([hardware_vector.pack_hardware(hw) for hw in hws])
+    G = dram_cost.gather_stats(wl.xfer_keys, H)
     par, ser = engine_fast.dram_tables(wl.xfer_keys, H, G), engine_fast.dram_tables_serial(wl.xfer_keys, H, G)
     assert np.array_equal(par.cost, ser.cost) and np.array_equal(par.energy, ser.energy) and par.cost.any()
     many = run_engine(wl, H)

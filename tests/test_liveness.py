@@ -10,7 +10,8 @@ import pytest
 from conftest import REAL, make_random_trace
 
 from accelsim.base.layouts import ACT_EVENT, ACT_TENSOR, ENERGY, N_ENERGY, N_ROW_COST, ROW, ROW_COST, XFER_KEY, pack
-from accelsim.cost import model
+from accelsim.cost import dram_cost, hardware_vector
+from accelsim.cost import rows as row_cost
 from accelsim.engines.fast import liveness
 from accelsim.engines.reference import placement
 from accelsim.hardware.load import load_hardware
@@ -99,11 +100,11 @@ def _plans(capacity: int, sizes: list[int], ops: list[list[tuple[int, int, int]]
     events = np.array([pack(ACT_EVENT, {"tensor": t, "create": c, "next_use": n}, np.int64)
                        for op in ops for t, c, n in op]).reshape(-1, len(ACT_EVENT))
     start = np.cumsum([0] + [len(op) for op in ops]).astype(np.int64)
-    h = model.pack_hardware(load_hardware(None, {"sram.act_kib": str(capacity / 1024)}))
+    h = hardware_vector.pack_hardware(load_hardware(None, {"sram.act_kib": str(capacity / 1024)}))
     n = len(ops)
     cost, energy = np.zeros((n, N_ROW_COST), np.int64), np.zeros((n, N_ENERGY))
     rd, wr = np.zeros(n, np.int64), np.zeros(n, np.int64)
-    table = model.transfer_table(keys, h)
+    table = dram_cost.transfer_table(keys, h)
     liveness.activation_plan(tensors, events, start, 0, n, capacity, h, table, cost, energy, rd, wr)
     wl = SimpleNamespace(seg_tensor_start=np.array([[0, len(sizes)]] * 2), act_tensors=tensors,
                          seg_op_start=np.array([[0, n]] * 2), op_event_start=start, act_events=events, xfer_keys=keys)
@@ -202,7 +203,7 @@ def test_spills_and_refills_are_charged_to_the_op_as_dram_transfers(tmp_path):
     h0 = load_hardware(None, {"sram.act_kib": "1e6"})
     h1 = load_hardware(None, {"sram.act_kib": "0.001"})
     wl = build_workload(tr, "dense")
-    hp = model.pack_hardware(h1)
+    hp = hardware_vector.pack_hardware(h1)
     extra_pj = 0.0
     events = wl.act_events[:int(wl.op_event_start[wl.seg_op_start[0, 1]])]  # segment 0, ops as traced
     for t, create, nxt in events[:, [ACT_EVENT.tensor, ACT_EVENT.create, ACT_EVENT.next_use]].tolist():
@@ -214,8 +215,8 @@ def test_spills_and_refills_are_charged_to_the_op_as_dram_transfers(tmp_path):
             gather = 0 if create else int(wl.act_tensors[t, ACT_TENSOR.gather_rows])
             assert (k[XFER_KEY.bytes], k[XFER_KEY.is_write], k[XFER_KEY.gather_rows]) == (
                 wl.act_tensors[t, ACT_TENSOR.bytes], int(create), gather)
-            model.transfer_costs(int(k[XFER_KEY.bytes]), bool(create), x, hp, model.transfer_table(wl.xfer_keys, hp),
-                                 c, e)
+            table = dram_cost.transfer_table(wl.xfer_keys, hp)
+            row_cost.transfer_costs(int(k[XFER_KEY.bytes]), bool(create), x, hp, table, c, e)
             extra_pj += e[ENERGY.dram]
             assert c[ROW_COST.dram_read_bytes] + c[ROW_COST.dram_write_bytes] > 0
     reps = int(wl.seg_repeats[0])

@@ -10,8 +10,9 @@ from conftest import make_random_trace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from accelsim.base import layouts
 from accelsim.base.layouts import KIND, ROW
-from accelsim.cost import model
+from accelsim.cost import hardware_vector
 from accelsim.engines.fast.residency import residency_budget, select_resident
 from accelsim.engines.reference.placement import resident_keys
 from accelsim.hardware.load import load_hardware
@@ -25,7 +26,7 @@ HW = {"sram.weight_kib": "1", "sram.stream_kib": "0.25"}
 
 def _both(sizes: list[int], counts: list[int], grads: list[int] | None = None, over=None) -> set[int]:
     """Keys of ``sizes`` bytes, each moved ``counts`` times a period: the resident ones, by both implementations."""
-    h = model.pack_hardware(load_hardware(None, {**HW, **(over or {})}))
+    h = hardware_vector.pack_hardware(load_hardware(None, {**HW, **(over or {})}))
     grads = grads or [0] * len(sizes)
     traffic = [c * b for c, b in zip(counts, sizes, strict=True)]
     out = np.zeros(len(sizes), np.int64)
@@ -39,11 +40,11 @@ def _both(sizes: list[int], counts: list[int], grads: list[int] | None = None, o
 
 
 def test_the_budget_is_the_buffer_less_the_stream_tiles():
-    h = model.pack_hardware(load_hardware(None, HW))
+    h = hardware_vector.pack_hardware(load_hardware(None, HW))
     assert residency_budget(h) == 1024 - 2 * 128
-    h = model.pack_hardware(load_hardware(None, {**HW, "sram.double_buffer": "false"}))
+    h = hardware_vector.pack_hardware(load_hardware(None, {**HW, "sram.double_buffer": "false"}))
     assert residency_budget(h) == 1024 - 256  # one tile of the whole region
-    h = model.pack_hardware(load_hardware(None))  # the default preset: 256 KiB less two 16 KiB tiles
+    h = hardware_vector.pack_hardware(load_hardware(None))  # the default preset: 256 KiB less two 16 KiB tiles
     assert residency_budget(h) == (256 - 32) * 1024
 
 
@@ -109,7 +110,7 @@ def test_residency_by_value_moves_no_more_bytes_than_keeping_half_the_buffer(pre
 
     tr = read_trace(REAL)
     hw = load_hardware(preset)
-    h = model.pack_hardware(hw)
+    h = hardware_vector.pack_hardware(hw)
     for view in ("dense", "compressed"):
         wl = build_workload(tr, view)
         for s in range(wl.n_segments):
@@ -118,11 +119,11 @@ def test_residency_by_value_moves_no_more_bytes_than_keeping_half_the_buffer(pre
             out = np.zeros(k1 - k0, np.int64)
             select_resident(sizes, value, wl.key_grad[k0:k1], h, out)
             old, used = set(), 0
-            if sizes.sum() <= h[model.HW.weight_bytes]:
+            if sizes.sum() <= h[layouts.HW.weight_bytes]:
                 old = set(range(k1 - k0))
             else:  # the old rule: most accesses per period first, first fit into half the buffer
                 for k in sorted(range(k1 - k0), key=lambda k: (-round(value[k] / sizes[k]), k)):
-                    if used + sizes[k] <= h[model.HW.weight_bytes] // 2:
+                    if used + sizes[k] <= h[layouts.HW.weight_bytes] // 2:
                         old.add(k)
                         used += sizes[k]
             saved_new = int(value[out == 1].sum())

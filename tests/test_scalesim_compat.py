@@ -15,7 +15,8 @@ import pytest
 
 from accelsim.base.errors import InputError
 from accelsim.base.layouts import KIND, N_ENERGY, N_ROW_COST, ROW, ROW_COST, XFER_KEY, names, pack
-from accelsim.cost import model
+from accelsim.cost import dram_cost, hardware_vector
+from accelsim.cost import rows as row_cost
 from accelsim.hardware.load import load_hardware
 from accelsim.present import scalesim_compat
 
@@ -76,11 +77,11 @@ def test_bad_cfg_and_topology(tmp_path):
 
 @pytest.mark.parametrize("name", CONFIGS)
 def test_the_simulators_cost_model_gives_scalesims_compute_cycles(name):
-    """The code the engines run (accelsim.cost.model.row_costs on a packed preset), not the compatibility command's
+    """The code the engines run (accelsim.cost.rows.row_costs on a packed preset), not the compatibility command's
     output file, against SCALE-Sim's own report: every GEMM's compute cycles equal its stall-free cycles."""
     cfg = next(c for c in INFO["configs"] if c["name"] == name)
     hw = load_hardware(None, {"pe.rows": cfg["rows"], "pe.cols": cfg["cols"], "pe.dataflow": cfg["dataflow"]})
-    h = model.pack_hardware(hw)
+    h = hardware_vector.pack_hardware(hw)
     ref = _read(DATA / f"{name}.COMPUTE_REPORT.csv")
     layers = scalesim_compat.read_gemm_topology(DATA / INFO["topology"])
     assert len(layers) == len(ref)
@@ -88,7 +89,7 @@ def test_the_simulators_cost_model_gives_scalesims_compute_cycles(name):
         row = pack(ROW, {**dict.fromkeys(names(ROW), 0), "is_read": 1, "kind": KIND.activation, "m": g.m,
                          "k": g.k, "n": g.n, "key": -1}, np.int64)
         cost, energy = np.zeros(N_ROW_COST, np.int64), np.zeros(N_ENERGY)
-        no_dram = model.transfer_table(np.zeros((0, len(XFER_KEY)), np.int64), h)  # an activation row moves none
-        model.row_costs(row, False, h, no_dram, cost, energy)
+        no_dram = dram_cost.transfer_table(np.zeros((0, len(XFER_KEY)), np.int64), h)  # an activation row moves none
+        row_cost.row_costs(row, False, h, no_dram, cost, energy)
         assert cost[ROW_COST.compute_cycles] == int(b["Total Cycles"]) - int(b["Stall Cycles"]), g.name
         assert cost[ROW_COST.macs] == g.m * g.n * g.k

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from accelsim.base.layouts import N_OP_COST, OP_COST, pack
-from accelsim.cost import model
+from accelsim.cost import dram_cost, hardware_vector, policy
 from accelsim.cost.systolic import DATAFLOW_CODE, gemm_cycles
 from accelsim.engines.fast import tiles
 from accelsim.engines.reference.period import OpTiles, schedule_period
@@ -117,9 +117,9 @@ def test_a_one_op_trace_by_hand(tmp_path):
                    bias_values=16)]
     tr = read_trace(write_trace(tmp_path / "one.parquet", {"batch": 4}, [(0, 1, [rows])]))
     hw = load_hardware("edge-lpddr4", {"sram.weight_kib": "0.5", "sram.stream_kib": "1"})
-    h = model.pack_hardware(hw)
-    assert model.tile_bytes(h) == 128
-    load = model.dram_stream(576, False, 0, h)[0]
+    h = hardware_vector.pack_hardware(hw)
+    assert policy.tile_bytes(h) == 128
+    load = dram_cost.dram_stream(576, False, 0, h)[0]
     comp = gemm_cycles(4, 8, 16, 32, 32, DATAFLOW_CODE["ws"])
     lt = [load // 5 + (k < load % 5) for k in range(5)]
     ct = [comp // 5 + (k < comp % 5) for k in range(5)]

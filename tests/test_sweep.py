@@ -12,7 +12,7 @@ from conftest import SAMPLE, make_random_trace
 
 from accelsim.base.errors import InputError
 from accelsim.base.layouts import ROW
-from accelsim.cost import model
+from accelsim.cost import hardware_vector, policy
 from accelsim.engines.reference.period import op_tiles, period_costs, schedule_period
 from accelsim.engines.reference.placement import activation_plan
 from accelsim.hardware.load import load_hardware
@@ -141,9 +141,9 @@ def test_timeline_schedule_matches_engines(tmp_path):
     tr = read_trace(make_random_trace(tmp_path / "r.parquet", seed=4, n_segments=1))
     hw = load_hardware(None, {"sram.weight_kib": "1", "dram.gbps": "3.2"})
     wl = build_workload(tr, "compressed")
-    h = model.pack_hardware(hw)
+    h = hardware_vector.pack_hardware(hw)
     cost, _ = period_costs(wl, 0, h)
-    sched = schedule_period(op_tiles(wl, 0, h, cost, activation_plan(wl, 0, h)), model.stream_slots(h),
+    sched = schedule_period(op_tiles(wl, 0, h, cost, activation_plan(wl, 0, h)), policy.stream_slots(h),
                             record_spans=True)
     spans = sched.spans
     one, two = (simulate(dataclasses.replace(tr, seg_repeats=np.array([k])), hw).compressed.totals for k in (1, 2))

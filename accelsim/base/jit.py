@@ -34,8 +34,9 @@ from numba import prange
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # accelsim/, this file being accelsim/base/jit.py
 PACKAGE = PACKAGE_DIR.name
 #: Modules (of this package) that define kernels; tests/test_kernel_cache.py checks the list is complete.
-KERNEL_MODULES = ("cost.model", "cost.systolic", "engines.fast.tiles", "engines.fast.liveness",
-                  "engines.fast.residency", "engines.fast.engine", "dram.closed_form", "dram.request_model")
+KERNEL_MODULES = ("cost.dram_cost", "cost.rows", "cost.policy", "cost.systolic", "engines.fast.tiles",
+                  "engines.fast.liveness", "engines.fast.residency", "engines.fast.engine", "dram.closed_form",
+                  "dram.request_model")
 #: Folders of other sources older than this are removed.
 STALE_AFTER_S = 24 * 3600.0
 

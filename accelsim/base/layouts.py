@@ -45,8 +45,8 @@ def pack(index: Any, values: Mapping[str, Any], dtype: type = np.float64) -> np.
 
 
 class HardwareSlots(NamedTuple):
-    """One hardware point as the engines read it (:func:`accelsim.cost.model.pack_hardware` fills it): the chip,
-    then the DRAM as the banked model's closed forms cost it (the part itself follows, by the names of
+    """One hardware point as the engines read it (:func:`accelsim.cost.hardware_vector.pack_hardware` fills it): the
+    chip, then the DRAM as the banked model's closed forms cost it (the part itself follows, by the names of
     :class:`DRAMPartSlots` prefixed ``dram_``: see :data:`HW`)."""
 
     mhz: int                          # accelerator clock, MHz
@@ -169,7 +169,7 @@ class RowKinds(NamedTuple):
 
 
 class RowCostSlots(NamedTuple):
-    """Integer costs of one transaction on one hardware point (:func:`accelsim.cost.model.row_costs`)."""
+    """Integer costs of one transaction on one hardware point (:func:`accelsim.cost.rows.row_costs`)."""
 
     read_cycles: int                  # DMA cycles of its DRAM read
     write_cycles: int                 # DMA cycles of its DRAM write
@@ -247,8 +247,8 @@ class TransferKeySlots(NamedTuple):
 
 
 class TransferCostSlots(NamedTuple):
-    """What one DRAM transfer costs on a hardware point (:func:`accelsim.cost.model.dram_stream`; int64, its energy
-    kept beside: :class:`accelsim.cost.model.DRAMTable`)."""
+    """What one DRAM transfer costs on a hardware point (:func:`accelsim.cost.dram_cost.dram_stream`; int64, its energy
+    kept beside: :class:`accelsim.cost.dram_cost.DRAMTable`)."""
 
     cycles: int                       # accelerator cycles
     bus_bytes: int                    # bytes on the bus (whole bursts)

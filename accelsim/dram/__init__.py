@@ -10,7 +10,7 @@ Public API::
 ``request``: every burst through a cycle-stepped open-page controller (``request_model``), checked against
 DRAMSim3; ``closed``: closed forms (``closed_form``), checked against the request-level model. Equations
 and sources: docs/model.md §10. The engines cost every DRAM transfer by the closed forms
-(``accelsim.cost.model.dram_stream``, docs/model.md §4).
+(``accelsim.cost.dram_cost.dram_stream``, docs/model.md §4).
 It takes a typed part description (:class:`~accelsim.dram.part.MemorySystem`), never the hardware config.
 """
 

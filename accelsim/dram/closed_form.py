@@ -1,6 +1,6 @@
 """Closed forms of the banked DRAM model: the time, commands and energy of one stream, without simulating it.
 
-These are what the engines call per load or store (``accelsim.cost.model.dram_stream``; the replay gather, where
+These are what the engines call per load or store (``accelsim.cost.dram_cost.dram_stream``; the replay gather, where
 they run 5-12 % fast, is costed by the request-level model itself): ``stream_cost`` is numba-compiled and a
 pure function of numbers (the packed memory system ``v`` from :func:`pack_system` and the stream's
 description). They approximate the request-level model (``accelsim.dram.request_model``) — same controller,

@@ -524,7 +524,8 @@ def gather_expected(v, n_rows, row_bytes, requests_in_flight, draws, seed=GATHER
     an expectation over where the rows fall and where the transfer falls in the refresh schedule.
 
     ``v``: the packed part (slots :data:`accelsim.base.layouts.DRAM_PART`). What the engines charge for the replay
-    batch (``accelsim.cost.model.dram_stream``): the closed forms miss this short random stream by 5-12 % (docs/model.md
+    batch (``accelsim.cost.dram_cost.dram_stream``): the closed forms miss this short random stream by 5-12 %
+    (docs/model.md
     §10.6), and it is one or two distinct transfers per workload, so it is costed exactly.
     """
     P = DRAM_PART

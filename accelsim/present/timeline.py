@@ -19,7 +19,7 @@ import numpy as np
 from accelsim.base.atomic import atomic_write_text
 from accelsim.base.errors import InputError
 from accelsim.base.layouts import ROW, XFER_COST
-from accelsim.cost import model
+from accelsim.cost import dram_cost, hardware_vector, policy
 from accelsim.engines.reference.period import op_tiles, period_costs, schedule_period
 from accelsim.engines.reference.placement import activation_plan, segment_resident, variant
 from accelsim.hardware.config import HardwareConfig
@@ -36,13 +36,13 @@ def step_events(tr: Trace, hw: HardwareConfig, step: int, view: str = "compresse
     if step < tr.first_step or s >= tr.n_segments:
         raise InputError("--step", str(step), f"expected a step in {tr.first_step}..{int(ends[-1]) - 1}")
     wl = build_workload(tr, view, precision=hw.precision)
-    h = model.pack_hardware(hw)
+    h = hardware_vector.pack_hardware(hw)
     first, period = int(tr.seg_first_step[s]), int(tr.seg_period_steps[s])
     k = (step - first) % period
-    table = model.transfer_table(wl.xfer_keys, h)
+    table = dram_cost.transfer_table(wl.xfer_keys, h)
     cost, _ = period_costs(wl, s, h, table)
     ops = op_tiles(wl, s, h, cost, activation_plan(wl, s, h, table))
-    sched = schedule_period(ops, model.stream_slots(h), record_spans=True)
+    sched = schedule_period(ops, policy.stream_slots(h), record_spans=True)
     spans = sched.spans
     v = variant(h)
     o0 = int(wl.seg_op_start[v, s])

@@ -47,7 +47,7 @@ def compute_bound_workload(hw: HardwareConfig, m: int = STREAM_ROWS, repeats: in
 
 def peak(hw: HardwareConfig) -> Efficiency:
     """Throughput and efficiency of ``hw`` on :func:`compute_bound_workload`."""
-    from accelsim.cost.model import pack_hardware
+    from accelsim.cost.hardware_vector import pack_hardware
     from accelsim.simulation.simulate import dram_static_share, run_engine
 
     out = run_engine(compute_bound_workload(hw), pack_hardware(hw)[None, :], detail=False)

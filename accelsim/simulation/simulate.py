@@ -16,7 +16,7 @@ import numpy as np
 
 from accelsim.base.errors import InputError
 from accelsim.base.records import Efficiency, RunPrecision, SegmentTotals, SimResult, ViewResult
-from accelsim.cost import model
+from accelsim.cost import hardware_vector
 from accelsim.engines.fast import engine as engine_fast
 from accelsim.engines.output import EngineOutput
 from accelsim.engines.reference import engine as engine_reference
@@ -70,7 +70,7 @@ def simulate(trace: Trace | str | os.PathLike, hw: HardwareConfig | str | None =
     """
     tr = trace if isinstance(trace, Trace) else read_trace(trace)
     cfg = hw if isinstance(hw, HardwareConfig) else load_hardware(hw)
-    H = model.pack_hardware(cfg)[None, :]
+    H = hardware_vector.pack_hardware(cfg)[None, :]
     wls = {view: build_workload(tr, view, precision=cfg.precision) for view in ("compressed", "dense")}
     limits.check_fits(wls.values(), cfg, tr.source)  # before the kernels: their int64 counters must not wrap
     views = {view: view_results(wl, run_engine(wl, H, engine), 0, cfg) for view, wl in wls.items()}

@@ -28,7 +28,7 @@ import numpy as np
 from accelsim.base.atomic import atomic_path
 from accelsim.base.errors import InputError
 from accelsim.base.records import ENERGY_NAMES, Totals
-from accelsim.cost import model
+from accelsim.cost import hardware_vector
 from accelsim.hardware import config as hardware
 from accelsim.hardware import limits
 from accelsim.hardware import load as hw_load
@@ -178,7 +178,7 @@ def evaluate_points(trace: str, hw: str | None, points: Sequence[dict[str, Any]]
         if not fits:
             continue
         try:
-            H = np.stack([model.pack_hardware(c) for _, c in fits])
+            H = np.stack([hardware_vector.pack_hardware(c) for _, c in fits])
             _match_dask_threads()
             oc, od = run_engine(wc, H, detail=False), run_engine(wd, H, detail=False)
             done = [(i, _figures(oc.point_totals(j, cfg.clock.mhz)), _figures(od.point_totals(j, cfg.clock.mhz)))

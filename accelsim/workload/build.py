@@ -72,7 +72,7 @@ class Workload:
         xfer_keys: (n_x, N_XFER_KEY) the distinct whole-tensor DRAM transfers the workload can make, by
             :data:`accelsim.base.layouts.XFER_KEY` (:func:`transfer_keys`); rows and activation tensors name theirs by
             index (``ROW.xfer``, ``ACT_TENSOR.refill_xfer`` / ``spill_xfer``), so an engine costs each once per
-            point (:func:`accelsim.cost.model.transfer_table`).
+            point (:func:`accelsim.cost.dram_cost.transfer_table`).
     """
 
     view: str

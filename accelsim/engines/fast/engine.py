@@ -34,19 +34,9 @@ from accelsim.base.layouts import (
     ROW,
     ROW_COST,
 )
-from accelsim.cost.model import (
-    DRAM_COST_SLOTS,
-    N_XFER_COST,
-    DRAMTable,
-    gather_stats,
-    op_variant,
-    row_costs,
-    static_pj,
-    stream_slots,
-    tile_bytes,
-    transfer_costs,
-    transfer_table_of,
-)
+from accelsim.cost.dram_cost import DRAM_COST_SLOTS, N_XFER_COST, DRAMTable, gather_stats, transfer_table_of
+from accelsim.cost.policy import op_variant, stream_slots, tile_bytes
+from accelsim.cost.rows import row_costs, static_pj, transfer_costs
 from accelsim.engines.fast.liveness import activation_plan
 from accelsim.engines.fast.residency import select_resident
 from accelsim.engines.fast.tiles import schedule_ops, tile_count
@@ -380,7 +370,7 @@ def _empty_tables(keys: np.ndarray, Hs: np.ndarray) -> tuple[np.ndarray, np.ndar
 @kernel
 def _fill_table(keys: np.ndarray, Hs: np.ndarray, gathers: np.ndarray, t: int, cost: np.ndarray,
                 energy: np.ndarray) -> None:
-    """Point ``t``'s row of the tables: :func:`accelsim.cost.model.transfer_table_of` of ``keys`` on ``Hs[t]``."""
+    """Point ``t``'s row of the tables: :func:`accelsim.cost.dram_cost.transfer_table_of` of ``keys`` on ``Hs[t]``."""
     one = transfer_table_of(keys, Hs[t], gathers[t])
     cost[t] = one.cost
     energy[t] = one.energy
@@ -388,8 +378,8 @@ def _fill_table(keys: np.ndarray, Hs: np.ndarray, gathers: np.ndarray, t: int, c
 
 @kernel(parallel=True)
 def dram_tables(keys: np.ndarray, Hs: np.ndarray, gathers: np.ndarray) -> DRAMTable:
-    """:func:`accelsim.cost.model.transfer_table` of ``keys`` on every point of ``Hs`` (one per distinct DRAM, see
-    :func:`run`; ``gathers``: :func:`accelsim.cost.model.gather_stats` of them), points in parallel: ``cost``
+    """:func:`accelsim.cost.dram_cost.transfer_table` of ``keys`` on every point of ``Hs`` (one per distinct DRAM, see
+    :func:`run`; ``gathers``: :func:`accelsim.cost.dram_cost.gather_stats` of them), points in parallel: ``cost``
     (n_t, n_x, N_XFER_COST), ``energy`` (n_t, n_x)."""
     cost, energy = _empty_tables(keys, Hs)
     for t in prange(Hs.shape[0]):
@@ -440,7 +430,7 @@ TABLE_BUDGET_BYTES = 64 << 20
 def run(workload: Workload, H: np.ndarray, n_phase: int, n_net: int, detail: bool = True) -> EngineOutput:
     """Run :func:`simulate_points` on a workload and (P, N_HW) packed hardware points (one point: serially).
 
-    A DRAM transfer's cost depends on the point only through :data:`accelsim.cost.model.DRAM_COST_SLOTS`, so the
+    A DRAM transfer's cost depends on the point only through :data:`accelsim.cost.dram_cost.DRAM_COST_SLOTS`, so the
     workload's transfers (``xfer_keys``) are costed once per distinct value of those slots (a sweep over
     buffer sizes costs them once), in chunks of points whose tables fit :data:`TABLE_BUDGET_BYTES`.
     """

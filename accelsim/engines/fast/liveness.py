@@ -18,7 +18,7 @@ follow the policy of ``docs/model.md`` §3, here in short. Ops run in order; an 
 * A tensor larger than the whole buffer never enters it: written to DRAM when made, refilled at every read.
 
 Spills and refills are charged to the op where they happen, as whole-tensor DRAM transfers
-(:func:`accelsim.cost.model.transfer_costs`), and stream through its tiles like its other DRAM traffic.
+(:func:`accelsim.cost.rows.transfer_costs`), and stream through its tiles like its other DRAM traffic.
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ import numpy as np
 
 from accelsim.base.jit import kernel
 from accelsim.base.layouts import ACT_EVENT, ACT_TENSOR, N_ENERGY, N_ROW_COST
-from accelsim.cost.model import DRAMTable, transfer_costs
+from accelsim.cost.dram_cost import DRAMTable
+from accelsim.cost.rows import transfer_costs
 
 #: No later read.
 NEVER = -1
@@ -87,7 +88,7 @@ def activation_plan(tensors: np.ndarray, events: np.ndarray, op_event_start: np.
         events: all events (slots :data:`ACT_EVENT`; tensor and next-use indices local to the period);
             op o's are ``events[op_event_start[o]:op_event_start[o + 1]]``, reads before writes.
         capacity: the activation buffer, bytes.
-        table: what the workload's DRAM transfers cost on ``h`` (:func:`accelsim.cost.model.transfer_table`); a
+        table: what the workload's DRAM transfers cost on ``h`` (:func:`accelsim.cost.dram_cost.transfer_table`); a
             tensor's refill and spill are ``tensors[t, ACT_TENSOR.refill_xfer / spill_xfer]``.
         cost, energy: (n_ops, N_ROW_COST) and (n_ops, N_ENERGY), overwritten with each op's spill and refill
             transfers (slots :data:`ROW_COST`, :data:`accelsim.base.layouts.ENERGY`, static 0).

@@ -17,13 +17,13 @@ import numpy as np
 
 from accelsim.base.jit import kernel
 from accelsim.base.layouts import HW
-from accelsim.cost.model import stream_slots, tile_bytes
+from accelsim.cost.policy import stream_slots, tile_bytes
 
 
 @kernel
 def residency_budget(h: np.ndarray) -> int:
     """Bytes of the weight buffer residency may use: all of it but what streaming needs, the stream region's
-    tiles (:func:`accelsim.cost.model.stream_slots` × :func:`accelsim.cost.model.tile_bytes`)."""
+    tiles (:func:`accelsim.cost.policy.stream_slots` × :func:`accelsim.cost.policy.tile_bytes`)."""
     return max(0, int(h[HW.weight_bytes]) - stream_slots(h) * tile_bytes(h))
 
 

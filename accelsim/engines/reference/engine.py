@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from accelsim.base.layouts import COUNT, ENERGY, N_ENERGY, N_ROW_COST, ROW, ROW_COST, XFER_KEY, pack
-from accelsim.cost import model
+from accelsim.cost import dram_cost
+from accelsim.cost import rows as row_cost
 from accelsim.engines.output import EngineOutput, Tally
 from accelsim.engines.reference.period import op_tiles, period_costs, schedule_period
 from accelsim.engines.reference.placement import activation_plan, segment_resident, stream_slots, variant
@@ -52,7 +53,7 @@ def run(workload: Workload, H: np.ndarray, n_phase: int, n_net: int, detail: boo
     rows = workload.rows
     for p in range(P):
         h = H[p]
-        table = model.transfer_table(workload.xfer_keys, h)  # what each DRAM transfer costs on this point
+        table = dram_cost.transfer_table(workload.xfer_keys, h)  # what each DRAM transfer costs on this point
         slots = stream_slots(h)
         for s in range(S):
             a = int(workload.seg_row_start[s])
@@ -84,12 +85,12 @@ def run(workload: Workload, H: np.ndarray, n_phase: int, n_net: int, detail: boo
                 if int(r[ROW.key]) in resident and r[ROW.first] == 1 and r[ROW.is_read] == 1:
                     # The prologue: the resident tensor is fetched once, before the segment's first period.
                     pc, pe = np.zeros(N_ROW_COST, np.int64), np.zeros(N_ENERGY)
-                    model.transfer_costs(int(r[ROW.bytes]), False, int(r[ROW.xfer]), h, table, pc, pe)
+                    row_cost.transfer_costs(int(r[ROW.bytes]), False, int(r[ROW.xfer]), h, table, pc, pe)
                     f = int(pc[ROW_COST.read_cycles])
                     entries.append((j, _counts(pc, f, f, 0), pe, f, 1))
             for j, cv, e, cyc, mult in entries:
                 ev = e.copy()
-                ev[ENERGY.static] = model.static_pj(cyc, h)
+                ev[ENERGY.static] = row_cost.static_pj(cyc, h)
                 phase, network = int(rows[a + j, ROW.phase]), int(rows[a + j, ROW.net])
                 for tally, idx in ((seg, (p, s)), (ph, (p, phase)), (net, (p, network))):
                     tally.counts[idx] += cv * mult

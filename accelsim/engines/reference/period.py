@@ -17,7 +17,7 @@ Residency and the activation plan are recomputed in plain Python (:mod:`accelsim
 independently
 of the compiled ones, and so are the ops' totals and tiles (:func:`op_tiles`, independently of
 :mod:`accelsim.engines.fast.tiles`); every row's costs come from the shared cost model
-(:func:`accelsim.cost.model.row_costs`), so the reference engine checks the fast engine's residency, tiling,
+(:func:`accelsim.cost.rows.row_costs`), so the reference engine checks the fast engine's residency, tiling,
 scheduling and accounting, not the cost formulas (those are tested on their own and against SCALE-Sim).
 """
 
@@ -31,7 +31,8 @@ import numpy as np
 import simpy
 
 from accelsim.base.layouts import KIND, N_ENERGY, N_ROW_COST, ROW, ROW_COST
-from accelsim.cost import model
+from accelsim.cost import dram_cost
+from accelsim.cost import rows as row_cost
 from accelsim.engines.reference.placement import OpTraffic, segment_resident, tile_bytes, variant
 
 if TYPE_CHECKING:
@@ -93,21 +94,21 @@ class PeriodSchedule:
 
 
 def period_costs(wl: Workload, s: int, h: np.ndarray,
-                 table: model.DRAMTable | None = None) -> tuple[np.ndarray, np.ndarray]:
+                 table: dram_cost.DRAMTable | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Costs of the period rows of segment ``s`` on packed hardware ``h`` in a warm period (``table``: what
-    the workload's DRAM transfers cost on ``h``, :func:`accelsim.cost.model.transfer_table`; made here if None).
+    the workload's DRAM transfers cost on ``h``, :func:`accelsim.cost.dram_cost.transfer_table`; made here if None).
 
     Returns (cost (n, N_ROW_COST) int64 by :data:`accelsim.base.layouts.ROW_COST`, energy (n, N_ENERGY) float64
     pJ by :data:`accelsim.base.layouts.ENERGY`, static part 0).
     """
-    table = model.transfer_table(wl.xfer_keys, h) if table is None else table
+    table = dram_cost.transfer_table(wl.xfer_keys, h) if table is None else table
     resident = segment_resident(wl, s, h)
     a, b = int(wl.seg_row_start[s]), int(wl.seg_row_start[s + 1])
     cost = np.zeros((b - a, N_ROW_COST), dtype=np.int64)
     energy = np.zeros((b - a, N_ENERGY), dtype=np.float64)
     for j, i in enumerate(range(a, b)):
         key = int(wl.rows[i, ROW.key])
-        model.row_costs(wl.rows[i], key >= 0 and key in resident, h, table, cost[j], energy[j])
+        row_cost.row_costs(wl.rows[i], key >= 0 and key in resident, h, table, cost[j], energy[j])
     return cost, energy
 
 

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from accelsim.base.layouts import ACT_EVENT, ACT_TENSOR, HW, N_ENERGY, N_ROW_COST
-from accelsim.cost import model
+from accelsim.cost import dram_cost
+from accelsim.cost import rows as row_cost
 
 if TYPE_CHECKING:
     from accelsim.workload.build import Workload
@@ -79,10 +80,10 @@ class OpTraffic:
     cost: np.ndarray = field(default_factory=lambda: np.zeros(N_ROW_COST, np.int64))
     energy: np.ndarray = field(default_factory=lambda: np.zeros(N_ENERGY))
 
-    def move(self, nbytes: int, is_write: bool, x: int, h: np.ndarray, table: model.DRAMTable) -> None:
+    def move(self, nbytes: int, is_write: bool, x: int, h: np.ndarray, table: dram_cost.DRAMTable) -> None:
         (self.spills if is_write else self.refills).append(nbytes)
         c, e = np.zeros(N_ROW_COST, np.int64), np.zeros(N_ENERGY)
-        model.transfer_costs(nbytes, is_write, x, h, table, c, e)
+        row_cost.transfer_costs(nbytes, is_write, x, h, table, c, e)
         self.cost += c
         self.energy += e
 
@@ -104,7 +105,7 @@ class ActivationBuffer:
         return self.capacity - sum(self.size[t] for t in self.held)
 
     def make_room(self, nbytes: int, keep: set[int], traffic: OpTraffic, h: np.ndarray,
-                  table: model.DRAMTable) -> bool:
+                  table: dram_cost.DRAMTable) -> bool:
         """Evict tensors outside ``keep``, read again furthest in the future first (ties: made first), until
         ``nbytes`` are free; False (nothing evicted) if even evicting them all would not do."""
         if self.free() >= nbytes:
@@ -120,12 +121,12 @@ class ActivationBuffer:
         return True
 
 
-def activation_plan(wl: Workload, s: int, h: np.ndarray, table: model.DRAMTable | None = None) -> list[OpTraffic]:
+def activation_plan(wl: Workload, s: int, h: np.ndarray, table: dram_cost.DRAMTable | None = None) -> list[OpTraffic]:
     """The activation buffer over segment ``s``'s period on packed hardware ``h``: each op's spills and
     refills, by the policy of :mod:`accelsim.engines.fast.liveness` (furthest next read evicted first). ``table``: what
     the
-    workload's DRAM transfers cost on ``h`` (:func:`accelsim.cost.model.transfer_table`; made here if None)."""
-    table = model.transfer_table(wl.xfer_keys, h) if table is None else table
+    workload's DRAM transfers cost on ``h`` (:func:`accelsim.cost.dram_cost.transfer_table`; made here if None)."""
+    table = dram_cost.transfer_table(wl.xfer_keys, h) if table is None else table
     v = variant(h)
     t0, t1 = int(wl.seg_tensor_start[v, s]), int(wl.seg_tensor_start[v, s + 1])
     buf = ActivationBuffer(int(h[HW.act_bytes]), [int(b) for b in wl.act_tensors[t0:t1, ACT_TENSOR.bytes]],

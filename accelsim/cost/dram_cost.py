@@ -1,0 +1,219 @@
+"""What a DRAM transfer costs on a packed hardware point: loads and stores by the banked model's closed forms,
+the replay gather by its request-level expectation (computed once per distinct DRAM and gather in a process:
+:data:`GATHER_MEMO`), tabulated per workload transfer (:class:`DRAMTable`). docs/model.md §4.
+
+Units: bytes, accelerator cycles (integers), picojoules (floats).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+
+from accelsim.base.jit import kernel, prange
+from accelsim.base.layouts import (
+    HW,
+    HW_PART,
+    HW_PART_END,
+    XFER_COST,
+    XFER_KEY,
+)
+from accelsim.dram.closed_form import (
+    O_ACT,
+    O_ACTIVE_RANK_CK,
+    O_CK,
+    O_IDLE_RANK_CK,
+    O_RD,
+    O_REF,
+    O_WR,
+    stream_cost,
+)
+from accelsim.dram.request_model import (
+    GATHER_DRAWS,
+    N_S,
+    S_ACT,
+    S_ACTIVE_RANK_CK,
+    S_END,
+    S_IDLE_RANK_CK,
+    S_RD,
+    S_REF,
+    S_WR,
+    gather_expected,
+)
+
+
+@kernel
+def cdiv(a: int, b: int) -> int:
+    return (a + b - 1) // b
+
+
+#: Bits per byte, for the DRAM energy per bit.
+BITS_PER_BYTE = 8.0
+
+
+#: The hardware slots :func:`dram_stream` reads: points equal in all of them cost every transfer the same, so
+#: the engines cost a workload's transfers once per distinct value of these (:func:`transfer_table`).
+DRAM_COST_SLOTS = np.array([HW.mhz, HW.burst_bytes, HW.dram_tck_ns, HW.dram_request_bytes,
+                            HW.dram_requests_in_flight, HW.dram_act_pj, HW.dram_read_pj, HW.dram_write_pj,
+                            HW.dram_refresh_pj, HW.dram_active_pj_per_ck, HW.dram_idle_pj_per_ck, HW.io_pj_per_bit,
+                            *range(HW_PART, HW_PART_END)], dtype=np.int64)
+
+
+N_XFER_COST = len(XFER_COST)
+
+
+class DRAMTable(NamedTuple):
+    """What each of a workload's distinct DRAM transfers (``Workload.xfer_keys``) costs on one hardware point:
+    ``cost`` (n_x, N_XFER_COST) int64 by :data:`accelsim.base.layouts.XFER_COST`, ``energy`` (n_x,) pJ.
+
+    Made by :func:`transfer_table`, a pure function of the keys and the point; rows and activation tensors
+    name their transfers by index (``ROW.xfer``, ``ACT_TENSOR.refill_xfer`` / ``spill_xfer``).
+    """
+
+    cost: np.ndarray
+    energy: np.ndarray
+
+
+@kernel
+def figures_of(t_ck: float, n_act: float, n_rd: float, n_wr: float, n_ref: float, active_ck: float, idle_ck: float,
+             bus: int, h: np.ndarray) -> tuple[int, int, int, float]:
+    """A transfer's (accelerator cycles, bus bytes, row activations, energy pJ) from its DRAM cycles and
+    expected command counts: cycles × tCK to accelerator cycles, rounded up; activations to the nearest whole
+    one; energy the IDD model of the counts (ACTIVATE, READ, WRITE and REFRESH commands and the ranks'
+    background over the transfer, as ``accelsim dram`` reports it) plus ``io_pj_per_bit`` for every bit on
+    the bus."""
+    cycles = math.ceil(t_ck * h[HW.dram_tck_ns] * h[HW.mhz] / 1000.0)
+    acts = int(n_act + 0.5)  # the nearest whole one (counts are >= 0)
+    pj = (n_act * h[HW.dram_act_pj] + n_rd * h[HW.dram_read_pj] + n_wr * h[HW.dram_write_pj]
+          + n_ref * h[HW.dram_refresh_pj] + active_ck * h[HW.dram_active_pj_per_ck]
+          + idle_ck * h[HW.dram_idle_pj_per_ck] + bus * BITS_PER_BYTE * h[HW.io_pj_per_bit])
+    return cycles, bus, acts, pj
+
+
+@kernel
+def gatherfigures_of(stats: np.ndarray, nbytes: int, gather_rows: int, h: np.ndarray) -> tuple[int, int, int, float]:
+    """The replay batch's (cycles, bus bytes, row activations, pJ) from its request-level expectation
+    ``stats`` (:func:`accelsim.dram.request_model.gather_expected`, S_* slots): B = ``gather_rows`` rows of
+    ⌈nbytes / B⌉ bytes, each rounded up to whole bursts on the bus."""
+    burst = int(h[HW.burst_bytes])
+    bus = gather_rows * cdiv(cdiv(nbytes, gather_rows), burst) * burst
+    return figures_of(stats[S_END], stats[S_ACT], stats[S_RD], stats[S_WR], stats[S_REF], stats[S_ACTIVE_RANK_CK],
+                    stats[S_IDLE_RANK_CK], bus, h)
+
+
+@kernel
+def gather_stats_of(h: np.ndarray, nbytes: int, gather_rows: int) -> np.ndarray:
+    """The request-level expectation of the replay batch (B = ``gather_rows`` rows of ⌈nbytes / B⌉ bytes) on
+    point ``h``: :func:`accelsim.dram.request_model.gather_expected` over GATHER_DRAWS draws."""
+    return gather_expected(h[HW_PART:HW_PART_END], gather_rows, cdiv(nbytes, gather_rows),
+                           int(h[HW.dram_requests_in_flight]), GATHER_DRAWS)
+
+
+@kernel
+def dram_stream(nbytes: int, is_write: bool, gather_rows: int, h: np.ndarray) -> tuple[int, int, int, float]:
+    """One whole-tensor DRAM transfer of ``nbytes`` on the banked model: (accelerator cycles, bus bytes, row
+    activations, energy pJ; :func:`_figures`).
+
+    A load or store is a sequential stream of DMA requests (``dram.request_bytes``, whole bursts; a store all
+    writes), costed by the closed forms (:func:`accelsim.dram.closed_form.stream_cost`: DRAM cycles and command
+    counts, expected over the refresh schedule). The replay batch (``gather_rows`` = B > 0) is B requests of one
+    row (⌈nbytes / B⌉ bytes, each rounded up to whole bursts) at random row-aligned addresses, costed by the
+    request-level model itself (:func:`gather_stats_of`: GATHER_DRAWS seeded address draws, each at its own
+    refresh phase, averaged), where the closed forms miss by 5-12 % (docs/model.md §10.6).
+    """
+    if nbytes <= 0:
+        return 0, 0, 0, 0.0
+    if gather_rows > 0:
+        return gatherfigures_of(gather_stats_of(h, nbytes, gather_rows), nbytes, gather_rows, h)
+    burst = int(h[HW.burst_bytes])
+    o = stream_cost(h[HW_PART:HW_PART_END], 0, float(nbytes), h[HW.dram_request_bytes], 0.0,
+                    1.0 if is_write else 0.0, h[HW.dram_requests_in_flight])
+    return figures_of(o[O_CK], o[O_ACT], o[O_RD], o[O_WR], o[O_REF], o[O_ACTIVE_RANK_CK], o[O_IDLE_RANK_CK],
+                    cdiv(nbytes, burst) * burst, h)
+
+
+@kernel
+def transfer_table_of(keys: np.ndarray, h: np.ndarray, gathers: np.ndarray) -> DRAMTable:
+    """The :class:`DRAMTable` of transfers ``keys`` ((n_x, N_XFER_KEY), by :data:`accelsim.base.layouts.XFER_KEY`)
+    on hardware point ``h``: :func:`dram_stream` of each, a gather's request-level expectation taken from
+    ``gathers`` ((n_x, N_S), :func:`gather_stats`) rather than computed again."""
+    n = keys.shape[0]
+    table = DRAMTable(np.zeros((n, N_XFER_COST), dtype=np.int64), np.zeros(n, dtype=np.float64))
+    for x in range(n):
+        nbytes, rows = keys[x, XFER_KEY.bytes], keys[x, XFER_KEY.gather_rows]
+        if rows > 0 and nbytes > 0:
+            cyc, bus, acts, pj = gatherfigures_of(gathers[x], nbytes, rows, h)
+        else:
+            cyc, bus, acts, pj = dram_stream(nbytes, keys[x, XFER_KEY.is_write] == 1, rows, h)
+        table.cost[x, XFER_COST.cycles] = cyc
+        table.cost[x, XFER_COST.bus_bytes] = bus
+        table.cost[x, XFER_COST.row_activations] = acts
+        table.energy[x] = pj
+    return table
+
+
+@kernel(parallel=True)
+def _gather_batch(parts: np.ndarray, todo: np.ndarray) -> np.ndarray:
+    """:func:`gather_stats_of` of each row of ``todo`` ((n, 3): a point's index into ``parts``, the gather's
+    bytes and rows), in parallel: (n, N_S)."""
+    out = np.zeros((todo.shape[0], N_S))
+    for i in prange(todo.shape[0]):
+        out[i] = gather_stats_of(parts[todo[i, 0]], todo[i, 1], todo[i, 2])
+    return out
+
+
+#: Request-level expectations of gathers already computed in this process, by the DRAM slots they read and
+#: the gather (a pure function of both; a sweep over anything but the DRAM, or the two views of one point,
+#: compute each once). Cleared when it reaches GATHER_MEMO_MAX entries.
+GATHER_MEMO: dict[tuple[bytes, int, int], np.ndarray] = {}
+
+
+GATHER_MEMO_MAX = 1 << 16
+
+
+def gather_stats(keys: np.ndarray, Hs: np.ndarray) -> np.ndarray:
+    """The request-level expectation (:func:`gather_stats_of`) of every gather among ``keys`` on every point of
+    ``Hs`` ((n_t, N_HW), or one point (N_HW,)): (n_t, n_x, N_S) float64, zero for loads and stores (or
+    (n_x, N_S) for one point). Computed once per distinct (DRAM, gather) in a process, misses in parallel."""
+    one = Hs.ndim == 1
+    Hs = np.atleast_2d(Hs)
+    out = np.zeros((Hs.shape[0], keys.shape[0], N_S))
+    gx = [x for x in range(keys.shape[0]) if keys[x, XFER_KEY.gather_rows] > 0 and keys[x, XFER_KEY.bytes] > 0]
+    if gx:
+        dram = [Hs[t, DRAM_COST_SLOTS].tobytes() for t in range(Hs.shape[0])]
+        want = {(dram[t], int(keys[x, XFER_KEY.bytes]), int(keys[x, XFER_KEY.gather_rows])): t
+                for t in range(Hs.shape[0]) for x in gx}
+        # This call's figures are kept apart from the memo, so that clearing a full memo cannot lose a hit.
+        found = {k: GATHER_MEMO[k] for k in want if k in GATHER_MEMO}
+        miss = [k for k in want if k not in found]
+        if miss:
+            todo = np.array([[want[k], k[1], k[2]] for k in miss], dtype=np.int64)
+            got = _gather_batch(np.ascontiguousarray(Hs), todo) if len(miss) > 1 else \
+                gather_stats_of(np.ascontiguousarray(Hs[todo[0, 0]]), todo[0, 1], todo[0, 2])[None, :]
+            new = dict(zip(miss, got, strict=True))
+            found.update(new)
+            if len(GATHER_MEMO) + len(new) > GATHER_MEMO_MAX:
+                GATHER_MEMO.clear()
+            GATHER_MEMO.update(new)
+        for t in range(Hs.shape[0]):
+            for x in gx:
+                out[t, x] = found[(dram[t], int(keys[x, XFER_KEY.bytes]), int(keys[x, XFER_KEY.gather_rows]))]
+    return out[0] if one else out
+
+
+def transfer_table(keys: np.ndarray, h: np.ndarray) -> DRAMTable:
+    """The :class:`DRAMTable` of transfers ``keys`` on hardware point ``h`` (:func:`transfer_table_of`, gathers
+    by :func:`gather_stats`): a pure function of the keys and the point."""
+    keys = np.ascontiguousarray(keys, dtype=np.int64)
+    return transfer_table_of(keys, np.ascontiguousarray(h, dtype=np.float64), gather_stats(keys, h))
+
+
+@kernel(inline=True)
+def transfer_of(table: DRAMTable, x: int) -> tuple[int, int, int, float]:
+    """(cycles, bus bytes, row activations, pJ) of transfer ``x`` of ``table``; nothing for ``x`` < 0."""
+    if x < 0:
+        return 0, 0, 0, 0.0
+    c = table.cost[x]
+    return c[XFER_COST.cycles], c[XFER_COST.bus_bytes], c[XFER_COST.row_activations], table.energy[x]
