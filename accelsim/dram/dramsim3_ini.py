@@ -138,8 +138,16 @@ def read_dramsim3_ini(path: str | Path, overrides: dict[str, str] | None = None)
     if protocol not in BEATS_PER_CLOCK:
         raise InputError(src, "dram_structure.protocol", f"expected one of {', '.join(BEATS_PER_CLOCK)}, "
                                                          f"got {protocol!r}")
-    is_hbm = protocol in ("HBM", "HBM2")
-    is_gddr = protocol.startswith("GDDR")
+    org = organisation_of(ini, protocol)
+    ctrl = controller_of(ini, protocol)
+    part = DRAMPart(name=Path(path).stem, protocol=protocol, org=org, timing=timing_of(ini, protocol, org.bankgroups),
+                    power=power_of(ini))
+    return MemorySystem(part=part, controller=ctrl).validate(src)
+
+
+def organisation_of(ini: _Ini, protocol: str) -> DRAMOrganisation:
+    """``[dram_structure]`` and ``[system]``'s sizes, with ranks derived as DRAMSim3's CalculateSize does."""
+    src = ini.path
     bankgroups = ini.int("dram_structure", "bankgroups", 2)
     banks_per_group = ini.int("dram_structure", "banks_per_group", 2)
     if not ini.bool("dram_structure", "bankgroup_enable", True):
@@ -150,11 +158,10 @@ def read_dramsim3_ini(path: str | Path, overrides: dict[str, str] | None = None)
     bl = ini.int("dram_structure", "BL", 8)
     if bl <= 0:
         raise InputError(src, "dram_structure.BL", f"expected a positive burst length, got {bl}")
-    if is_gddr:
+    if protocol.startswith("GDDR"):
         columns *= bl
-    elif is_hbm:
+    elif protocol in ("HBM", "HBM2"):
         columns *= 2
-
     channel_mb = ini.int("system", "channel_size", 1024)
     channels = ini.int("system", "channels", 1)
     bus_width = ini.int("system", "bus_width", 64)
@@ -166,13 +173,18 @@ def read_dramsim3_ini(path: str | Path, overrides: dict[str, str] | None = None)
     page = columns * device_width // 8
     megs_per_rank = page * (rows // 1024) // 1024 * bankgroups * banks_per_group * devices
     ranks = 1 if megs_per_rank <= 0 or megs_per_rank > channel_mb else channel_mb // megs_per_rank
+    return DRAMOrganisation(channels=channels, ranks=ranks, bankgroups=bankgroups, banks_per_group=banks_per_group,
+                            rows=rows, columns=columns, device_width_bits=device_width, bus_width_bits=bus_width,
+                            burst_length=bl)
 
+
+def controller_of(ini: _Ini, protocol: str) -> DRAMController:
+    """``[system]``'s controller: the policies modelled are checked (anything else is refused in one line)."""
+    src = ini.path
     for key, ok, what in (("row_buf_policy", "OPEN_PAGE", "only OPEN_PAGE is modelled"),
-                          ("queue_structure", "PER_BANK", "only PER_BANK command queues are modelled"),
-                          ("refresh_policy", None, "")):
-        val = ini.str("system", key, {"row_buf_policy": "OPEN_PAGE", "queue_structure": "PER_BANK",
-                                      "refresh_policy": "RANK_LEVEL_STAGGERED"}[key])
-        if ok is not None and val != ok:
+                          ("queue_structure", "PER_BANK", "only PER_BANK command queues are modelled")):
+        val = ini.str("system", key, ok)
+        if val != ok:
             raise InputError(src, f"system.{key}", f"{what}, got {val!r}")
     ref = ini.str("system", "refresh_policy", "RANK_LEVEL_STAGGERED")
     refresh = {"RANK_LEVEL_STAGGERED": "rank_staggered", "RANK_LEVEL_SIMULTANEOUS": "rank_simultaneous"}.get(ref)
@@ -181,7 +193,22 @@ def read_dramsim3_ini(path: str | Path, overrides: dict[str, str] | None = None)
                                                        f"(per-bank refresh is not modelled), got {ref!r}")
     if ini.bool("system", "unified_queue", False):
         raise InputError(src, "system.unified_queue", "a unified read/write queue is not modelled (expected False)")
+    ctrl = DRAMController(
+        address_map=ini.str("system", "address_mapping", "chrobabgraco"),
+        queue_depth=ini.int("system", "trans_queue_size", 32),
+        bank_queue_depth=ini.int("system", "cmd_queue_size", 16),
+        write_queue_depth=ini.int("system", "trans_queue_size", 32),
+        refresh=refresh,
+        dual_command=protocol in ("HBM", "HBM2") and ini.bool("dram_structure", "hbm_dual_cmd", True),
+    )
+    parse_address_map(ctrl.address_map, src, "system.address_mapping")
+    return ctrl
 
+
+def timing_of(ini: _Ini, protocol: str, bankgroups: int) -> DRAMTiming:
+    """``[timing]`` in clock cycles, as DRAMSim3 reads it (defaults are DRAMSim3's)."""
+    is_hbm = protocol in ("HBM", "HBM2")
+    is_gddr = protocol.startswith("GDDR")
     al = ini.int("timing", "AL", 0)
     tccd_s, tccd_l = ini.int("timing", "tCCD_S", 4), ini.int("timing", "tCCD_L", 6)
     trrd_s, trrd_l = ini.int("timing", "tRRD_S", 4), ini.int("timing", "tRRD_L", 4)
@@ -193,7 +220,7 @@ def read_dramsim3_ini(path: str | Path, overrides: dict[str, str] | None = None)
     else:
         trcd = trcdwr = ini.int("timing", "tRCD", 10) - al
     # DRAMSim3 reads tRTP only (HBM configs also list tRTP_L/_S, which it ignores).
-    timing = DRAMTiming(
+    return DRAMTiming(
         tck_ns=ini.real("timing", "tCK", 1.0),
         cl_ck=al + ini.int("timing", "CL", 12), cwl_ck=al + ini.int("timing", "CWL", 12),
         trcd_ck=trcd, trcdwr_ck=trcdwr, trp_ck=ini.int("timing", "tRP", 10), tras_ck=ini.int("timing", "tRAS", 24),
@@ -203,24 +230,13 @@ def read_dramsim3_ini(path: str | Path, overrides: dict[str, str] | None = None)
         trefi_ck=ini.int("timing", "tREFI", 7800), trfc_ck=ini.int("timing", "tRFC", 74),
         tppd_ck=ini.int("timing", "tPPD", 0) if (is_gddr or protocol == "LPDDR4") else 0,
     )
-    power = DRAMPower(
+
+
+def power_of(ini: _Ini) -> DRAMPower:
+    """``[power]``: IDD currents (mA) and VDD per device, plus our ``io_pj_per_bit`` (default 0)."""
+    return DRAMPower(
         vdd_v=ini.real("power", "VDD", 1.2), idd0_ma=ini.real("power", "IDD0", 48),
         idd2n_ma=ini.real("power", "IDD2N", 34), idd3n_ma=ini.real("power", "IDD3N", 43),
         idd4r_ma=ini.real("power", "IDD4R", 135), idd4w_ma=ini.real("power", "IDD4W", 123),
         idd5ab_ma=ini.real("power", "IDD5AB", 250), io_pj_per_bit=ini.real("power", "io_pj_per_bit", 0.0),
     )
-    org = DRAMOrganisation(channels=channels, ranks=ranks, bankgroups=bankgroups, banks_per_group=banks_per_group,
-                           rows=rows, columns=columns, device_width_bits=device_width, bus_width_bits=bus_width,
-                           burst_length=bl)
-    ctrl = DRAMController(
-        address_map=ini.str("system", "address_mapping", "chrobabgraco"),
-        queue_depth=ini.int("system", "trans_queue_size", 32),
-        bank_queue_depth=ini.int("system", "cmd_queue_size", 16),
-        write_queue_depth=ini.int("system", "trans_queue_size", 32),
-        refresh=refresh,
-        dual_command=is_hbm and ini.bool("dram_structure", "hbm_dual_cmd", True),
-    )
-    name = Path(path).stem
-    parse_address_map(ctrl.address_map, src, "system.address_mapping")
-    return MemorySystem(part=DRAMPart(name=name, protocol=protocol, org=org, timing=timing, power=power),
-                        controller=ctrl).validate(src)
