@@ -134,8 +134,8 @@ MAX_INT = 10**9  # any count or size beyond this is a typo, not an experiment (a
 MAX_SEED = 2**32 - 1
 
 
-def validate(cfg: TrainConfig) -> TrainConfig:
-    """Check ranges; raise ConfigError naming the flag."""
+def _check_ranges(cfg: TrainConfig) -> None:
+    """Every number within its own range (finite, bounded, positive where a count, a fraction where one)."""
     hints = typing.get_type_hints(TrainConfig)
     for f in fields(TrainConfig):
         v = getattr(cfg, f.name)
@@ -172,6 +172,12 @@ def validate(cfg: TrainConfig) -> TrainConfig:
         v = getattr(cfg, name)
         if not 0.0 <= v <= 1.0 or (name in ("sparsity_max", "ip_final_sparsity", "dst_sparsity") and v >= 1.0):
             raise ConfigError(f"--{name.replace('_', '-')}", f"expected a fraction in [0, 1), got {v}")
+
+
+def validate(cfg: TrainConfig) -> TrainConfig:
+    """Check ranges, then the settings against each other; raise ConfigError naming the flag. Returns the
+    config with ``--dense-layers auto`` resolved (so config.json records what ran)."""
+    _check_ranges(cfg)
     if cfg.sparsity_min > cfg.sparsity_max:
         raise ConfigError("--sparsity-min", "expected <= --sparsity-max")
     if cfg.ip_begin >= cfg.ip_end:
