@@ -89,6 +89,20 @@ def bootstrap_rel(a: np.ndarray, b: np.ndarray, seed: int = 0) -> tuple[float, f
     return float(np.quantile(r, ALPHA / 2)), float(np.quantile(r, 1 - ALPHA / 2))
 
 
+def bootstrap_iqm_fraction(a: np.ndarray, b: np.ndarray, seed: int = 0) -> tuple[float, float, float]:
+    """IQM(a) / IQM(b) and its 95 % stratified-bootstrap interval: each group resampled over its own runs, as
+    rliable resamples runs within each task (NaN bounds with fewer than 2 runs in either group)."""
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    point = float(iqm(a) / iqm(b))
+    if a.size < 2 or b.size < 2:
+        return point, float("nan"), float("nan")
+    rng = np.random.default_rng(seed)
+    ra = iqm(a[rng.integers(0, a.size, size=(REPS, a.size))])
+    rb = iqm(b[rng.integers(0, b.size, size=(REPS, b.size))])
+    f = ra / rb
+    return point, float(np.quantile(f, ALPHA / 2)), float(np.quantile(f, 1 - ALPHA / 2))
+
+
 def paired_rel(pairs: list[tuple[float, float]], seed: int = 0) -> tuple[float, float, float]:
     """Seed-paired return of a method against a reference (dense, or a baseline): the mean over seeds of
     (method_s / reference_s − 1) and its 95 % percentile-bootstrap interval over seeds (NaN bounds with fewer
@@ -386,6 +400,11 @@ def report(study: Path, runs_dir: Path | None, baselines: list[str]) -> int:
                 comparisons.append({"env": env, "method": label, "vs": "dense", "by": "final_return",
                                     "rel": float(rel), "ci95": [lo, hi]})
                 lines.append(f"{env}: {label} final return vs dense (means): {rel:+.1%}{interval(lo, hi, '+.1%')}.")
+                frac, flo, fhi = bootstrap_iqm_fraction(mv, dv)
+                comparisons.append({"env": env, "method": label, "vs": "dense", "by": "final_return_iqm_fraction",
+                                    "fraction": frac, "ci95": [flo, fhi]})
+                lines.append(f"{env}: {label} IQM final return as a fraction of dense's: {frac:.3f}"
+                             f"{interval(flo, fhi, '.3f')} (\"without reward drop\": at least 0.95).")
                 add_paired(runs, env, label, "dense", comparisons, lines)
     atomic_write_text(study / "table.md", "\n".join(lines) + "\n")
     summary = {"runs": [{k: v for k, v in r.items() if not k.startswith("_")} for r in runs],

@@ -35,6 +35,21 @@ def test_relative_interval_covers_the_ratio_and_is_absent_for_one_run():
     assert "no interval" in rs.interval(*rs.bootstrap_rel(dense[:1], dense), "+.1%")
 
 
+def test_iqm_fraction_of_dense_with_a_stratified_interval():
+    rng = np.random.default_rng(2)
+    dense = rng.normal(7000, 700, 10)
+    gst = rng.normal(6800, 700, 10)
+    frac, lo, hi = rs.bootstrap_iqm_fraction(gst, dense)
+    assert frac == rs.iqm(gst) / rs.iqm(dense) and lo < frac < hi
+    # A method that is dense scaled by 0.9 on every run: the point is exactly 0.9, and the interval holds it.
+    f9, lo9, hi9 = rs.bootstrap_iqm_fraction(dense * 0.9, dense)
+    assert abs(f9 - 0.9) < 1e-12 and lo9 < 0.9 < hi9
+    # More runs narrow it.
+    _, lo_m, hi_m = rs.bootstrap_iqm_fraction(rng.normal(6800, 700, 80), rng.normal(7000, 700, 80))
+    assert hi_m - lo_m < hi - lo
+    assert np.isnan(rs.bootstrap_iqm_fraction(gst[:1], dense)[1])
+
+
 def test_paired_relative_return_takes_each_seeds_own_dense():
     pairs = [(8000.0, 8000.0 / 1.1), (5500.0, 5000.0), (6600.0, 6000.0)]  # +10 % on every seed
     m, lo, hi = rs.paired_rel(pairs)
