@@ -3,6 +3,7 @@ import math
 import pytest
 
 from accelsim.base.errors import InputError
+from accelsim.base.resources import models_dir
 from accelsim.hardware import config as hardware
 from accelsim.hardware import load as hw_load
 from accelsim.hardware.load import load_hardware, load_preset, preset_names
@@ -92,7 +93,8 @@ def test_dram_peak_is_derived_when_gbps_is_left_out_or_auto(tmp_path):
     assert load_hardware("edge-lpddr4", {"dram.gbps": "3.2"}).with_overrides({"dram.gbps": "auto"}) == derived
     auto = tmp_path / "auto.toml"
     auto.write_text('[dram]\ngbps = "auto"\n')
-    assert load_hardware(str(auto)).dram.peak_gbps == pytest.approx(6.4)  # the default part: one x16 LPDDR4-3200
+    # A file of one's own lies over the default preset: its part, 2 x16 channels of LPDDR4-3200.
+    assert load_hardware(str(auto)).dram.peak_gbps == pytest.approx(12.8)
     zero = tmp_path / "zero.toml"
     zero.write_text("[dram]\ngbps = 0\n")
     with pytest.raises(InputError, match=r"zero\.toml: dram\.gbps: expected a positive value or auto"):
@@ -105,3 +107,30 @@ def test_every_preset_keeps_its_effective_peak():
         cfg = load_preset(n)
         assert cfg.dram.gbps is None or cfg.dram.gbps > 0
         assert cfg.dram.peak_gbps > 0
+
+
+def test_a_file_of_ones_own_takes_every_key_it_does_not_set_from_its_base_preset(tmp_path):
+    only = tmp_path / "rows64.toml"
+    only.write_text("[pe]\nrows = 64\n")
+    cfg = load_hardware(str(only))
+    default = load_hardware(None)
+    assert cfg.pe.rows == 64 and cfg.pe.cols == default.pe.cols and cfg.sram == default.sram
+    assert cfg.name == "rows64" and "from the preset edge-lpddr4" in cfg.description
+    based = tmp_path / "eyeriss_rows.toml"
+    based.write_text('base = "eyeriss-like"\n[pe]\nrows = 16\n')
+    eye = load_hardware("eyeriss-like")
+    cfg = load_hardware(str(based))
+    assert cfg.pe.rows == 16 and cfg.pe.cols == eye.pe.cols and cfg.dram == eye.dram and cfg.clock == eye.clock
+    bad = tmp_path / "bad_base.toml"
+    bad.write_text('base = "no-such-chip"\n')
+    with pytest.raises(InputError, match=r"bad_base\.toml: base: expected the name of a shipped preset"):
+        load_hardware(str(bad))
+
+
+def test_a_copy_of_a_shipped_preset_loads_as_that_preset(tmp_path):
+    """A copy of a shipped preset file naming that preset as its base loads as the preset itself."""
+    for name in preset_names():
+        copy = tmp_path / f"{name}.toml"
+        text = (models_dir() / f"{name}.toml").read_text()
+        copy.write_text(f'base = "{name}"\n' + text)
+        assert load_hardware(str(copy)) == load_hardware(name), name

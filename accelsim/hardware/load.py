@@ -43,14 +43,38 @@ def load_preset(name: str) -> HardwareConfig:
     return from_dict(data, str(path))
 
 
+def on_base(data: dict[str, Any], source: str) -> dict[str, Any]:
+    """A user's TOML tables laid over the shipped preset it names in ``base`` (default: the default preset):
+    every key the file does not set comes from that preset, never from built-in values. The base's
+    documentation tables (sources, assumptions, peak) describe the base chip and are not carried over."""
+    data = dict(data)
+    base = data.pop("base", DEFAULT_PRESET)
+    if not isinstance(base, str) or base not in preset_names():
+        raise InputError(source, "base", f"expected the name of a shipped preset ({', '.join(preset_names())}), "
+                                         f"got {base!r}")
+    merged: dict[str, Any] = {k: v for k, v in load_toml(models_dir() / f"{base}.toml").items()
+                              if k not in DOC_TABLES and k not in ("name", "description")}
+    for key, value in data.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = {**merged[key], **value}
+        else:
+            merged[key] = value
+    stem = Path(source).stem
+    merged.setdefault("name", stem)
+    merged.setdefault("description", f"{stem}: every key it does not set from the preset {base}")
+    return merged
+
+
 def load_hardware(spec: str | None = None, overrides: dict[str, Any] | None = None) -> HardwareConfig:
-    """A preset name or a TOML path (default: the default preset), then ``overrides``."""
+    """A preset name or a TOML path (default: the default preset), then ``overrides``.
+
+    A TOML file of one's own is laid over a shipped preset (:func:`on_base`): its ``base`` key, or the default
+    preset.
+    """
     spec = spec or DEFAULT_PRESET
     if spec.endswith(".toml") or "/" in spec:
         path = Path(spec)
-        data = load_toml(path)
-        data.setdefault("name", path.stem)
-        cfg = from_dict(data, str(path))
+        cfg = from_dict(on_base(load_toml(path), str(path)), str(path))
     else:
         cfg = load_preset(spec)
     if overrides:
