@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import math
+import os
 import sys
 import typing
 from dataclasses import dataclass, field, fields
@@ -45,7 +46,9 @@ class TrainConfig:
     policy_delay: int = _f(2, "critic updates per actor and target update")
     expl_noise: float = _f(0.1, "exploration noise std (fraction of max action)")
     buffer_size: int = _f(1_000_000, "replay buffer capacity")
-    threads: int = _f(2, "torch intra-op threads")
+    threads: int = _f(0, "torch intra-op threads; 0: as many as this process may use (its CPU affinity); "
+                         "results are deterministic for a given thread count (gst-train-many gives each run "
+                         "its share of the cores)")
     matmul_precision: str = _f("highest", "fp32 GEMMs: highest (fp32) or medium (inputs rounded to bf16, fp32 "
                                "accumulation: AMX through oneDNN where the CPU has it, ~2x the updates/s here; "
                                "changes results, opt-in until a learning check says it holds reward)")
@@ -155,7 +158,10 @@ def _check_ranges(cfg: TrainConfig) -> None:
             raise ConfigError(f"--{name.replace('_', '-')}", f"expected >= 0, got {getattr(cfg, name)}")
     if cfg.trace_flush_s <= 0:
         raise ConfigError("--trace-flush-s", f"expected a positive number of seconds, got {cfg.trace_flush_s}")
-    pos_int = ("total_steps", "eval_every", "eval_episodes", "batch_size", "policy_delay", "buffer_size", "threads",
+    if cfg.threads < 0:
+        raise ConfigError("--threads", f"expected a positive integer, or 0 for as many as the CPUs allow, got "
+                                       f"{cfg.threads}")
+    pos_int = ("total_steps", "eval_every", "eval_episodes", "batch_size", "policy_delay", "buffer_size",
                "block_size", "group_rows", "group_cols", "reward_window", "prune_every", "nm_n", "nm_m",
                "checkpoint_every")
     for name in pos_int:
@@ -172,6 +178,14 @@ def _check_ranges(cfg: TrainConfig) -> None:
         v = getattr(cfg, name)
         if not 0.0 <= v <= 1.0 or (name in ("sparsity_max", "ip_final_sparsity", "dst_sparsity") and v >= 1.0):
             raise ConfigError(f"--{name.replace('_', '-')}", f"expected a fraction in [0, 1), got {v}")
+
+
+def available_cpus() -> int:
+    """CPUs this process may run on (its affinity mask where the OS has one)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # no affinity masks on this OS
+        return max(1, os.cpu_count() or 1)
 
 
 def validate(cfg: TrainConfig) -> TrainConfig:
@@ -192,6 +206,8 @@ def validate(cfg: TrainConfig) -> TrainConfig:
         raise ConfigError("--hidden", f"expected comma-separated widths in 1..65536, got {cfg.hidden!r}")
     if cfg.dense_layers not in ("auto", "last", "first,last", "none"):
         raise ConfigError("--dense-layers", "expected auto, last, first,last or none")
+    if cfg.threads == 0:  # resolved here, so config.json records what ran
+        cfg = dataclasses.replace(cfg, threads=available_cpus())
     asked_dense = cfg.dense_layers  # as the user gave it, for the messages below
     if cfg.dense_layers == "auto":  # resolved here, so config.json records what ran
         cfg = dataclasses.replace(cfg, dense_layers=cfg.dense_layer_rule)

@@ -20,8 +20,9 @@ from accelsim.base.argparser import OneLineParser
 from gst_train.extras import DISTRIBUTED_MODULES, TRAIN_MODULES, require
 
 
-def run_one(env: str, method: str, seed: int, out: str, extra: list[str]) -> dict:
-    """Run (or resume, or skip) one gst-train run in a subprocess; returns its summary."""
+def run_one(env: str, method: str, seed: int, out: str, extra: list[str], threads: int = 1) -> dict:
+    """Run (or resume, or skip) one gst-train run in a subprocess with ``threads`` torch threads (unless
+    ``extra`` names ``--threads``); returns its summary."""
     d = Path(out) / f"{env.split('-')[0].lower()}_{method}_s{seed}"
     if (d / "DONE").is_file():
         return {"run": str(d), "status": "done before", **json.loads((d / "DONE").read_text())}
@@ -31,6 +32,8 @@ def run_one(env: str, method: str, seed: int, out: str, extra: list[str]) -> dic
         d.parent.mkdir(parents=True, exist_ok=True)
         cmd = [sys.executable, "-m", "gst_train.cli", "--env", env, "--method", method, "--seed", str(seed),
                "--out", str(d), "--progress", "false", *extra]
+        if not any(x == "--threads" or x.startswith("--threads=") for x in extra):
+            cmd += ["--threads", str(threads)]
     with open(f"{d}.log", "a") as log:
         rc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT).returncode
     if rc != 0 or not (d / "DONE").is_file():
@@ -67,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     if a.jobs <= 0:
         sys.stderr.write("gst-train-many: error: --jobs: expected a positive integer\n")
         return 2
-    from gst_train.config import METHODS
+    from gst_train.config import METHODS, available_cpus
 
     methods = [m.strip() for m in a.methods.split(",") if m.strip()]
     bad = [m for m in methods if m not in METHODS]
@@ -78,6 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     from distributed import Client, LocalCluster, as_completed
 
     cluster = None
+    # Local runs divide this machine's cores among the jobs; on a cluster each run takes one core (a worker runs
+    # as many tasks at once as it has threads). `-- --threads N` overrides both.
+    share = 1 if a.scheduler else max(1, available_cpus() // a.jobs)
     if a.scheduler:
         client = Client(a.scheduler)
     else:
@@ -86,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         client = Client(cluster)
     results = []
     try:
-        futs = [client.submit(run_one, e, m, s, a.out, extra, pure=False) for e, m, s in jobs]
+        futs = [client.submit(run_one, e, m, s, a.out, extra, share, pure=False) for e, m, s in jobs]
         for fut in as_completed(futs):
             r = fut.result()
             results.append(r)

@@ -449,3 +449,13 @@ def test_dense_layers_auto_resolves_per_method_and_depth(method, hidden, rule):
     cfg = TrainConfig(method=method, hidden=hidden)
     assert cfg.dense_layers == "auto" and cfg.dense_layer_rule == rule
     assert validate(cfg).dense_layers == rule
+
+
+def test_threads_default_to_the_cpus_this_process_may_use_and_config_records_the_number():
+    from gst_train.config import ConfigError, TrainConfig, available_cpus, validate
+
+    cfg = validate(TrainConfig())
+    assert TrainConfig().threads == 0 and cfg.threads == available_cpus() >= 1
+    assert validate(TrainConfig(threads=3)).threads == 3
+    with pytest.raises(ConfigError, match="--threads: expected a positive integer, or 0"):
+        validate(TrainConfig(threads=-1))
