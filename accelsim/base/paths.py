@@ -3,7 +3,8 @@
 Every command that writes calls :func:`check_output` for each output it was given, with the inputs it
 reads. Refused, each with one line naming the flag: an empty path; a file output that is an existing
 folder, or a folder output that is an existing file; a path under a regular file; an output that is one
-of the inputs or lies inside an input folder (``accelsim run T --json T``, ``pack DIR DIR/part-0.parquet``).
+of the inputs or lies inside an input folder (``accelsim run T --json T``, ``pack DIR DIR/part-0.parquet``), or a
+folder output that holds an input (``sweep DIR/t.parquet --out DIR``).
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ def check_output(path: str | os.PathLike | None, flag: str, inputs: Iterable[str
     target = p.resolve()
     for src in inputs:
         s = Path(src).resolve()
-        if target == s or (s.is_dir() and _inside(target, s)) or (folder and _inside(s, target) and target == s):
+        if target == s or (s.is_dir() and _inside(target, s)):
             raise InputError(flag, str(p), f"would overwrite the input {src}; choose another path")
+        if folder and _inside(s, target):
+            raise InputError(flag, str(p), f"holds the input {src}; choose a folder that holds none of the inputs")
     return p

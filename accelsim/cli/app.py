@@ -10,9 +10,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from pathlib import Path
 
 from accelsim.base.argparser import OneLineParser
 from accelsim.base.errors import InputError, expected_error
+from accelsim.base.paths import check_output
+from accelsim.base.resources import default_trace
 from accelsim.cli.commands import COMMANDS
 
 
@@ -26,10 +29,40 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _is_path(attr: str, value: str) -> bool:
+    """``--hw`` names a preset or a file; every other input argument names a file or folder."""
+    return attr != "hw" or value.endswith(".toml") or "/" in value or Path(value).exists()
+
+
+def guard_paths(command, args: argparse.Namespace) -> None:
+    """The one output guard, before any work: no empty path, and no output that is an input of the command, lies
+    inside an input folder, or (a folder) holds an input. Inputs and outputs come from the command module's
+    ``INPUTS``, ``OUTPUTS``, ``READS_DEFAULT_TRACE`` and ``derived_inputs(args)``."""
+    inputs: list[str | Path] = []
+    given_trace = False
+    for attr, flag in command.INPUTS:
+        value = getattr(args, attr, None)
+        for v in value if isinstance(value, list) else [value]:
+            if v is None:
+                continue
+            if not str(v).strip():
+                raise InputError(flag, repr(str(v)), "expected a path, got an empty one")
+            given_trace |= attr in ("trace", "traces")
+            if _is_path(attr, str(v)):
+                inputs.append(v)
+    if getattr(command, "READS_DEFAULT_TRACE", False) and not given_trace:
+        inputs.append(default_trace())
+    if hasattr(command, "derived_inputs"):
+        inputs += command.derived_inputs(args)
+    for attr, flag, folder in command.OUTPUTS:
+        check_output(getattr(args, attr, None), flag, inputs, folder=folder)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     command = importlib.import_module(f"accelsim.cli.commands.{args.cmd}")
     try:
+        guard_paths(command, args)
         return command.main(args)
     except BrokenPipeError:
         return 0

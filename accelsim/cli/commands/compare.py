@@ -6,10 +6,17 @@ import argparse
 import json
 
 from accelsim.base.errors import InputError
-from accelsim.base.paths import check_output
 from accelsim.base.resources import default_trace
 
 HELP = "compare traces (schemes) on latency, energy, DRAM bytes, compression"
+
+#: Arguments that name files or folders the command reads, as (attribute, flag); the output guard checks every
+#: output against them (accelsim.cli.app.guard_paths).
+INPUTS = (("traces", "traces"), ("hw", "--hw"))
+#: Arguments that name what the command writes, as (attribute, flag, is a folder).
+OUTPUTS = (("json", "--json", False), ("csv", "--csv", False))
+#: With no trace given, the command reads the shipped sample: an input too.
+READS_DEFAULT_TRACE = True
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -35,8 +42,6 @@ def main(args: argparse.Namespace) -> int:
     from accelsim.studies.compare import compare
 
     traces = args.traces or [str(default_trace())]
-    check_output(args.json, "--json", traces)
-    check_output(args.csv, "--csv", traces)
     if min(args.group) < 1 or max(args.group) > 2**16:
         raise InputError("--group", " ".join(map(str, args.group)), "expected two positive group dimensions")
     labels = args.label or []

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from accelsim.base.paths import check_output
-
 HELP = "pack a trace folder into one Parquet file"
+
+#: Arguments that name files or folders the command reads, as (attribute, flag); the output guard checks every
+#: output against them (accelsim.cli.app.guard_paths).
+INPUTS = (("src", "src"),)
+#: Arguments that name what the command writes, as (attribute, flag, is a folder).
+OUTPUTS = (("dst", "dst", False),)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -17,6 +21,5 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace) -> int:
     from accelsim.trace.pack import pack
 
-    check_output(args.dst, "dst", [args.src])
     print(f"wrote {pack(args.src, args.dst)}")
     return 0

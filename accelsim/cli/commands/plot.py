@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 import argparse
-
-from accelsim.base.paths import check_output
+from pathlib import Path
 
 HELP = "figures of a sweep folder (PNG and SVG)"
+
+#: Arguments that name files or folders the command reads, as (attribute, flag); the output guard checks every
+#: output against them (accelsim.cli.app.guard_paths).
+INPUTS = (("hw", "--hw"),)
+#: Arguments that name what the command writes, as (attribute, flag, is a folder).
+OUTPUTS = (("o", "-o", True),)
+
+
+def derived_inputs(args: argparse.Namespace) -> list[Path]:
+    """A sweep folder's tables (its figures folder may lie inside it), or the trace with --trace-only."""
+    if args.trace_only:
+        return [Path(args.dir)]
+    return [Path(args.dir) / "sweep.parquet", Path(args.dir) / "sweep.csv"]
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -19,7 +31,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace) -> int:
     from accelsim.present.plots import plot_sweep, plot_training
 
-    check_output(args.o, "-o", [args.dir], folder=True)
     if args.trace_only:
         files = plot_training(args.dir, args.o or ".", hw=args.hw)
         notes: list[str] = []

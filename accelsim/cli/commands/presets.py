@@ -7,6 +7,12 @@ import json
 
 HELP = "list hardware presets"
 
+#: Arguments that name files or folders the command reads, as (attribute, flag); the output guard checks every
+#: output against them (accelsim.cli.app.guard_paths).
+INPUTS = ()
+#: Arguments that name what the command writes, as (attribute, flag, is a folder).
+OUTPUTS = ()
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--show", metavar="NAME", help="print one preset's full configuration")

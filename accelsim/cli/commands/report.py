@@ -6,9 +6,19 @@ import argparse
 from pathlib import Path
 
 from accelsim.base.errors import InputError
-from accelsim.base.paths import check_output
 
 HELP = "one self-contained HTML page of a sweep folder"
+
+#: Arguments that name files or folders the command reads, as (attribute, flag); the output guard checks every
+#: output against them (accelsim.cli.app.guard_paths).
+INPUTS = ()
+#: Arguments that name what the command writes, as (attribute, flag, is a folder).
+OUTPUTS = (("o", "-o", False),)
+
+
+def derived_inputs(args: argparse.Namespace) -> list[Path]:
+    """The sweep folder's tables."""
+    return [Path(args.dir) / "sweep.parquet", Path(args.dir) / "sweep.csv"]
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -24,6 +34,5 @@ def main(args: argparse.Namespace) -> int:
         raise InputError("--html", "", "only the HTML report exists; pass --html")
     if not Path(args.dir).is_dir():
         raise InputError(args.dir, "", "not a sweep folder")
-    check_output(args.o, "-o", [Path(args.dir) / "sweep.parquet", Path(args.dir) / "sweep.csv"])
     print(f"wrote {write_html(args.dir, args.o)}")
     return 0

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from accelsim.base.errors import InputError
-from accelsim.base.paths import check_output
 from accelsim.base.resources import default_trace
 
 HELP = "simulate a trace, compressed vs dense"
+
+#: Arguments that name files or folders the command reads, as (attribute, flag); the output guard checks every
+#: output against them (accelsim.cli.app.guard_paths).
+INPUTS = (("trace", "trace"), ("hw", "--hw"))
+#: Arguments that name what the command writes, as (attribute, flag, is a folder).
+OUTPUTS = (("json", "--json", False), ("csv", "--csv", False))
+#: With no trace given, the command reads the shipped sample: an input too.
+READS_DEFAULT_TRACE = True
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -34,9 +40,6 @@ def main(args: argparse.Namespace) -> int:
     if args.engine not in ENGINES:
         raise InputError("--engine", args.engine, f"unknown engine; expected one of {', '.join(ENGINES)}")
     trace = args.trace or default_trace()
-    inputs = [trace] + ([args.hw] if args.hw and Path(args.hw).exists() else [])
-    check_output(args.json, "--json", inputs)
-    check_output(args.csv, "--csv", inputs)
     hw = load_hardware(args.hw, parse_set_args(args.set))
     tr = read_trace(trace)
     res = simulate(tr, hw, engine=args.engine)

@@ -10,6 +10,12 @@ from accelsim.base.paths import check_output
 
 HELP = "SCALE-Sim-compatible compute report for a GEMM topology"
 
+#: Arguments that name files or folders the command reads, as (attribute, flag); the output guard checks every
+#: output against them (accelsim.cli.app.guard_paths).
+INPUTS = (("c", "-c"), ("t", "-t"), ("l", "-l"))
+#: Arguments that name what the command writes, as (attribute, flag, is a folder).
+OUTPUTS = (("o", "-o", True), ("p", "-p", True))
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-c", required=True, metavar="CONFIG.cfg")
@@ -26,7 +32,6 @@ def main(args: argparse.Namespace) -> int:
     out = args.o or args.p
     if not out:
         raise InputError("-o", "", "an output folder is required (-o or -p)")
-    check_output(out, "-o", [args.c, args.t], folder=True)
     check_output(Path(out) / "COMPUTE_REPORT.csv", "-o", [args.c, args.t])
     path = scalesim_compat.run(args.c, args.t, out)
     print(f"wrote {path}")

@@ -5,10 +5,17 @@ from __future__ import annotations
 import argparse
 import sys
 
-from accelsim.base.paths import check_output
 from accelsim.base.resources import default_trace
 
 HELP = "evaluate traces over many hardware points (fast engine)"
+
+#: Arguments that name files or folders the command reads, as (attribute, flag); the output guard checks every
+#: output against them (accelsim.cli.app.guard_paths).
+INPUTS = (("traces", "traces"), ("hw", "--hw"))
+#: Arguments that name what the command writes, as (attribute, flag, is a folder).
+OUTPUTS = (("out", "--out", True),)
+#: With no trace given, the command reads the shipped sample: an input too.
+READS_DEFAULT_TRACE = True
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -26,7 +33,6 @@ def main(args: argparse.Namespace) -> int:
     from accelsim.studies.sweep import parse_axes, run_sweep
 
     traces = args.traces or [str(default_trace())]
-    check_output(args.out, "--out", traces, folder=True)
     notes: list[str] = []
     axes = parse_axes(args.set, notes)
     for n in notes:

@@ -6,9 +6,14 @@ import argparse
 from pathlib import Path
 
 from accelsim.base.errors import InputError
-from accelsim.base.paths import check_output
 
 HELP = "write a SYNTHETIC GST-like trace (for tests and benchmarks)"
+
+#: Arguments that name files or folders the command reads, as (attribute, flag); the output guard checks every
+#: output against them (accelsim.cli.app.guard_paths).
+INPUTS = ()
+#: Arguments that name what the command writes, as (attribute, flag, is a folder).
+OUTPUTS = (("out", "--out", False),)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -27,7 +32,6 @@ def main(args: argparse.Namespace) -> int:
                          ("--change-every", args.change_every, 10**9)):
         if not 0 < v <= top:
             raise InputError(flag, str(v), f"expected a positive integer up to {top:,}")
-    check_output(args.out, "--out")
     if "synthetic" not in Path(args.out).name:
         raise InputError("--out", args.out, "synthetic traces must have 'synthetic' in their file name")
     spec = SynthSpec(steps=args.steps, change_every=args.change_every, every_step=args.every_step,

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import argparse
 
-from accelsim.base.paths import check_output
 from accelsim.base.resources import default_trace
 
 HELP = "one simulated step as a Chrome/Perfetto trace"
+
+#: Arguments that name files or folders the command reads, as (attribute, flag); the output guard checks every
+#: output against them (accelsim.cli.app.guard_paths).
+INPUTS = (("trace", "trace"), ("hw", "--hw"))
+#: Arguments that name what the command writes, as (attribute, flag, is a folder).
+OUTPUTS = (("o", "-o", False),)
+#: With no trace given, the command reads the shipped sample: an input too.
+READS_DEFAULT_TRACE = True
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -26,7 +33,6 @@ def main(args: argparse.Namespace) -> int:
     from accelsim.trace.reader import read_trace
 
     trace = args.trace or default_trace()
-    check_output(args.o, "-o", [trace])
     hw = load_hardware(args.hw, parse_set_args(args.set))
     tr = read_trace(trace)
     step = tr.first_step if args.step is None else args.step
