@@ -66,7 +66,15 @@ def _any_held(plan: Plan, runs_dir: Path) -> bool:
     return any(_held(runs_dir / f"{r.name}.pid") for r in plan.runs)
 
 
-def write_status(path: Path, plan: Plan, runs_dir: Path, running: set[str]) -> None:
+def failures(runs_dir: Path, name: str) -> int:
+    """How many times this run has failed (exited non-zero or without DONE), counted across drivers."""
+    try:
+        return int((runs_dir / f"{name}.failures").read_text())
+    except (OSError, ValueError):
+        return 0
+
+
+def write_status(path: Path, plan: Plan, runs_dir: Path, running: set[str], max_failures: int = 3) -> None:
     lines = [f"# Study {plan.study}: status", "",
              f"Updated {time.strftime('%Y-%m-%d %H:%M:%S %Z')} by scripts/study.py.", "",
              "| run | state | env steps reached |", "|---|---|---|"]
@@ -78,8 +86,11 @@ def write_status(path: Path, plan: Plan, runs_dir: Path, running: set[str]) -> N
             if len(rows) > 1:
                 reached = f"{int(rows[-1].split(',')[0]):,}"
         held = r.name in running or _held(runs_dir / f"{r.name}.pid")
+        failed = failures(runs_dir, r.name)
         state = ("finished" if (path.parent / "runs" / r.name / "DONE").is_file() or (d / "DONE").is_file()
-                 else "running" if held else "started, not running" if (d / "config.json").is_file()
+                 else "running" if held
+                 else f"given up after {failed} failures (see {runs_dir.name}/{r.name}.log)" if failed >= max_failures
+                 else "started, not running" if (d / "config.json").is_file()
                  else "left")
         lines.append(f"| {r.name} | {state} | {reached} |")
     atomic_write_text(path, "\n".join(lines) + "\n")
@@ -89,7 +100,12 @@ def main() -> int:
     ap = OneLineParser(prog="study", description=__doc__.splitlines()[0])
     ap.add_argument("plan", type=Path)
     ap.add_argument("--jobs", type=int, help="runs at a time (default: the plan's)")
+    ap.add_argument("--max-failures", type=int, default=3,
+                    help="failures after which a run is given up (status.md says so; the driver then exits 1)")
+    ap.add_argument("--poll-s", type=float, default=15.0, help="seconds between looks at the running runs")
     a = ap.parse_args()
+    if a.max_failures < 1 or not a.poll_s > 0:
+        ap.error("--max-failures and --poll-s: expected positive values")
     if a.jobs is not None and a.jobs < 1:
         ap.error(f"--jobs: expected a positive integer, got {a.jobs}")
     try:
@@ -126,6 +142,8 @@ def main() -> int:
                 continue
             if (results / "runs" / r.name / "DONE").is_file():
                 continue  # archived earlier; the run folder is gone
+            if failures(runs_dir, r.name) >= a.max_failures:
+                continue  # given up (status.md says so); delete runs_dir/<name>.failures to try it again
             out.append(r)
         return out
 
@@ -142,8 +160,8 @@ def main() -> int:
             log = open(runs_dir / f"{r.name}.log", "a")  # noqa: SIM115 - closed when the process ends
             procs[r.name] = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
             (runs_dir / f"{r.name}.pid").write_text(str(procs[r.name].pid))
-            write_status(status, plan, runs_dir, set(procs))
-        time.sleep(15)
+            write_status(status, plan, runs_dir, set(procs), a.max_failures)
+        time.sleep(a.poll_s)
         for name, p in list(procs.items()):
             if p.poll() is None:
                 continue
@@ -154,9 +172,18 @@ def main() -> int:
                 archive(d, results / "runs" / name)
                 print(time.strftime("%H:%M:%S"), "finished", name, flush=True)
             else:
-                print(time.strftime("%H:%M:%S"), "FAILED", name, "exit", p.returncode, flush=True)
-            write_status(status, plan, runs_dir, set(procs))
-    write_status(status, plan, runs_dir, set())
+                n = failures(runs_dir, name) + 1
+                (runs_dir / f"{name}.failures").write_text(str(n))
+                print(time.strftime("%H:%M:%S"), "FAILED", name, "exit", p.returncode, f"(failure {n} of at most "
+                      f"{a.max_failures})", flush=True)
+            write_status(status, plan, runs_dir, set(procs), a.max_failures)
+    write_status(status, plan, runs_dir, set(), a.max_failures)
+    given_up = [r.name for r in plan.runs if failures(runs_dir, r.name) >= a.max_failures
+                and not (results / "runs" / r.name / "DONE").is_file()]
+    if given_up:
+        print(f"study: gave up on {', '.join(given_up)} after {a.max_failures} failures each (status.md)",
+              file=sys.stderr)
+        return 1
     return 0
 
 

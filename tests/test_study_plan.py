@@ -93,6 +93,27 @@ def test_driver_runs_archives_and_reports_a_real_plan(tmp_path):
         ("dense", 400, True), ("gst", 400, True)}
 
 
+def test_driver_gives_up_on_a_run_that_always_fails_and_says_so(tmp_path):
+    """A run that fails every time (an env that does not exist) is tried --max-failures times, across drivers,
+    then given up: status.md says so and the driver exits 1 instead of retrying forever."""
+    study = tmp_path / "study"
+    study.mkdir()
+    plan = {"study": "broken", "runs_dir": str(tmp_path / "live"), "jobs": 1,
+            "common": ["--total-steps", "400", "--start-steps", "200"],
+            "runs": [{"name": "nosuch_dense_s0", "args": ["--env", "NoSuchEnv-v0", "--method", "dense"]}]}
+    (study / "plan.json").write_text(json.dumps(plan))
+    r = subprocess.run([sys.executable, str(ROOT / "scripts" / "study.py"), str(study / "plan.json"),
+                        "--max-failures", "2", "--poll-s", "0.2"], capture_output=True, text=True, cwd=ROOT,
+                       timeout=300)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert r.stdout.count("FAILED nosuch_dense_s0") == 2 and "gave up on nosuch_dense_s0" in r.stderr
+    assert "| nosuch_dense_s0 | given up after 2 failures" in (study / "status.md").read_text()
+    again = subprocess.run([sys.executable, str(ROOT / "scripts" / "study.py"), str(study / "plan.json"),
+                            "--max-failures", "2", "--poll-s", "0.2"], capture_output=True, text=True, cwd=ROOT,
+                           timeout=300)
+    assert again.returncode == 1 and "start" not in again.stdout  # the count survives the driver
+
+
 def test_driver_and_report_refuse_a_bad_plan_in_one_line_and_write_nothing(tmp_path):
     (tmp_path / "plan.json").write_text(json.dumps({**GOOD, "runs_dir": str(tmp_path / "live"),
                                                     "runs": [{"name": "bad name", "args": []}]}))
