@@ -8,12 +8,29 @@ Bad flags or run folders print one line and exit 2.
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import sys
 from pathlib import Path
 
-from gst_train.config import ConfigError, parse_args, validate
+from gst_train.config import ConfigError, TrainConfig, given_fields, parse_args, validate
 from gst_train.extras import require
+
+#: Settings a resumed run may take from the command line; every other one is the saved run's.
+MAY_CHANGE_ON_RESUME = ("progress", "out")
+
+
+def check_resume_flags(given: TrainConfig, saved: TrainConfig, resume: str, flags: set[str]) -> None:
+    """Refuse (ConfigError, one line) a flag given beside ``--resume`` (its field in ``flags``) whose value
+    contradicts the saved run: a resumed run keeps its configuration."""
+    for name in sorted(flags):
+        if name in MAY_CHANGE_ON_RESUME:
+            continue
+        mine, theirs = getattr(given, name), getattr(saved, name)
+        if mine != theirs:
+            flag = f"--{name.replace('_', '-')}"
+            raise ConfigError(flag, f"{mine} contradicts the saved run's {theirs} (--resume {resume} continues the "
+                                    "run as it was configured; start a new run to change it)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,7 +50,9 @@ def main(argv: list[str] | None = None) -> int:
             if (run_dir / "DONE").is_file():
                 print(f"{resume}: run already finished (see {run_dir / 'DONE'})")
                 return 0
-            cfg = config_of(run_dir)
+            saved = config_of(run_dir)
+            check_resume_flags(cfg, saved, resume, given_fields(argv))
+            cfg = dataclasses.replace(saved, progress=cfg.progress)
             if ckpt.find(run_dir) is None:
                 # Killed before its first checkpoint: start over in the same folder.
                 for name in ("trace", "tb", "metrics.csv"):

@@ -269,6 +269,15 @@ def build_parser(prog: str = "gst-train") -> argparse.ArgumentParser:
     return p
 
 
+def given_fields(argv: list[str] | None = None) -> set[str]:
+    """The TrainConfig fields whose flags appear in ``argv`` (whatever their value)."""
+    p = build_parser()
+    for action in p._actions:
+        action.default = argparse.SUPPRESS
+    ns = p.parse_args(argv if argv is not None else sys.argv[1:])
+    return {f.name for f in fields(TrainConfig)} & set(vars(ns))
+
+
 def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, str | None]:
     args = build_parser().parse_args(argv if argv is not None else sys.argv[1:])
     resume = args.resume

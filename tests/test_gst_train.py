@@ -459,3 +459,18 @@ def test_threads_default_to_the_cpus_this_process_may_use_and_config_records_the
     assert validate(TrainConfig(threads=3)).threads == 3
     with pytest.raises(ConfigError, match="--threads: expected a positive integer, or 0"):
         validate(TrainConfig(threads=-1))
+
+
+def test_resume_refuses_flags_that_contradict_the_saved_run():
+    from gst_train.cli import check_resume_flags
+    from gst_train.config import ConfigError, TrainConfig, given_fields, parse_args
+
+    def check(*argv):
+        check_resume_flags(parse_args(list(argv))[0], saved, "runs/x", given_fields(list(argv)))
+
+    saved = TrainConfig(seed=5, method="ip", total_steps=300_000, threads=1)
+    check("--resume", "runs/x", "--seed", "5", "--progress", "false")  # saved values, and what may change
+    with pytest.raises(ConfigError, match=r"--lr: 0.001 contradicts the saved run's 0.0003 \(--resume runs/x"):
+        check("--resume", "runs/x", "--lr", "0.001")
+    with pytest.raises(ConfigError, match="--method: gst contradicts the saved run's ip"):  # gst is the default
+        check("--resume", "runs/x", "--method", "gst")
