@@ -15,6 +15,7 @@ from pathlib import Path
 
 from gst_train.config import ConfigError, TrainConfig, given_fields, parse_args, validate
 from gst_train.extras import require
+from gst_train.lock import LOCK_NAME, FolderBusy, run_lock
 
 #: Settings a resumed run may take from the command line; every other one is the saved run's.
 MAY_CHANGE_ON_RESUME = ("progress", "out")
@@ -39,8 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     if code is not None:
         return code
     # Loaded only once the extras are known to be there (torch, gymnasium).
-    from gst_train import checkpoint as ckpt
-    from gst_train.train import RunError, config_of, run
+    from gst_train.train import RunError, run
 
     try:
         if resume:
@@ -50,33 +50,45 @@ def main(argv: list[str] | None = None) -> int:
             if (run_dir / "DONE").is_file():
                 print(f"{resume}: run already finished (see {run_dir / 'DONE'})")
                 return 0
-            saved = config_of(run_dir)
-            check_resume_flags(cfg, saved, resume, given_fields(argv))
-            cfg = dataclasses.replace(saved, progress=cfg.progress)
-            if ckpt.find(run_dir) is None:
-                # Killed before its first checkpoint: start over in the same folder.
-                for name in ("trace", "tb", "metrics.csv"):
-                    p = run_dir / name
-                    if p.is_dir():
-                        shutil.rmtree(p)
-                    elif p.exists():
-                        p.unlink()
-                run(cfg, resume=False)
-            else:
-                run(cfg, resume=True)
-            return 0
-        validate(cfg)
+            with run_lock(run_dir):
+                return _resume(cfg, run_dir, resume, argv)
+        cfg = validate(cfg)
         out = Path(cfg.out)
-        if out.exists() and any(out.iterdir()):
-            raise RunError(f"--out {cfg.out}: folder exists and is not empty (use --resume to continue it)")
-        run(cfg)
+        if out.exists() and not out.is_dir():
+            raise RunError(f"--out {cfg.out}: this is a file; expected a run folder")
+        with run_lock(out):
+            if any(p.name != LOCK_NAME for p in out.iterdir()):
+                raise RunError(f"--out {cfg.out}: folder exists and is not empty (use --resume to continue it)")
+            run(cfg)
         return 0
-    except (ConfigError, RunError) as exc:
+    except (ConfigError, RunError, FolderBusy) as exc:
         sys.stderr.write(f"gst-train: error: {exc}\n")
         return 2
     except KeyboardInterrupt:
         sys.stderr.write("gst-train: interrupted; continue with --resume\n")
         return 130
+
+
+def _resume(cfg: TrainConfig, run_dir: Path, resume: str, argv: list[str] | None) -> int:
+    """Continue the run in ``run_dir`` (its lock held) from its last checkpoint, or from the start if it has none."""
+    from gst_train import checkpoint as ckpt
+    from gst_train.train import config_of, run
+
+    saved = config_of(run_dir)
+    check_resume_flags(cfg, saved, resume, given_fields(argv))
+    cfg = dataclasses.replace(saved, progress=cfg.progress)
+    if ckpt.find(run_dir) is None:
+        # Killed before its first checkpoint: start over in the same folder.
+        for name in ("trace", "tb", "metrics.csv"):
+            p = run_dir / name
+            if p.is_dir():
+                shutil.rmtree(p)
+            elif p.exists():
+                p.unlink()
+        run(cfg, resume=False)
+    else:
+        run(cfg, resume=True)
+    return 0
 
 
 if __name__ == "__main__":

@@ -474,3 +474,29 @@ def test_resume_refuses_flags_that_contradict_the_saved_run():
         check("--resume", "runs/x", "--lr", "0.001")
     with pytest.raises(ConfigError, match="--method: gst contradicts the saved run's ip"):  # gst is the default
         check("--resume", "runs/x", "--method", "gst")
+
+
+def test_a_run_folder_has_one_writer(tmp_path):
+    """While a process holds a run folder, a second gst-train into it is refused in one line; the lock goes with
+    the process, so a killed run leaves none behind."""
+    import subprocess as sp
+
+    from gst_train.lock import FolderBusy, run_lock
+
+    out = tmp_path / "run"
+    holder = sp.Popen([sys.executable, "-c", "import sys, time\nfrom pathlib import Path\n"
+                       "from gst_train.lock import run_lock\nwith run_lock(Path(sys.argv[1])):\n"
+                       "    print('held', flush=True); time.sleep(60)", str(out)], stdout=sp.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(FolderBusy, match=rf"another gst-train \(pid {holder.pid}\) is writing"), run_lock(out):
+            pass
+        r = sp.run(_cli("--out", out, "--total-steps", "400", "--start-steps", "200"), capture_output=True,
+                   text=True)
+        assert r.returncode == 2 and r.stderr.count("\n") == 1
+        assert f"another gst-train (pid {holder.pid}) is writing this run folder" in r.stderr
+    finally:
+        holder.kill()
+        holder.wait()
+    with run_lock(out):  # released with the process that held it
+        pass
