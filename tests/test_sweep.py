@@ -222,3 +222,27 @@ def test_runs_sharing_a_method_keep_their_own_label(tmp_path):
     r = subprocess.run([sys.executable, "-m", "accelsim.cli", "plot", str(out)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert {p.name for p in (out / "figures").glob("training_*.png")} == {"training_cubic.png", "training_ramp.png"}
+
+
+def test_a_sweep_whose_every_point_fails_keeps_its_table_and_exits_2(tmp_path):
+    out = tmp_path / "all_bad"
+    r = subprocess.run([sys.executable, "-m", "accelsim.cli", "sweep", str(SAMPLE), "--set", "pe.rows=0,-1",
+                        "--out", str(out), "-q"], capture_output=True, text=True)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1, r.stderr
+    assert "every point of the sweep failed (2" in r.stderr and "pe.rows" in r.stderr
+    table = pq.read_table(out / "sweep.parquet").to_pylist()
+    assert len(table) == 2 and all(row["error"] for row in table)
+
+
+def test_a_programming_error_in_a_point_stops_the_sweep(monkeypatch):
+    """Only a point's bad values become rows; a bug propagates with its traceback instead of a row of text."""
+    from accelsim.studies import sweep
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(sweep, "run_engine", broken)
+    with pytest.raises(RuntimeError, match="a bug"):
+        sweep.evaluate_points(str(SAMPLE), None, [{"dram.gbps": 6.4}])
+    rows = sweep.evaluate_points(str(SAMPLE), None, [{"pe.rows": 0}])  # a bad value is still a row
+    assert rows[0]["error"] and "pe.rows" in rows[0]["error"]

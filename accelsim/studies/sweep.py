@@ -140,8 +140,14 @@ FIGURES = ("cycles", "seconds", "energy_j", "dram_bytes", "macs", "compute_cycle
            "stall_decode_cycles", *(f"energy_{p}_j" for p in ENERGY_NAMES))
 
 
+#: What a point may fail with and still be a row of the table: the user's bad values (InputError, one line) and a
+#: size the machine cannot allocate. Anything else is a programming error: it stops the sweep with its traceback.
+POINT_ERRORS = (InputError, MemoryError)
+
+
 def evaluate_points(trace: str, hw: str | None, points: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Evaluate ``points`` of one trace; one result row per point (errors recorded, never raised)."""
+    """Evaluate ``points`` of one trace; one result row per point (a point's bad values recorded in its row; a
+    programming error raised)."""
     rows: list[dict[str, Any] | None] = [None] * len(points)
     # Points share a workload when they share the replay batch and the chip's types (its bytes follow them).
     groups: dict[tuple[int | None, Precision], list[tuple[int, hardware.HardwareConfig]]] = {}
@@ -159,12 +165,12 @@ def evaluate_points(trace: str, hw: str | None, points: Sequence[dict[str, Any]]
             if batch is not None and not 0 < batch <= 2**20:
                 raise InputError("--set", "workload.batch", f"expected a batch in [1, 2^20], got {batch}")
             groups.setdefault((batch, cfg.precision), []).append((i, cfg))
-        except Exception as exc:  # any failure of a point is recorded with it; the sweep goes on
+        except POINT_ERRORS as exc:  # a bad value of this point: recorded with it; the sweep goes on
             rows[i] = _row(trace, hw, p, method, error=_why(exc))
     for (batch, precision), items in groups.items():
         try:
             wc, wd = _workloads(str(trace), batch, precision)
-        except Exception as exc:
+        except POINT_ERRORS as exc:
             for i, _ in items:
                 rows[i] = _row(trace, hw, points[i], method, error=_why(exc))
             continue
@@ -183,7 +189,7 @@ def evaluate_points(trace: str, hw: str | None, points: Sequence[dict[str, Any]]
             oc, od = run_engine(wc, H, detail=False), run_engine(wd, H, detail=False)
             done = [(i, _figures(oc.point_totals(j, cfg.clock.mhz)), _figures(od.point_totals(j, cfg.clock.mhz)))
                     for j, (i, cfg) in enumerate(fits)]
-        except Exception as exc:
+        except POINT_ERRORS as exc:
             for i, _ in fits:
                 rows[i] = _row(trace, hw, points[i], method, error=_why(exc))
             continue
@@ -331,4 +337,8 @@ def run_sweep(traces: Sequence[str], hw: str | None, axes: Sequence[Axis], out: 
         pq.write_table(table, tmp)
     with atomic_path(out / "sweep.csv") as tmp:
         pacsv.write_csv(table, tmp)
+    failed = [r["error"] for r in rows if r.get("error")]
+    if rows and len(failed) == len(rows):  # the table is written (and kept); the command still fails
+        raise InputError("--set", "", f"every point of the sweep failed ({len(rows)}; the table in {out} says "
+                                      f"why); the first: {failed[0]}")
     return out / "sweep.parquet"
