@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
-from conftest import SAMPLE, make_random_trace
+from conftest import REAL, SAMPLE, make_random_trace
 
 from accelsim.base.errors import InputError
 from accelsim.base.layouts import ROW
@@ -246,3 +246,24 @@ def test_a_programming_error_in_a_point_stops_the_sweep(monkeypatch):
         sweep.evaluate_points(str(SAMPLE), None, [{"dram.gbps": 6.4}])
     rows = sweep.evaluate_points(str(SAMPLE), None, [{"pe.rows": 0}])  # a bad value is still a row
     assert rows[0]["error"] and "pe.rows" in rows[0]["error"]
+
+
+def test_a_resume_trusts_saved_points_only_from_the_same_inputs(tmp_path):
+    trace = tmp_path / "t.parquet"
+    trace.write_bytes(SAMPLE.read_bytes())
+    out = tmp_path / "s"
+    axes = parse_axes(["dram.gbps=3.2,6.4"])
+    run_sweep([str(trace)], None, axes, out, progress=False)
+    run_sweep([str(trace)], None, axes, out, progress=False)  # the same inputs: resumes, nothing recomputed
+    # The trace changed in place (another run packed over it): the saved points are not its.
+    trace.write_bytes(REAL.read_bytes())
+    with pytest.raises(InputError, match=r"holds a sweep made with other inputs \(the content of .*t\.parquet"):
+        run_sweep([str(trace)], None, axes, out, progress=False)
+    # A different sweep into the same folder is refused too, instead of replacing the earlier table.
+    with pytest.raises(InputError, match="the swept keys"):
+        run_sweep([str(trace)], None, parse_axes(["pe.rows=8,16"]), out, progress=False)
+    rows = _rows(run_sweep([str(trace)], None, axes, out, progress=False, fresh=True))
+    assert [r["dram.gbps"] for r in rows] == [3.2, 6.4] and rows[0]["trace_id"] != ""
+    r = subprocess.run([sys.executable, "-m", "accelsim.cli", "sweep", str(trace), "--set", "pe.rows=8",
+                        "--out", str(out), "-q"], capture_output=True, text=True)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "--fresh" in r.stderr

@@ -25,9 +25,10 @@ from typing import Any
 
 import numpy as np
 
-from accelsim.base.atomic import atomic_path
+from accelsim.base.atomic import atomic_path, atomic_write_text
 from accelsim.base.errors import InputError
 from accelsim.base.records import ENERGY_NAMES, Totals
+from accelsim.base.resources import models_dir
 from accelsim.cost import hardware_vector
 from accelsim.hardware import config as hardware
 from accelsim.hardware import limits
@@ -39,6 +40,9 @@ from accelsim.workload.build import build_workload
 
 WORKLOAD_KEYS = {"workload.batch": int}
 STATE = "sweep_state.jsonl"
+#: What the saved points were computed from: each trace's and the base hardware's content, the model's code,
+#: the swept keys. A resume against anything else is refused (``fresh=True`` starts a new table instead).
+MANIFEST = "sweep_manifest.json"
 SCHEDULER_TIMEOUT_S = 10
 
 
@@ -271,9 +275,65 @@ def _chunks(items: list, size: int) -> Iterable[list]:
         yield items[i:i + size]
 
 
+def model_id() -> str:
+    """The simulator's identity: SHA-1 (16 hex digits) of every source file of the package (any change of the
+    code may change a figure, so saved points are trusted only with the very code that made them)."""
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.sha1()
+    for f in sorted(root.rglob("*.py")):
+        h.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def hardware_id(hw: str | None) -> str:
+    """The base hardware's identity: SHA-1 of its TOML (the shipped preset's file for a name), and of the preset
+    a file of one's own lies over."""
+    spec = hw or hw_load.DEFAULT_PRESET
+    path = Path(spec) if spec.endswith(".toml") or "/" in spec else models_dir() / f"{spec}.toml"
+    h = hashlib.sha1(path.read_bytes())
+    h.update((models_dir() / f"{hw_load.DEFAULT_PRESET}.toml").read_bytes())  # what unset keys come from
+    return h.hexdigest()[:16]
+
+
+def manifest_of(traces: Sequence[str], hw: str | None, axes: Sequence[Axis], zipped: bool) -> dict[str, Any]:
+    return {"traces": {str(t): trace_id(t) for t in traces}, "hw": hw or hw_load.DEFAULT_PRESET,
+            "hw_id": hardware_id(hw), "model": model_id(), "keys": sorted(a.key for a in axes), "zipped": zipped}
+
+
+def _check_resume(out: Path, manifest: dict[str, Any]) -> None:
+    """Refuse to add points to saved ones made from other inputs, or to a different sweep's table."""
+    saved_path = out / MANIFEST
+    if not (out / STATE).exists():
+        return
+    try:
+        saved = json.loads(saved_path.read_text())
+    except (OSError, ValueError):
+        saved = None
+    if not isinstance(saved, dict):
+        raise InputError("--out", str(out), f"holds saved points without a readable {MANIFEST} (made by an "
+                                            "older accelsim, or damaged); pass --fresh to start a new table there")
+    changed = [what for what, key in (("a trace's content", "traces"), ("the hardware file", "hw_id"),
+                                      ("the simulator's code", "model"), ("the swept keys", "keys"),
+                                      ("--zip", "zipped"), ("--hw", "hw"))
+               if key != "traces" and saved.get(key) != manifest[key]]
+    for t, tid in manifest["traces"].items():
+        if t in saved.get("traces", {}) and saved["traces"][t] != tid:
+            changed.insert(0, f"the content of {t}")
+    if changed:
+        raise InputError("--out", str(out), f"holds a sweep made with other inputs ({', '.join(changed)} changed "
+                                            "since); pass --fresh to start a new table there, or choose another "
+                                            "folder")
+
+
 def run_sweep(traces: Sequence[str], hw: str | None, axes: Sequence[Axis], out: str | os.PathLike,
-              zipped: bool = False, scheduler: str | None = None, chunk: int = 512, progress: bool = True) -> Path:
-    """Run (or resume) a sweep into ``out``; returns the Parquet table's path."""
+              zipped: bool = False, scheduler: str | None = None, chunk: int = 512, progress: bool = True,
+              fresh: bool = False) -> Path:
+    """Run (or resume) a sweep into ``out``; returns the Parquet table's path.
+
+    A resume adds to the saved points only if they were made from the same inputs (each trace's content, the
+    base hardware's file, the simulator's code, the swept keys); otherwise InputError, one line. ``fresh``:
+    discard the saved points and start a new table (the old tables stay until the new ones replace them).
+    """
     import pyarrow as pa
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
@@ -289,7 +349,13 @@ def run_sweep(traces: Sequence[str], hw: str | None, axes: Sequence[Axis], out: 
         read_trace(t)  # fail early, one clear line, before any work
     if hw is not None:
         hw_load.load_hardware(hw)
+    manifest = manifest_of([str(t) for t in traces], hw, axes, zipped)
+    if fresh:
+        (out / STATE).unlink(missing_ok=True)
+    else:
+        _check_resume(out, manifest)
     out.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(out / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     todo = [(str(t), p, point_id(str(t), hw, p)) for t in traces for p in pts]
     state_path = out / STATE
     done = _load_state(state_path)

@@ -27,6 +27,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run the chunks on a Dask cluster")
     p.add_argument("--chunk", type=int, default=512, help="points per task")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--fresh", action="store_true",
+                   help="start a new table in --out, discarding saved points (needed when they were made from "
+                        "other inputs)")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -38,6 +41,6 @@ def main(args: argparse.Namespace) -> int:
     for n in notes:
         print(f"note: {n}", file=sys.stderr)
     path = run_sweep(traces, args.hw, axes, args.out, zipped=args.zip, scheduler=args.scheduler,
-                     chunk=args.chunk, progress=not args.quiet)
+                     chunk=args.chunk, progress=not args.quiet, fresh=args.fresh)
     print(f"wrote {path} and {path.with_suffix('.csv')}")
     return 0
