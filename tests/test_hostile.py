@@ -167,9 +167,32 @@ def test_parts_of_two_runs_in_one_folder_are_refused(capsys, tmp_path):
             for s in range(4):
                 w.add_step(s, _rows(shapes, actor_update=s % 2 == 0))
     stray = sorted((tmp_path / "b").glob("part-*.parquet"))[0]
-    shutil.copy(stray, tmp_path / "a" / "part-000099.parquet")
+    n = len(list((tmp_path / "a").glob("part-*.parquet")))
+    shutil.copy(stray, tmp_path / "a" / f"part-{n:06d}.parquet")  # in sequence, but of another run
     code, _, err = run_cli(capsys, "validate", tmp_path / "a")
-    assert_one_line(code, err, "part-000099", "another run")
+    assert_one_line(code, err, f"part-{n:06d}", "another run")
+
+
+@pytest.mark.parametrize("name,needle", [("part-000099.parquet", "expected part-000002.parquet before it"),
+                                         ("part-copy.parquet", "not a part the trace writer writes"),
+                                         ("part-1.parquet", "not a part the trace writer writes")])
+def test_the_reader_trusts_only_the_part_names_it_writes_in_sequence(capsys, tmp_path, name, needle):
+    shapes = _shapes()
+    with TraceWriter(tmp_path / "a", {"seed": 0, "batch": 8}, flush_every_s=None) as w:
+        for s in range(4):
+            w.add_step(s, _rows(shapes, actor_update=s % 2 == 0))
+    parts = sorted((tmp_path / "a").glob("part-*.parquet"))
+    assert [p.name for p in parts] == ["part-000000.parquet", "part-000001.parquet"]
+    shutil.copy(parts[0], tmp_path / "a" / name)
+    code, _, err = run_cli(capsys, "validate", tmp_path / "a")
+    assert_one_line(code, err, name, needle)
+
+
+def test_a_trace_that_does_not_start_at_step_0_is_refused(capsys, tmp_path):
+    shapes = _shapes()
+    path = write_trace(tmp_path / "late.parquet", {"batch": 8}, [(5, 2, [_rows(shapes, actor_update=True)])])
+    code, _, err = run_cli(capsys, "validate", path)
+    assert_one_line(code, err, "seg_first_step", "starts at step 5, expected 0")
 
 
 @pytest.mark.parametrize("bad", ["network", "layer", "shape"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -31,8 +32,13 @@ from accelsim.trace.schema import (
     Trace,
 )
 
+#: The only part names the writer writes.
+PART_NAME = re.compile(r"part-\d{6}\.parquet")
+
 
 def _parts(path: Path) -> list[Path]:
+    """The parts of a trace folder, in order: exactly the names the writer writes (``part-NNNNNN.parquet``),
+    contiguous from ``part-000000``; anything else matching ``part-*.parquet`` is refused, not trusted."""
     if path.is_dir():
         parts = sorted(path.glob(PART_GLOB))
         if not parts:
@@ -40,6 +46,14 @@ def _parts(path: Path) -> list[Path]:
             if (path / "trace").is_dir():
                 return _parts(path / "trace")
             raise InputError(str(path), "", "no trace parts (part-*.parquet) in this folder")
+        for p in parts:
+            if not PART_NAME.fullmatch(p.name):
+                raise InputError(str(p), "", "not a part the trace writer writes (expected part-NNNNNN.parquet, six "
+                                             "digits); move it out of the trace folder")
+        for i, p in enumerate(parts):
+            if int(p.name[5:11]) != i:
+                raise InputError(str(p), "", f"expected part-{i:06d}.parquet before it (a trace's parts run from "
+                                             "part-000000 without a gap; a part is missing or does not belong)")
         return parts
     if path.is_file():
         return [path]
@@ -193,7 +207,10 @@ def _build_segments(cols: dict[str, np.ndarray], meta: dict[str, Any], version: 
     seg_cont = cols["seg_continues"][starts]
     if np.any(seg_period < 1) or np.any(seg_reps < 1):
         raise InputError(src, "seg_period_steps", "expected period >= 1 and repeats >= 1 in every segment")
-    # Steps are contiguous from segment to segment.
+    # A trace starts at gradient step 0 (the writer's first step) and its steps are contiguous.
+    if n and seg_first[0] != 0:
+        raise InputError(src, "seg_first_step", f"the first segment starts at step {int(seg_first[0])}, expected 0 "
+                                                "(a trace starts at its first gradient step; parts missing?)")
     ends = seg_first + seg_period * seg_reps
     gaps = np.flatnonzero(seg_first[1:] != ends[:-1])
     if gaps.size:
