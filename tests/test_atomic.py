@@ -25,3 +25,23 @@ def test_temporaries_are_hidden_from_globs_and_can_be_swept(tmp_path):
     (tmp_path / ".part-000002.parquet.99.tmp").write_bytes(b"left by a kill")
     remove_temporaries(tmp_path)
     assert [p.name for p in tmp_path.iterdir()] == ["part-000001.parquet"]
+
+
+def test_a_refused_write_names_the_users_path_not_the_temporary_file(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    from accelsim.base.errors import expected_error
+
+    target = tmp_path / "report.json"
+    target.write_text("earlier\n")
+
+    def full(src, dst):
+        raise OSError(errno.ENOSPC, "No space left on device", str(src), None, str(dst))
+
+    monkeypatch.setattr(os, "replace", full)
+    with pytest.raises(OSError) as info:
+        atomic_write_text(target, "new\n")
+    line = expected_error(info.value)
+    assert line.startswith(f"{target}: No space left on device") and ".tmp" not in line
+    assert target.read_text() == "earlier\n" and not list(tmp_path.glob(".*.tmp"))

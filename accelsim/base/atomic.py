@@ -47,6 +47,12 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        if exc.filename in (None, str(tmp), tmp) or exc.filename2 in (str(path), path):
+            # A full or read-only disk refused the write: name the user's path, never the hidden temporary file.
+            raise OSError(exc.errno, f"{exc.strerror or exc} (writing it)", str(path)) from None
+        raise
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
