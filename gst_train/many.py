@@ -77,7 +77,16 @@ def main(argv: list[str] | None = None) -> int:
     if bad:
         sys.stderr.write(f"gst-train-many: error: --methods: unknown {bad[0]!r}; expected {', '.join(METHODS)}\n")
         return 2
-    jobs = [(e.strip(), m, s) for e in a.envs.split(",") if e.strip() for m in methods for s in seeds]
+    envs = [e.strip() for e in a.envs.split(",") if e.strip()]
+    for flag, given, values in (("--envs", a.envs, envs), ("--methods", a.methods, methods),
+                                ("--seeds", a.seeds, seeds)):
+        if not values:  # nothing to run is a mistake, not a finished study
+            sys.stderr.write(f"gst-train-many: error: {flag}: expected at least one, got {given!r}\n")
+            return 2
+    if any(not 0 <= s <= 2**32 - 1 for s in seeds):
+        sys.stderr.write(f"gst-train-many: error: --seeds: expected integers in [0, 2^32 - 1], got {a.seeds!r}\n")
+        return 2
+    jobs = [(e, m, s) for e in envs for m in methods for s in seeds]
     from distributed import Client, LocalCluster, as_completed
 
     cluster = None

@@ -500,3 +500,14 @@ def test_a_run_folder_has_one_writer(tmp_path):
         holder.wait()
     with run_lock(out):  # released with the process that held it
         pass
+
+
+@pytest.mark.parametrize("args,needle", [(["--seeds", ",,"], "--seeds: expected at least one"),
+                                         (["--methods", ""], "--methods: expected at least one"),
+                                         (["--envs", " "], "--envs: expected at least one"),
+                                         (["--seeds", "-1"], "--seeds: expected integers in [0, 2^32 - 1]")])
+def test_gst_train_many_refuses_a_study_with_nothing_to_run(tmp_path, args, needle):
+    r = subprocess.run([sys.executable, "-m", "gst_train.many", *args, "--out", str(tmp_path / "s")],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and needle in r.stderr
+    assert not (tmp_path / "s").exists()
