@@ -18,6 +18,7 @@ import json
 import logging
 import shutil
 import time
+import typing
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -32,7 +33,7 @@ from accelsim.trace.td3_step import td3_networks, td3_step_rows
 from accelsim.trace.writer import TraceWriter
 from gst_train import checkpoint as ckpt
 from gst_train.compression import Compressor
-from gst_train.config import TrainConfig, validate
+from gst_train.config import ConfigError, TrainConfig, validate
 from gst_train.replay import ReplayBuffer
 from gst_train.td3 import TD3
 
@@ -281,6 +282,23 @@ def config_of(run_dir: Path) -> TrainConfig:
         raise RunError(f"--resume {run_dir}: no config.json; not a gst-train run folder")
     try:
         d = json.loads(p.read_text())
-        return replace(TrainConfig(**d), out=str(run_dir))
-    except (ValueError, TypeError) as exc:
+    except (ValueError, OSError) as exc:
         raise RunError(f"{p}: unreadable config ({exc})") from None
+    if not isinstance(d, dict):
+        raise RunError(f"{p}: expected a JSON object of settings, got {type(d).__name__}")
+    hints = typing.get_type_hints(TrainConfig)
+    for key, value in d.items():
+        if key not in hints:
+            raise RunError(f"{p}: {key}: not a gst-train setting (expected one of TrainConfig's fields)")
+        typ = hints[key]
+        ok = (isinstance(value, bool) if typ is bool else isinstance(value, int) and not isinstance(value, bool)
+              if typ is int else isinstance(value, int | float) and not isinstance(value, bool) if typ is float
+              else isinstance(value, str))
+        if not ok:
+            raise RunError(f"{p}: {key}: expected {typ.__name__}, got {value!r}")
+    cfg = replace(TrainConfig(**d), out=str(run_dir))
+    try:
+        return validate(cfg)
+    except ConfigError as exc:  # name the file and key the value was read from, not a flag
+        flag, _, expected = str(exc).partition(": ")
+        raise RunError(f"{p}: {flag.removeprefix('--').replace('-', '_')}: {expected}") from None

@@ -511,3 +511,19 @@ def test_gst_train_many_refuses_a_study_with_nothing_to_run(tmp_path, args, need
                        capture_output=True, text=True)
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and needle in r.stderr
     assert not (tmp_path / "s").exists()
+
+
+@pytest.mark.parametrize("key,value,needle", [("lr", "abc", "lr: expected float, got 'abc'"),
+                                              ("hidden", [256], "hidden: expected str, got [256]"),
+                                              ("lr", -1.0, "lr: expected a positive learning rate"),
+                                              ("bogus", 1, "bogus: not a gst-train setting")])
+def test_a_hand_edited_config_json_is_named_by_file_and_key_on_resume(tmp_path, key, value, needle):
+    from gst_train.config import TrainConfig
+
+    run = tmp_path / "run"
+    run.mkdir()
+    d = {**TrainConfig(threads=1).to_dict(), key: value}
+    (run / "config.json").write_text(json.dumps(d))
+    r = subprocess.run(_cli("--resume", run), capture_output=True, text=True)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+    assert f"{run / 'config.json'}: {needle}" in r.stderr
