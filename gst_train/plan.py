@@ -89,6 +89,8 @@ def load_plan(path: Path) -> Plan:
         text = Path(path).read_text()
     except OSError as e:
         raise InputError(str(path), "", f"cannot read the plan ({e.strerror or e})") from None
+    except UnicodeDecodeError as e:
+        raise InputError(str(path), f"byte {e.start}", "expected UTF-8 JSON text") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:

@@ -241,6 +241,8 @@ def fmt_ci(d: dict, scale: float = 1.0, digits: int = 0) -> str:
 
 
 def figures(runs: list[dict], out: Path) -> None:
+    if not runs:  # a study with no evaluation yet: tables say so, there is nothing to draw
+        return
     import matplotlib
 
     matplotlib.use("Agg")
@@ -270,7 +272,7 @@ def figures(runs: list[dict], out: Path) -> None:
     # that every seed of every method can be read against the same reference (one panel of 15 runs could not).
     methods = {env: [m for m in labels if m != "dense" and any(r["env"] == env and r["method"] == m for r in runs)]
                for env in envs}
-    ncol = max(1, *(len(v) for v in methods.values()))
+    ncol = max([1, *(len(v) for v in methods.values())])  # an env with no method but dense: one panel
     fig, axes = plt.subplots(len(envs), ncol, figsize=(3.6 * ncol, 3.2 * len(envs)), squeeze=False, sharey="row")
     for row, env in enumerate(envs):
         dense = [r for r in runs if r["env"] == env and r["method"] == "dense"]

@@ -146,3 +146,18 @@ def test_report_names_a_run_whose_metrics_lack_a_column(tmp_path):
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert "halfcheetah_dense_s0/metrics.csv: header: expected columns" in r.stderr and "avg_ratio_bytes" in r.stderr
     assert (tmp_path / "table.md").read_text() == "earlier table\n"
+
+
+def test_study_scripts_on_an_undecodable_plan_and_a_study_not_started(tmp_path):
+    (tmp_path / "plan.json").write_bytes(b"\xff\xfe\x00not json")
+    for script in ("study.py", "report_study.py"):
+        target = tmp_path / "plan.json" if script == "study.py" else tmp_path
+        r = subprocess.run([sys.executable, str(ROOT / "scripts" / script), str(target)], capture_output=True,
+                           text=True, cwd=ROOT, timeout=120)
+        assert r.returncode == 2 and r.stderr.count("\n") == 1 and "expected UTF-8 JSON text" in r.stderr
+    (tmp_path / "plan.json").write_text(json.dumps({**GOOD, "runs_dir": str(tmp_path / "live")}))
+    (tmp_path / "runs").write_text("a file where the runs folder would be")
+    r = subprocess.run([sys.executable, str(ROOT / "scripts" / "report_study.py"), str(tmp_path)],
+                       capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert r.returncode == 0, r.stderr  # nothing evaluated yet: empty tables, no figures, no traceback
+    assert (tmp_path / "table.md").is_file() and not list(tmp_path.glob("*.png"))
