@@ -307,3 +307,13 @@ def test_a_part_too_slow_to_refresh_names_dram_gbps(capsys):
     its refresh interval (3.9 µs): refused in one line under the key the user set."""
     code, _, err = run_cli(capsys, "run", SAMPLE, "--set", "dram.gbps=0.001")
     assert_one_line(code, err, "dram.gbps", "tCK", "tREFI")
+
+
+@pytest.mark.parametrize("argv,needles", [
+    (["dram", "--pattern", "random", "--bytes", "64", "--seed", "-5"], ("--seed", "[0, 2^64 - 1]")),
+    (["dram", "--pattern", "sequential", "--bytes", str(1 << 50)], ("--bytes", "use --model closed")),
+    (["synth", "--out", "{tmp}/synthetic.parquet", "--seed", "-1"], ("--seed", "[0, 2^64 - 1]")),
+])
+def test_seeds_and_stream_sizes_are_ranged_before_any_allocation(capsys, tmp_path, argv, needles):
+    code, _, err = run_cli(capsys, *(a.format(tmp=tmp_path) for a in argv))
+    assert_one_line(code, err, *needles)

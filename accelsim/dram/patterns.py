@@ -27,6 +27,10 @@ from accelsim.dram.part import MemorySystem
 KINDS = ("sequential", "strided", "random")
 
 
+#: numpy's generators take seeds in [0, 2^64).
+MAX_SEED = 2**64 - 1
+
+
 @dataclass(frozen=True)
 class Pattern:
     """What moves and how it is requested.
@@ -60,6 +64,8 @@ class Pattern:
             raise InputError(source, "--write-fraction", f"expected a fraction in [0, 1], got {self.write_fraction}")
         if self.requests_in_flight < 0:
             raise InputError(source, "--requests-in-flight", f"expected >= 0, got {self.requests_in_flight}")
+        if not 0 <= self.seed <= MAX_SEED:
+            raise InputError(source, "--seed", f"expected an integer in [0, 2^64 - 1], got {self.seed}")
         return self
 
 

@@ -38,6 +38,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from accelsim.base.errors import InputError
 from accelsim.base.jit import kernel
 from accelsim.base.layouts import DRAM_PART
 from accelsim.dram.address import decode, layout
@@ -634,9 +635,19 @@ def make_stats(mem: MemorySystem, useful: int, bus: int, end_ck: float, acts: fl
                      energy_parts_pj=parts, model=model)
 
 
+#: Bursts the request-level model steps through at most (its arrays take about 40 B per burst).
+MAX_BURSTS = 1 << 26
+
+
 def simulate(mem: MemorySystem, pattern: Pattern, stream: BurstStream | None = None,
              refresh_phase_ck: int = 0) -> DRAMStats:
-    """Run a pattern through the request-level model."""
+    """Run a pattern through the request-level model (every burst is stepped: at most :data:`MAX_BURSTS`)."""
+    bursts = -(-pattern.total_bytes // mem.part.org.burst_bytes)
+    if stream is None and bursts > MAX_BURSTS:
+        raise InputError("--bytes", str(pattern.total_bytes),
+                         f"the request-level model steps every burst: {bursts:,} bursts is more than its "
+                         f"{MAX_BURSTS:,} ({MAX_BURSTS * mem.part.org.burst_bytes / 2**30:.0f} GiB here); use "
+                         "--model closed for larger streams")
     stream = stream if stream is not None else burst_stream(pattern, mem)
     d = decode(stream.addr, mem.part.org, layout(mem.part.org, mem.controller.address_map))
     p = pack_params(mem, pattern.requests_in_flight, refresh_phase_ck)

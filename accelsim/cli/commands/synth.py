@@ -32,6 +32,8 @@ def main(args: argparse.Namespace) -> int:
                          ("--change-every", args.change_every, 10**9)):
         if not 0 < v <= top:
             raise InputError(flag, str(v), f"expected a positive integer up to {top:,}")
+    if not 0 <= args.seed < 2**64:
+        raise InputError("--seed", str(args.seed), "expected an integer in [0, 2^64 - 1]")
     if "synthetic" not in Path(args.out).name:
         raise InputError("--out", args.out, "synthetic traces must have 'synthetic' in their file name")
     spec = SynthSpec(steps=args.steps, change_every=args.change_every, every_step=args.every_step,
