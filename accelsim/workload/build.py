@@ -19,6 +19,7 @@ distinct weight-side tensor: network, layer, tensor) with their stored bytes and
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 
 import numpy as np
@@ -287,13 +288,18 @@ def activation_events(rows: np.ndarray, ops: list[list[int]]) -> tuple[np.ndarra
                 reads[t].append(o)
     out = []
     for o, evs in enumerate(events):
-        a = np.zeros((len(evs), len(ACT_EVENT)), dtype=np.int64)
-        for k, (t, create) in enumerate(evs):
-            later = [u for u in reads[t] if u > o]
-            a[k] = pack(ACT_EVENT, {"tensor": t, "create": create, "next_use": later[0] if later else -1}, np.int64)
-        out.append(a)
-    tens = np.array([pack(ACT_TENSOR, {"bytes": b, "clean": c, "gather_rows": g, "refill_xfer": -1, "spill_xfer": -1},
-                          np.int64) for b, c, g in tensors], dtype=np.int64).reshape(len(tensors), len(ACT_TENSOR))
+        # reads[t] is in op order: the next use after op o is found by bisection (one packed array per op: packing
+        # event by event took most of a warm `accelsim run`).
+        nxt = []
+        for t, _ in evs:
+            j = bisect.bisect_right(reads[t], o)
+            nxt.append(reads[t][j] if j < len(reads[t]) else -1)
+        out.append(pack(ACT_EVENT, {"tensor": [t for t, _ in evs], "create": [c for _, c in evs], "next_use": nxt},
+                        np.int64).reshape(len(evs), len(ACT_EVENT)))
+    cols = list(zip(*tensors, strict=True)) if tensors else [(), (), ()]
+    tens = pack(ACT_TENSOR, {"bytes": cols[0], "clean": cols[1], "gather_rows": cols[2],
+                             "refill_xfer": [-1] * len(tensors), "spill_xfer": [-1] * len(tensors)},
+                np.int64).reshape(len(tensors), len(ACT_TENSOR))
     return tens, out
 
 
