@@ -312,6 +312,7 @@ def test_a_part_too_slow_to_refresh_names_dram_gbps(capsys):
 @pytest.mark.parametrize("argv,needles", [
     (["dram", "--pattern", "random", "--bytes", "64", "--seed", "-5"], ("--seed", "[0, 2^64 - 1]")),
     (["dram", "--pattern", "sequential", "--bytes", str(1 << 50)], ("--bytes", "use --model closed")),
+    (["dram", "--pattern", "strided", "--bytes", "4096", "--stride", str(2**63)], ("--stride", "at most 2^50")),
     (["synth", "--out", "{tmp}/synthetic.parquet", "--seed", "-1"], ("--seed", "[0, 2^64 - 1]")),
 ])
 def test_seeds_and_stream_sizes_are_ranged_before_any_allocation(capsys, tmp_path, argv, needles):

@@ -27,6 +27,8 @@ from accelsim.dram.part import MemorySystem
 KINDS = ("sequential", "strided", "random")
 
 
+#: Sizes beyond any memory system (1 PiB): addresses and burst counts stay far inside int64.
+MAX_BYTES = 2**50
 #: numpy's generators take seeds in [0, 2^64).
 MAX_SEED = 2**64 - 1
 
@@ -64,6 +66,10 @@ class Pattern:
             raise InputError(source, "--write-fraction", f"expected a fraction in [0, 1], got {self.write_fraction}")
         if self.requests_in_flight < 0:
             raise InputError(source, "--requests-in-flight", f"expected >= 0, got {self.requests_in_flight}")
+        for flag, v in (("--bytes", self.total_bytes), ("--request-bytes", self.request_bytes),
+                        ("--stride", self.stride_bytes)):
+            if v > MAX_BYTES:
+                raise InputError(source, flag, f"expected at most 2^50 bytes (1 PiB), got {v}")
         if not 0 <= self.seed <= MAX_SEED:
             raise InputError(source, "--seed", f"expected an integer in [0, 2^64 - 1], got {self.seed}")
         return self
