@@ -1,6 +1,9 @@
 """The study report's statistics: IQM as rliable defines it, bootstrap intervals that cover and shrink."""
 
 import importlib.util
+import json
+import subprocess
+import sys
 
 import numpy as np
 from conftest import ROOT
@@ -136,3 +139,21 @@ def test_gst_events_of_the_screening_run_that_collapsed():
     assert [e.step for e in ev if e.kind == "back-off"] == [150_000, 165_000, 180_000, 195_000]
     # At 155k the policy reverted critic2.0 before it switched critic1.0 (the order on_eval acts in).
     assert [(e.kind, e.what) for e in ev if e.step == 155_000] == [("revert", "critic2.0"), ("switch", "critic1.0")]
+
+
+def test_frontier_draws_every_finished_setting_of_every_study(tmp_path):
+    runs = [{"method": "dense", "finished": True, "final_return": 8000.0, "avg_ratio_bytes": 0.0},
+            {"method": "gst", "finished": True, "final_return": 7600.0, "avg_ratio_bytes": 0.76},
+            {"method": "gst", "finished": True, "final_return": 7200.0, "avg_ratio_bytes": 0.78},
+            {"method": "ip-cubic-80", "finished": True, "final_return": 7000.0, "avg_ratio_bytes": 0.55},
+            {"method": "ip-cubic-90", "finished": False, "final_return": 100.0, "avg_ratio_bytes": 0.6}]
+    for i, chunk in enumerate((runs[:3], runs[3:])):
+        (tmp_path / f"s{i}").mkdir()
+        (tmp_path / f"s{i}" / "summary.json").write_text(json.dumps({"runs": chunk}))
+    r = subprocess.run([sys.executable, str(ROOT / "scripts" / "frontier.py"), str(tmp_path / "s0"),
+                        str(tmp_path / "s1"), "--out", str(tmp_path / "f.svg")], capture_output=True, text=True,
+                       cwd=ROOT, timeout=120)
+    assert r.returncode == 0, r.stderr
+    svg = (tmp_path / "f.svg").read_text()
+    assert "gst (2)" in svg and "ip-cubic-80 (1)" in svg and "ip-cubic-90" not in svg  # unfinished: not drawn
+    assert (tmp_path / "f.png").stat().st_size > 1000
