@@ -267,3 +267,15 @@ def test_a_resume_trusts_saved_points_only_from_the_same_inputs(tmp_path):
     r = subprocess.run([sys.executable, "-m", "accelsim.cli", "sweep", str(trace), "--set", "pe.rows=8",
                         "--out", str(out), "-q"], capture_output=True, text=True)
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "--fresh" in r.stderr
+
+
+def test_run_takes_workload_batch_as_sweep_does(tmp_path):
+    rows = _rows(run_sweep([str(SAMPLE)], None, parse_axes(["workload.batch=128"]), tmp_path / "b", progress=False))
+    res = simulate(SAMPLE, batch=128)
+    assert res.speedup == pytest.approx(rows[0]["speedup"], rel=1e-12)
+    assert res.dense.totals.macs == rows[0]["dense_macs"] < simulate(SAMPLE).dense.totals.macs
+    out = tmp_path / "r.json"
+    r = subprocess.run([sys.executable, "-m", "accelsim.cli", "run", str(SAMPLE), "--set", "workload.batch=128",
+                        "--json", str(out), "-q"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(out.read_text())["speedup"] == pytest.approx(res.speedup, rel=1e-12)

@@ -61,9 +61,15 @@ def run_engine(wl: Workload, H: np.ndarray, engine: str = "fast", detail: bool =
     return fn(wl, H, len(PHASES), len(NETWORKS), detail)
 
 
+#: The largest replay batch a workload may be re-sized to (``workload.batch``).
+MAX_BATCH = 2**20
+
+
 def simulate(trace: Trace | str | os.PathLike, hw: HardwareConfig | str | None = None,
-             engine: str = "fast") -> SimResult:
+             engine: str = "fast", batch: int | None = None) -> SimResult:
     """Replay ``trace`` on ``hw`` (a config, a preset name or TOML path; default preset if None).
+
+    ``batch``: re-size the training GEMMs to this replay batch (``workload.batch``; None: the trace's own).
 
     Returns a :class:`~accelsim.base.records.SimResult` with the compressed (as recorded) and dense views, both in
     the chip's types (``pe.dtype``, ``pe.optimizer_dtype``), whatever type the trace was recorded in.
@@ -71,7 +77,9 @@ def simulate(trace: Trace | str | os.PathLike, hw: HardwareConfig | str | None =
     tr = trace if isinstance(trace, Trace) else read_trace(trace)
     cfg = hw if isinstance(hw, HardwareConfig) else load_hardware(hw)
     H = hardware_vector.pack_hardware(cfg)[None, :]
-    wls = {view: build_workload(tr, view, precision=cfg.precision) for view in ("compressed", "dense")}
+    if batch is not None and not 0 < batch <= MAX_BATCH:
+        raise InputError("--set", "workload.batch", f"expected a batch in [1, 2^20], got {batch}")
+    wls = {view: build_workload(tr, view, batch=batch, precision=cfg.precision) for view in ("compressed", "dense")}
     limits.check_fits(wls.values(), cfg, tr.source)  # before the kernels: their int64 counters must not wrap
     views = {view: view_results(wl, run_engine(wl, H, engine), 0, cfg) for view, wl in wls.items()}
     for v in views.values():

@@ -22,7 +22,8 @@ READS_DEFAULT_TRACE = True
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("trace", nargs="?", help="trace folder or .parquet (default: the shipped sample)")
     p.add_argument("--hw", default=None, help="preset name or TOML file (default: edge-lpddr4)")
-    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a hardware field, e.g. dram.gbps=12.8")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="override a hardware field, e.g. dram.gbps=12.8, or workload.batch=B")
     p.add_argument("--engine", default="fast", help="fast (numba) or reference (simpy)")
     p.add_argument("--json", metavar="OUT", help="write the full result as JSON")
     p.add_argument("--csv", metavar="OUT", help="write totals and breakdowns as CSV")
@@ -40,9 +41,16 @@ def main(args: argparse.Namespace) -> int:
     if args.engine not in ENGINES:
         raise InputError("--engine", args.engine, f"unknown engine; expected one of {', '.join(ENGINES)}")
     trace = args.trace or default_trace()
-    hw = load_hardware(args.hw, parse_set_args(args.set))
+    overrides = parse_set_args(args.set)
+    batch = overrides.pop("workload.batch", None)  # a workload key, as sweep takes it; the rest are hardware
+    if batch is not None:
+        try:
+            batch = int(batch)
+        except ValueError:
+            raise InputError("--set", "workload.batch", f"expected an integer batch, got {batch!r}") from None
+    hw = load_hardware(args.hw, overrides)
     tr = read_trace(trace)
-    res = simulate(tr, hw, engine=args.engine)
+    res = simulate(tr, hw, engine=args.engine, batch=batch)
     if args.json:
         atomic_write_text(args.json, json_report(res))
     if args.csv:
