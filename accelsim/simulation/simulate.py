@@ -65,6 +65,12 @@ def run_engine(wl: Workload, H: np.ndarray, engine: str = "fast", detail: bool =
 MAX_BATCH = 2**20
 
 
+def check_batch(batch: int | None) -> None:
+    """Refuse (one line) a ``workload.batch`` outside [1, MAX_BATCH]; None (the trace's own) passes."""
+    if batch is not None and not 0 < batch <= MAX_BATCH:
+        raise InputError("--set", "workload.batch", f"expected a batch in [1, 2^20], got {batch}")
+
+
 def simulate(trace: Trace | str | os.PathLike, hw: HardwareConfig | str | None = None,
              engine: str = "fast", batch: int | None = None) -> SimResult:
     """Replay ``trace`` on ``hw`` (a config, a preset name or TOML path; default preset if None).
@@ -77,8 +83,7 @@ def simulate(trace: Trace | str | os.PathLike, hw: HardwareConfig | str | None =
     tr = trace if isinstance(trace, Trace) else read_trace(trace)
     cfg = hw if isinstance(hw, HardwareConfig) else load_hardware(hw)
     H = hardware_vector.pack_hardware(cfg)[None, :]
-    if batch is not None and not 0 < batch <= MAX_BATCH:
-        raise InputError("--set", "workload.batch", f"expected a batch in [1, 2^20], got {batch}")
+    check_batch(batch)
     wls = {view: build_workload(tr, view, batch=batch, precision=cfg.precision) for view in ("compressed", "dense")}
     limits.check_fits(wls.values(), cfg, tr.source)  # before the kernels: their int64 counters must not wrap
     views = {view: view_results(wl, run_engine(wl, H, engine), 0, cfg) for view, wl in wls.items()}

@@ -33,7 +33,7 @@ from accelsim.cost import hardware_vector
 from accelsim.hardware import config as hardware
 from accelsim.hardware import limits
 from accelsim.hardware import load as hw_load
-from accelsim.simulation.simulate import run_engine
+from accelsim.simulation.simulate import check_batch, run_engine
 from accelsim.trace.formats import Precision
 from accelsim.trace.reader import read_trace
 from accelsim.workload.build import build_workload
@@ -166,8 +166,7 @@ def evaluate_points(trace: str, hw: str | None, points: Sequence[dict[str, Any]]
             base = _base_config(hw)
             cfg = base.with_overrides(hw_over) if hw_over else base
             batch = p.get("workload.batch")
-            if batch is not None and not 0 < batch <= 2**20:
-                raise InputError("--set", "workload.batch", f"expected a batch in [1, 2^20], got {batch}")
+            check_batch(batch)
             groups.setdefault((batch, cfg.precision), []).append((i, cfg))
         except POINT_ERRORS as exc:  # a bad value of this point: recorded with it; the sweep goes on
             rows[i] = _row(trace, hw, p, method, error=_why(exc))
@@ -289,9 +288,12 @@ def hardware_id(hw: str | None) -> str:
     """The base hardware's identity: SHA-1 of its TOML (the shipped preset's file for a name), and of the preset
     a file of one's own lies over."""
     spec = hw or hw_load.DEFAULT_PRESET
-    path = Path(spec) if spec.endswith(".toml") or "/" in spec else models_dir() / f"{spec}.toml"
+    if not (spec.endswith(".toml") or "/" in spec):
+        return hashlib.sha1((models_dir() / f"{spec}.toml").read_bytes()).hexdigest()[:16]
+    path = Path(spec)
     h = hashlib.sha1(path.read_bytes())
-    h.update((models_dir() / f"{hw_load.DEFAULT_PRESET}.toml").read_bytes())  # what unset keys come from
+    base = hw_load.load_toml(path).get("base", hw_load.DEFAULT_PRESET)  # where its unset keys come from
+    h.update((models_dir() / f"{base}.toml").read_bytes())
     return h.hexdigest()[:16]
 
 
@@ -312,10 +314,9 @@ def _check_resume(out: Path, manifest: dict[str, Any]) -> None:
     if not isinstance(saved, dict):
         raise InputError("--out", str(out), f"holds saved points without a readable {MANIFEST} (made by an "
                                             "older accelsim, or damaged); pass --fresh to start a new table there")
-    changed = [what for what, key in (("a trace's content", "traces"), ("the hardware file", "hw_id"),
-                                      ("the simulator's code", "model"), ("the swept keys", "keys"),
-                                      ("--zip", "zipped"), ("--hw", "hw"))
-               if key != "traces" and saved.get(key) != manifest[key]]
+    changed = [what for what, key in (("the hardware file", "hw_id"), ("the simulator's code", "model"),
+                                      ("the swept keys", "keys"), ("--zip", "zipped"), ("--hw", "hw"))
+               if saved.get(key) != manifest[key]]
     for t, tid in manifest["traces"].items():
         if t in saved.get("traces", {}) and saved["traces"][t] != tid:
             changed.insert(0, f"the content of {t}")

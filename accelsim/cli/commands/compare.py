@@ -10,12 +10,8 @@ from accelsim.base.resources import default_trace
 
 HELP = "compare traces (schemes) on latency, energy, DRAM bytes, compression"
 
-#: Arguments that name files or folders the command reads, as (attribute, flag); the output guard checks every
-#: output against them (accelsim.cli.app.guard_paths).
 INPUTS = (("traces", "traces"), ("hw", "--hw"))
-#: Arguments that name what the command writes, as (attribute, flag, is a folder).
 OUTPUTS = (("json", "--json", False), ("csv", "--csv", False))
-#: With no trace given, the command reads the shipped sample: an input too.
 READS_DEFAULT_TRACE = True
 
 

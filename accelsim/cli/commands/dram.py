@@ -10,10 +10,7 @@ from accelsim.cli.args import float_arg, int_arg
 
 HELP = "the banked DRAM model alone: bandwidth, row hits, energy of an access pattern"
 
-#: Arguments that name files or folders the command reads, as (attribute, flag); the output guard checks every
-#: output against them (accelsim.cli.app.guard_paths).
 INPUTS = (("hw", "--hw"), ("dramsim3_ini", "--dramsim3-ini"))
-#: Arguments that name what the command writes, as (attribute, flag, is a folder).
 OUTPUTS = (("json", "--json", False),)
 
 

@@ -6,10 +6,7 @@ import argparse
 
 HELP = "pack a trace folder into one Parquet file"
 
-#: Arguments that name files or folders the command reads, as (attribute, flag); the output guard checks every
-#: output against them (accelsim.cli.app.guard_paths).
 INPUTS = (("src", "src"),)
-#: Arguments that name what the command writes, as (attribute, flag, is a folder).
 OUTPUTS = (("dst", "dst", False),)
 
 

@@ -7,10 +7,7 @@ from pathlib import Path
 
 HELP = "figures of a sweep folder (PNG and SVG)"
 
-#: Arguments that name files or folders the command reads, as (attribute, flag); the output guard checks every
-#: output against them (accelsim.cli.app.guard_paths).
 INPUTS = (("hw", "--hw"),)
-#: Arguments that name what the command writes, as (attribute, flag, is a folder).
 OUTPUTS = (("o", "-o", True),)
 
 

@@ -7,10 +7,7 @@ import json
 
 HELP = "list hardware presets"
 
-#: Arguments that name files or folders the command reads, as (attribute, flag); the output guard checks every
-#: output against them (accelsim.cli.app.guard_paths).
 INPUTS = ()
-#: Arguments that name what the command writes, as (attribute, flag, is a folder).
 OUTPUTS = ()
 
 

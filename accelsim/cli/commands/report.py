@@ -9,10 +9,7 @@ from accelsim.base.errors import InputError
 
 HELP = "one self-contained HTML page of a sweep folder"
 
-#: Arguments that name files or folders the command reads, as (attribute, flag); the output guard checks every
-#: output against them (accelsim.cli.app.guard_paths).
 INPUTS = ()
-#: Arguments that name what the command writes, as (attribute, flag, is a folder).
 OUTPUTS = (("o", "-o", False),)
 
 

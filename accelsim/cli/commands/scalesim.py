@@ -10,10 +10,7 @@ from accelsim.base.paths import check_output
 
 HELP = "SCALE-Sim-compatible compute report for a GEMM topology"
 
-#: Arguments that name files or folders the command reads, as (attribute, flag); the output guard checks every
-#: output against them (accelsim.cli.app.guard_paths).
 INPUTS = (("c", "-c"), ("t", "-t"), ("l", "-l"))
-#: Arguments that name what the command writes, as (attribute, flag, is a folder).
 OUTPUTS = (("o", "-o", True), ("p", "-p", True))
 
 

@@ -9,10 +9,7 @@ from accelsim.base.errors import InputError
 
 HELP = "write a SYNTHETIC GST-like trace (for tests and benchmarks)"
 
-#: Arguments that name files or folders the command reads, as (attribute, flag); the output guard checks every
-#: output against them (accelsim.cli.app.guard_paths).
 INPUTS = ()
-#: Arguments that name what the command writes, as (attribute, flag, is a folder).
 OUTPUTS = (("out", "--out", False),)
 
 
