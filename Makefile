@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test test-fast test-exhaustive lint bench bench-train scalesim-reference dramsim3-reference repin clean
+.PHONY: demo test test-fast test-exhaustive lint bench bench-train bench-explorer browser scalesim-reference dramsim3-reference repin clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,13 +14,23 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
+# The browser tests (tests/test_browser.py) drive Debian's chromium through chromium-driver: installed here with
+# apt-get when missing and run as root; elsewhere one line says how, and those tests skip. Nothing downloads a
+# browser of its own.
+browser:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) \
+	  || echo "could not install chromium and chromium-driver: the browser tests will skip"; \
+	else echo "no chromium: apt-get install -y chromium chromium-driver (as root); the browser tests skip without it"; fi
+
 demo: $(STAMP)
 	$(VENV)/bin/accelsim run
 
 # The whole suite, on two processes (pytest-xdist; every test works in its own tmp_path), less the exhaustive
 # reference comparisons (every DRAM transfer of the shipped trace on every preset through the request-level
 # model; the reference engine on the IP traces off the default preset), which make test-exhaustive adds.
-test: $(STAMP)
+test: $(STAMP) browser
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest -q -n 2 -m "not exhaustive"
 
@@ -29,7 +39,7 @@ test-exhaustive: $(STAMP)
 
 # The inner loop: the suite without the tests marked slow (training runs, long reference-engine and DRAM-model
 # comparisons), on two processes (pytest-xdist): about 85 s here with the machine quiet, 143 s on one.
-test-fast: $(STAMP)
+test-fast: $(STAMP) browser
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest -q -n 2 -m "not slow and not exhaustive"
 
@@ -42,6 +52,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_sim.py
+
+# The explorer page at 100,000 points: filter-update time in headless chromium (runs the sweep once, ~10 min).
+bench-explorer: $(STAMP) browser
+	$(PY) benchmarks/bench_explorer.py
 
 # Training-speed comparison with stable-baselines3, in its own venv (SB3 stays out of the test environment).
 .venv-bench/.stamp: pyproject.toml

@@ -12,8 +12,10 @@ from conftest import ROOT, SAMPLE, contract_sections, make_random_trace
 
 from accelsim.base.argparser import OneLineParser
 from accelsim.cli import app as cli
+from accelsim.hardware.area import chip_area
 from accelsim.hardware.config import keys
-from accelsim.present.report import csv_report
+from accelsim.hardware.load import load_hardware
+from accelsim.present.report import csv_report, json_report
 from accelsim.simulation.simulate import simulate
 from accelsim.studies.sweep import FIGURES
 from accelsim.trace.schema import SCHEMA
@@ -48,9 +50,12 @@ def result(tmp_path_factory):
 
 
 def test_report_json_keys(result):
-    top, totals, parts, view_adds, segment_adds, precision, efficiency = tables("Report JSON")
-    d = result.to_dict()
+    top, totals, parts, view_adds, segment_adds, precision, efficiency, area_parts = tables("Report JSON")
+    d = json.loads(json_report(result, chip_area(load_hardware(None))))
     assert list(d) == top
+    assert list(result.to_dict()) == [k for k in top if k not in ("area_mm2", "area_breakdown_mm2", "tflops_per_mm2")]
+    assert list(d["area_breakdown_mm2"]) == area_parts
+    assert list(d["tflops_per_mm2"]) == ["dense", "compressed"]
     assert list(d["precision"]) == precision
     for view in ("dense", "compressed"):
         v = d[view]

@@ -89,13 +89,17 @@ def test_the_actor_backward_reads_the_critics_input_gradient(tmp_path):
     pytest.fail("no actor backward-data op")
 
 
-def _plans(capacity: int, sizes: list[int], ops: list[list[tuple[int, int, int]]], clean: list[int] | None = None):
+def _plans(capacity: int, sizes: list[int], ops: list[list[tuple[int, int, int]]], clean: list[int] | None = None,
+           rows: list[int] | None = None):
     """Both planners on hand-made events: ops[o] = [(tensor, create, next_use), ...]; ``clean[t]``: tensor t
-    has a copy in DRAM (the replay batch). Returns, per op, (refilled bytes, spilled bytes) from the fast
-    kernel, after checking the reference's are the same."""
+    has a copy in DRAM (the replay batch); ``rows[t]``: its batch rows (default 1: held whole or not at all).
+    Returns, per op, (refilled bytes, spilled bytes) from the fast kernel, after checking the reference's are
+    the same."""
     clean = clean or [0] * len(sizes)
-    tensors = np.array([pack(ACT_TENSOR, {"bytes": b, "clean": c, "gather_rows": 0, "refill_xfer": -1,
-                                          "spill_xfer": -1}, np.int64) for b, c in zip(sizes, clean, strict=True)])
+    rows = rows or [1] * len(sizes)
+    tensors = np.array([pack(ACT_TENSOR, {"bytes": b, "clean": c, "gather_rows": 0, "batch_rows": r,
+                                          "refill_xfer": -1, "spill_xfer": -1}, np.int64)
+                        for b, c, r in zip(sizes, clean, rows, strict=True)])
     keys = transfer_keys(np.zeros((0, len(ROW)), np.int64), tensors)  # fills the tensors' transfer indices
     events = np.array([pack(ACT_EVENT, {"tensor": t, "create": c, "next_use": n}, np.int64)
                        for op in ops for t, c, n in op]).reshape(-1, len(ACT_EVENT))
@@ -130,6 +134,31 @@ def test_a_tensor_too_big_streams_and_a_second_eviction_is_free():
     ops = [[(0, 1, 2), (3, 1, 5)], [(1, 1, 4)], [(0, 0, 5)], [(2, 1, 4)], [(1, 0, -1), (2, 0, -1)],
            [(0, 0, -1), (3, 0, -1)]]
     assert _plans(100, [60, 50, 60, 150], ops) == [(0, 150), (0, 60), (60, 50), (0, 0), (50, 0), (210, 0)]
+
+
+def test_a_tensor_larger_than_the_buffer_keeps_the_batch_rows_that_fit():
+    # 100 bytes; A is 160 bytes in 4 batch rows of 40: two rows stay, two are spilled as made and refilled
+    # when read (before, A never entered the buffer: 160 written, 160 read).
+    assert _plans(100, [160], [[(0, 1, 1)], [(0, 0, -1)]], rows=[4]) == [(0, 80), (80, 0)]
+    # 120 bytes in 4 rows of 30: three rows (90 bytes) stay
+    assert _plans(100, [120], [[(0, 1, 1)], [(0, 0, -1)]], rows=[4]) == [(0, 30), (30, 0)]
+
+
+def test_eviction_takes_as_few_rows_as_free_the_room():
+    # 100 bytes; A (80 bytes, 4 rows of 20) is read again at op 3, B (40, one row) at op 2: B needs 20 more
+    # bytes, so one row of A is spilled, not all of it; A's row is refilled at op 3.
+    ops = [[(0, 1, 3)], [(1, 1, 2)], [(1, 0, -1)], [(0, 0, -1)]]
+    assert _plans(100, [80, 40], ops, rows=[4, 1]) == [(0, 0), (0, 20), (0, 0), (20, 0)]
+
+
+def test_an_op_in_batch_tiles_reuses_the_room_of_inputs_it_reads_last():
+    # 100 bytes; X (80) is read for the last time by op 1, which makes Y (80, read at op 2): row by row, Y's
+    # rows take the room X's leave, so nothing moves (were X held to the end of the op, Y would be spilled).
+    ops = [[(0, 1, 1)], [(0, 0, -1), (1, 1, 2)], [(1, 0, -1)]]
+    assert _plans(100, [80, 80], ops, rows=[4, 4]) == [(0, 0), (0, 0), (0, 0)]
+    # X read again later stays: Y keeps one row beside it and spills three
+    ops = [[(0, 1, 1)], [(0, 0, 3), (1, 1, 2)], [(1, 0, -1)], [(0, 0, -1)]]
+    assert _plans(100, [80, 80], ops, rows=[4, 4]) == [(0, 0), (0, 60), (60, 0), (0, 0)]
 
 
 def test_the_replay_batch_is_never_written_back():
@@ -216,7 +245,8 @@ def test_spills_and_refills_are_charged_to_the_op_as_dram_transfers(tmp_path):
             assert (k[XFER_KEY.bytes], k[XFER_KEY.is_write], k[XFER_KEY.gather_rows]) == (
                 wl.act_tensors[t, ACT_TENSOR.bytes], int(create), gather)
             table = dram_cost.transfer_table(wl.xfer_keys, hp)
-            row_cost.transfer_costs(int(k[XFER_KEY.bytes]), bool(create), x, hp, table, c, e)
+            row_cost.transfer_costs(int(k[XFER_KEY.bytes]), int(k[XFER_KEY.bytes]), bool(create), gather > 0, x, hp,
+                                    table, c, e)
             extra_pj += e[ENERGY.dram]
             assert c[ROW_COST.dram_read_bytes] + c[ROW_COST.dram_write_bytes] > 0
     reps = int(wl.seg_repeats[0])

@@ -90,6 +90,6 @@ def test_the_simulators_cost_model_gives_scalesims_compute_cycles(name):
                          "k": g.k, "n": g.n, "key": -1}, np.int64)
         cost, energy = np.zeros(N_ROW_COST, np.int64), np.zeros(N_ENERGY)
         no_dram = dram_cost.transfer_table(np.zeros((0, len(XFER_KEY)), np.int64), h)  # an activation row moves none
-        row_cost.row_costs(row, False, h, no_dram, cost, energy)
+        row_cost.row_costs(row, 0, 1, h, no_dram, cost, energy)
         assert cost[ROW_COST.compute_cycles] == int(b["Total Cycles"]) - int(b["Stall Cycles"]), g.name
         assert cost[ROW_COST.macs] == g.m * g.n * g.k

@@ -230,6 +230,7 @@ class ActTensorSlots(NamedTuple):
     bytes: int                        # its bytes (dense, the trace's dtype)
     clean: int                        # 1 if a copy is in DRAM from the start (the replay batch)
     gather_rows: int                  # the replay batch: a refill gathers its B rows again; else 0
+    batch_rows: int                   # batch rows it is held and moved in (>= 1, dividing its bytes)
     refill_xfer: int                  # its refill (a read of it whole) in Workload.xfer_keys
     spill_xfer: int                   # its spill (a write of it whole) in Workload.xfer_keys
 

@@ -16,13 +16,43 @@ from accelsim.base.layouts import (
     ROW,
     ROW_COST,
 )
-from accelsim.cost.dram_cost import DRAMTable, cdiv, transfer_of
+from accelsim.cost.dram_cost import DRAMTable, cdiv, dram_stream, transfer_of
 from accelsim.cost.systolic import gemm_cycles
 
 
 @kernel
-def row_costs(r: np.ndarray, resident: bool, h: np.ndarray, table: DRAMTable, cost: np.ndarray,
-              energy: np.ndarray) -> None:
+def streamed_bytes(nbytes: int, resident_bytes: int, key_bytes: int) -> int:
+    """Bytes of an access of ``nbytes`` to a tensor of ``key_bytes`` stored bytes that cross the DRAM bus when
+    ``resident_bytes`` of it stay in the weight buffer: the access's share of the part that is not resident,
+    rounded up (all of it when nothing is resident, none when all is)."""
+    if resident_bytes <= 0:
+        return nbytes
+    if resident_bytes >= key_bytes:
+        return 0
+    return cdiv(nbytes * (key_bytes - resident_bytes), key_bytes)
+
+
+@kernel
+def part_transfer(part: int, whole: int, is_write: bool, gather: bool, x: int, h: np.ndarray,
+                  table: DRAMTable) -> tuple[int, int, int, float]:
+    """(cycles, bus bytes, row activations, pJ) of moving ``part`` bytes of the workload's transfer ``x`` (of
+    ``whole`` bytes): the table's figures when it is all of it; of a load or store, the closed forms' own
+    stream of ``part`` bytes (:func:`accelsim.cost.dram_cost.dram_stream`); of a gather (rows at random places,
+    each costed alike), the whole gather's figures in proportion (cycles rounded up, activations to the
+    nearest whole one)."""
+    if part <= 0:
+        return 0, 0, 0, 0.0
+    if part >= whole:
+        return transfer_of(table, x)
+    if gather:
+        cyc, bus, acts, pj = transfer_of(table, x)
+        return cdiv(cyc * part, whole), bus * part // whole, (2 * acts * part + whole) // (2 * whole), pj * part / whole
+    return dram_stream(part, is_write, 0, h)
+
+
+@kernel
+def row_costs(r: np.ndarray, resident_bytes: int, key_bytes: int, h: np.ndarray, table: DRAMTable,
+              cost: np.ndarray, energy: np.ndarray) -> None:
     """Costs of one transaction on hardware ``h`` in a (warm) period: writes ``cost`` (slots :data:`ROW_COST`,
     int64) and ``energy`` (slots :data:`ENERGY`, pJ; the static part is the scheduler's and is left 0).
 
@@ -34,24 +64,27 @@ def row_costs(r: np.ndarray, resident: bool, h: np.ndarray, table: DRAMTable, co
 
     Args:
         r: the row's integer inputs (slots :data:`ROW`).
-        resident: the row's weight-side tensor stays in the weight SRAM across steps (it was fetched once, by
-            the segment's prologue: :func:`transfer_costs`), so it moves no DRAM bytes here.
+        resident_bytes, key_bytes: of the row's weight-side tensor (``key_bytes`` stored), ``resident_bytes``
+            stay in the weight SRAM across steps (fetched once, by the segment's prologue: :func:`fill_costs`);
+            the row moves only its share of the rest (:func:`streamed_bytes`). 0 and 1 for other rows.
         table: what the workload's DRAM transfers cost on ``h`` (:func:`transfer_table`); the row's is
             ``r[ROW.xfer]``.
     """
     nbytes = r[ROW.bytes]
     is_read = r[ROW.is_read] == 1
     kind = r[ROW.kind]
-    # Off-chip or on-chip?
-    offchip = True
+    # How many of its bytes cross the DRAM bus?
+    moved = nbytes
     if kind == KIND.weight_side:
-        offchip = not resident and not (r[ROW.grad] == 1 and h[HW.fuse_update] > 0.5)
+        moved = 0 if (r[ROW.grad] == 1 and h[HW.fuse_update] > 0.5) else streamed_bytes(nbytes, resident_bytes,
+                                                                                      key_bytes)
     elif kind == KIND.activation:
-        offchip = False
-    rd_bytes = nbytes if (offchip and is_read) else 0
-    wr_bytes = nbytes if (offchip and not is_read) else 0
-    rd_cyc, rd_bus, rd_acts, rd_pj = transfer_of(table, r[ROW.xfer] if rd_bytes > 0 else -1)
-    wr_cyc, wr_bus, wr_acts, wr_pj = transfer_of(table, r[ROW.xfer] if wr_bytes > 0 else -1)
+        moved = 0
+    rd_bytes = moved if is_read else 0
+    wr_bytes = 0 if is_read else moved
+    gather = r[ROW.gather_rows] > 0
+    rd_cyc, rd_bus, rd_acts, rd_pj = part_transfer(rd_bytes, nbytes, False, gather, r[ROW.xfer], h, table)
+    wr_cyc, wr_bus, wr_acts, wr_pj = part_transfer(wr_bytes, nbytes, True, gather, r[ROW.xfer], h, table)
     # Decoder: format conversion between storage and the PE array, plus the W^T transposer.
     dec_cyc = 0
     if r[ROW.dec_values] > 0:
@@ -92,16 +125,28 @@ def row_costs(r: np.ndarray, resident: bool, h: np.ndarray, table: DRAMTable, co
 
 
 @kernel
-def transfer_costs(nbytes: int, is_write: bool, x: int, h: np.ndarray, table: DRAMTable, cost: np.ndarray,
-                   energy: np.ndarray) -> None:
+def fill_costs(r: np.ndarray, resident_bytes: int, key_bytes: int, h: np.ndarray, table: DRAMTable,
+               cost: np.ndarray, energy: np.ndarray) -> None:
+    """The prologue fetch of the resident part of weight-side row ``r``'s tensor (``resident_bytes`` of its
+    ``key_bytes``): the row's bytes less its streamed share (:func:`streamed_bytes`), as a bare read
+    (:func:`transfer_costs`); the whole row's transfer when all of the tensor is resident."""
+    nbytes = r[ROW.bytes]
+    transfer_costs(nbytes - streamed_bytes(nbytes, resident_bytes, key_bytes), nbytes, False, False, r[ROW.xfer],
+                   h, table, cost, energy)
+
+
+@kernel
+def transfer_costs(nbytes: int, whole: int, is_write: bool, gather: bool, x: int, h: np.ndarray,
+                   table: DRAMTable, cost: np.ndarray, energy: np.ndarray) -> None:
     """A bare DRAM transfer of ``nbytes`` with no work attached (a resident tensor's fill, a spill or refill),
-    transfer ``x`` of the workload's (``table``, :func:`transfer_table`): overwrites ``cost`` (slots
+    all (``nbytes`` = ``whole``) or part of transfer ``x`` of the workload's (``table``, :func:`transfer_table`;
+    a part by :func:`part_transfer`; ``gather``: ``x`` is a gather): overwrites ``cost`` (slots
     :data:`ROW_COST`) and ``energy`` (slots :data:`ENERGY`, pJ, static left 0).
 
     A read fills SRAM (its bytes are written there); a write drains bytes whose SRAM write was counted when
     they were produced, as for any write transaction.
     """
-    cyc, bus, acts, pj = transfer_of(table, x if nbytes > 0 else -1)
+    cyc, bus, acts, pj = part_transfer(nbytes, whole, is_write, gather, x, h, table)
     for q in range(cost.shape[0]):
         cost[q] = 0
     for q in range(energy.shape[0]):

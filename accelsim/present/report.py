@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 from accelsim.base.records import ENERGY_NAMES, SimResult, Totals
+from accelsim.hardware.area import ChipArea
 
 
 def _si(x: float, unit: str) -> str:
@@ -57,8 +58,22 @@ def shown_path(path: str) -> str:
         return str(path)
 
 
-def text_report(res: SimResult, max_segments: int = 12) -> str:
-    """Human-readable report: totals, energy breakdown, by phase, by network, speedup over training."""
+def area_line(area: ChipArea, res: SimResult) -> str:
+    """The chip's area by part and each view's throughput per mm² and per watt, one line."""
+    parts = ", ".join(f"{AREA_LABELS[p]} {v:.3g}" for p, v in area.parts().items())
+    c, d = res.compressed.efficiency, res.dense.efficiency
+    return (f"area {area.total_mm2:.3g} mm2 ({parts})   TFLOPS/mm2 compressed {c.tflops / area.total_mm2:.4g}, "
+            f"dense {d.tflops / area.total_mm2:.4g}   TFLOPS/W compressed {c.tflops_per_w:.4g}, dense "
+            f"{d.tflops_per_w:.4g}")
+
+
+#: How the text report names each part of the chip's area.
+AREA_LABELS = {"sram": "SRAM", "pe": "PE array", "vector": "vector", "decode": "decode", "dram_if": "DRAM I/O"}
+
+
+def text_report(res: SimResult, max_segments: int = 12, area: ChipArea | None = None) -> str:
+    """Human-readable report: totals, energy breakdown, the chip's area (when given) with throughput per mm² and
+    per watt, by phase, by network, speedup over training."""
     d, c = res.dense.totals, res.compressed.totals
     out = [f"trace     {shown_path(res.trace)}  ({res.steps:,} steps)",
            f"hardware  {res.hardware}   engine {res.engine}", f"precision {res.precision.sentence()}", ""]
@@ -86,6 +101,8 @@ def text_report(res: SimResult, max_segments: int = 12) -> str:
     out.append(table(["", "dense", "compressed", "dense/compr."], rows))
     out.append("")
     out.append(f"speedup {res.speedup:.3f}x   energy ratio (compressed/dense) {res.energy_ratio:.3f}")
+    if area is not None:
+        out.append(area_line(area, res))
 
     def breakdown(title: str, dd: dict[str, Totals], cc: dict[str, Totals]) -> str:
         names = [n for n in dd if n in cc] + [n for n in cc if n not in dd]
@@ -120,8 +137,15 @@ def text_report(res: SimResult, max_segments: int = 12) -> str:
     return "\n".join(out) + "\n"
 
 
-def json_report(res: SimResult) -> str:
-    return json.dumps(res.to_dict(), indent=2) + "\n"
+def json_report(res: SimResult, area: ChipArea | None = None) -> str:
+    """The result as JSON; with ``area``, also at the top level ``area_mm2`` (the chip's total),
+    ``area_breakdown_mm2`` (its parts) and ``tflops_per_mm2`` (each view's throughput per mm²)."""
+    d = res.to_dict()
+    if area is not None:
+        d["area_mm2"] = area.total_mm2
+        d["area_breakdown_mm2"] = area.parts()
+        d["tflops_per_mm2"] = {v: d[v]["efficiency"]["tflops"] / area.total_mm2 for v in ("dense", "compressed")}
+    return json.dumps(d, indent=2) + "\n"
 
 
 def csv_report(res: SimResult) -> str:

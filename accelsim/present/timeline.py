@@ -18,8 +18,9 @@ import numpy as np
 
 from accelsim.base.atomic import atomic_write_text
 from accelsim.base.errors import InputError
-from accelsim.base.layouts import ROW, XFER_COST
+from accelsim.base.layouts import N_ENERGY, N_ROW_COST, ROW, ROW_COST
 from accelsim.cost import dram_cost, hardware_vector, policy
+from accelsim.cost import rows as row_costs
 from accelsim.engines.reference.period import op_tiles, period_costs, schedule_period
 from accelsim.engines.reference.placement import activation_plan, segment_resident, variant
 from accelsim.hardware.config import HardwareConfig
@@ -54,8 +55,12 @@ def step_events(tr: Trace, hw: HardwareConfig, step: int, view: str = "compresse
     prologue = 0
     for i in range(int(wl.seg_row_start[s]), int(wl.seg_row_start[s + 1])):
         r = wl.rows[i]
-        if int(r[ROW.key]) in resident and r[ROW.first] == 1 and r[ROW.is_read] == 1:
-            prologue += int(table.cost[r[ROW.xfer], XFER_COST.cycles])
+        key = int(r[ROW.key])
+        if key in resident and r[ROW.first] == 1 and r[ROW.is_read] == 1:
+            kb = int(wl.key_bytes[int(wl.seg_key_start[s]) + key])
+            c, e = np.zeros(N_ROW_COST, np.int64), np.zeros(N_ENERGY)
+            row_costs.fill_costs(r, resident[key], kb, h, table, c, e)
+            prologue += int(c[ROW_COST.read_cycles])
     events = [{"name": "process_name", "ph": "M", "pid": 1, "args": {"name": f"{hw.name} step {step}"}}]
     events += [{"name": "thread_name", "ph": "M", "pid": 1, "tid": tid, "args": {"name": name}}
                for name, tid in TRACKS.items()]

@@ -33,6 +33,7 @@ from accelsim.cost import hardware_vector
 from accelsim.hardware import config as hardware
 from accelsim.hardware import limits
 from accelsim.hardware import load as hw_load
+from accelsim.hardware.area import AREA_PARTS, chip_area
 from accelsim.simulation.simulate import check_batch, run_engine
 from accelsim.trace.formats import Precision
 from accelsim.trace.reader import read_trace
@@ -144,6 +145,13 @@ FIGURES = ("cycles", "seconds", "energy_j", "dram_bytes", "macs", "compute_cycle
            "stall_decode_cycles", *(f"energy_{p}_j" for p in ENERGY_NAMES))
 
 
+#: The chip's area per point (``area_mm2`` and its parts; accelsim.hardware.area), columns of the sweep table.
+AREA_COLUMNS = ("area_mm2", *(f"area_{p}_mm2" for p in AREA_PARTS))
+#: Efficiency figures of each view beside the speedup (columns ``compressed_<figure>`` / ``dense_<figure>``):
+#: TFLOPS (2 flops per MAC) per mm² of the chip, and per watt of all energy (the report JSON's ``tflops_per_w``).
+EFFICIENCY_FIGURES = ("tflops_per_mm2", "tflops_per_w")
+
+
 #: What a point may fail with and still be a row of the table: the user's bad values (InputError, one line) and a
 #: size the machine cannot allocate. Anything else is a programming error: it stops the sweep with its traceback.
 POINT_ERRORS = (InputError, MemoryError)
@@ -196,8 +204,8 @@ def evaluate_points(trace: str, hw: str | None, points: Sequence[dict[str, Any]]
             for i, _ in fits:
                 rows[i] = _row(trace, hw, points[i], method, error=_why(exc))
             continue
-        for i, c, d in done:
-            rows[i] = _row(trace, hw, points[i], method, c, d)
+        for (i, c, d), (_, cfg) in zip(done, fits, strict=True):
+            rows[i] = _row(trace, hw, points[i], method, c, d, area=chip_area(cfg).parts())
     return rows  # type: ignore[return-value]
 
 
@@ -237,17 +245,30 @@ def locate_trace(row: dict[str, Any], sweep_dir: str | os.PathLike) -> Path | No
     return next((c for c in cands if c.exists()), None)
 
 
-def _row(trace, hw, point, method, c=None, d=None, error: str = "") -> dict[str, Any]:
+def _row(trace, hw, point, method, c=None, d=None, error: str = "",
+         area: dict[str, float] | None = None) -> dict[str, Any]:
+    """One row of the table: a point's figures ``c`` and ``d`` (compressed, dense) and its chip's ``area`` by part
+    (mm²), or its ``error``."""
     row: dict[str, Any] = {"trace": str(trace), "method": method, "hw": hw or hw_load.DEFAULT_PRESET}
     row.update(point)
-    if c is not None and d is not None:
+    if c is not None and d is not None and area is not None:
         row["speedup"] = d["seconds"] / c["seconds"]
         row["energy_ratio"] = c["energy_j"] / d["energy_j"]
+        total = sum(area.values())
+        row["area_mm2"] = total
+        for p in AREA_PARTS:
+            row[f"area_{p}_mm2"] = area[p]
+        for view, figs in (("compressed", c), ("dense", d)):
+            flops = 2 * figs["macs"]
+            row[f"{view}_tflops_per_mm2"] = flops / figs["seconds"] / 1e12 / total if figs["seconds"] else 0.0
+            row[f"{view}_tflops_per_w"] = flops / figs["energy_j"] / 1e12 if figs["energy_j"] else 0.0
         for f in FIGURES:
             row[f"compressed_{f}"] = c[f]
             row[f"dense_{f}"] = d[f]
     else:
         row["speedup"] = row["energy_ratio"] = float("nan")
+        for col in (*AREA_COLUMNS, *(f"{v}_{f}" for v in ("compressed", "dense") for f in EFFICIENCY_FIGURES)):
+            row[col] = None
         for f in FIGURES:
             # Missing (null), not NaN: a NaN would turn the integer columns (cycles, bytes, MACs) into
             # doubles, which cannot hold counts above 2^53 exactly.

@@ -218,7 +218,7 @@ def activation_events(rows: np.ndarray, ops: list[list[int]]) -> tuple[np.ndarra
         array by :data:`accelsim.base.layouts.ACT_EVENT`, its events in order.
     """
     ph = {name: i for i, name in enumerate(PHASES)}
-    tensors: list[tuple[int, int]] = []
+    tensors: list[tuple[int, int, int, int]] = []
     made_at: list[int] = []
     y: dict[tuple[int, int], int] = {}       # (net, layer) -> latest forward output
     g: dict[tuple[int, int], int] = {}       # (net, layer) -> latest input gradient
@@ -226,8 +226,9 @@ def activation_events(rows: np.ndarray, ops: list[list[int]]) -> tuple[np.ndarra
     forward_at: dict[int, int] = {}          # net -> its latest forward op
     events: list[list[tuple[int, int]]] = []
 
-    def make(nbytes: int, clean: int, o: int, gather: int = 0) -> int:
-        tensors.append((nbytes, clean, gather))
+    def make(nbytes: int, clean: int, o: int, batch_rows: int, gather: int = 0) -> int:
+        # Held and moved in batch rows when its bytes split evenly among them (B x width x dtype), else whole.
+        tensors.append((nbytes, clean, gather, batch_rows if batch_rows > 0 and nbytes % batch_rows == 0 else 1))
         made_at.append(o)
         return len(tensors) - 1
 
@@ -249,10 +250,12 @@ def activation_events(rows: np.ndarray, ops: list[list[int]]) -> tuple[np.ndarra
     for o, op in enumerate(ops):
         uses: list[int] = []
         makes: list[int] = []
+        batch = 1  # the op's batch rows: its GEMM's M (forward and backward-data GEMMs are M = batch)
         for i in op:
             r = rows[i]
             net, layer, phase = int(r[ROW.net]), int(r[ROW.layer]), int(r[ROW.phase])
             if r[ROW.m] > 0:  # the op's GEMM
+                batch = int(r[ROW.m])
                 if phase in (ph["forward"], ph["act"]):
                     if layer > 0 or phase != ph["act"]:
                         uses.append(input_of(net, layer))
@@ -273,11 +276,11 @@ def activation_events(rows: np.ndarray, ops: list[list[int]]) -> tuple[np.ndarra
             r = rows[i]
             net, layer, phase = int(r[ROW.net]), int(r[ROW.layer]), int(r[ROW.phase])
             if r[ROW.kind] == KIND.replay:
-                t = replay = make(int(r[ROW.bytes]), 1, o, int(r[ROW.gather_rows]))
+                t = replay = make(int(r[ROW.bytes]), 1, o, int(r[ROW.gather_rows]), int(r[ROW.gather_rows]))
             elif phase == ph["backward_data"]:
-                t = g[(net, layer)] = make(int(r[ROW.bytes]), 0, o)
+                t = g[(net, layer)] = make(int(r[ROW.bytes]), 0, o, batch)
             else:
-                t = y[(net, layer)] = make(int(r[ROW.bytes]), 0, o)
+                t = y[(net, layer)] = make(int(r[ROW.bytes]), 0, o, batch)
             evs.append((t, 1))
         events.append(evs)
     # Each event's next use: the first later op that reads the tensor.
@@ -296,8 +299,8 @@ def activation_events(rows: np.ndarray, ops: list[list[int]]) -> tuple[np.ndarra
             nxt.append(reads[t][j] if j < len(reads[t]) else -1)
         out.append(pack(ACT_EVENT, {"tensor": [t for t, _ in evs], "create": [c for _, c in evs], "next_use": nxt},
                         np.int64).reshape(len(evs), len(ACT_EVENT)))
-    cols = list(zip(*tensors, strict=True)) if tensors else [(), (), ()]
-    tens = pack(ACT_TENSOR, {"bytes": cols[0], "clean": cols[1], "gather_rows": cols[2],
+    cols = list(zip(*tensors, strict=True)) if tensors else [(), (), (), ()]
+    tens = pack(ACT_TENSOR, {"bytes": cols[0], "clean": cols[1], "gather_rows": cols[2], "batch_rows": cols[3],
                              "refill_xfer": [-1] * len(tensors), "spill_xfer": [-1] * len(tensors)},
                 np.int64).reshape(len(tensors), len(ACT_TENSOR))
     return tens, out

@@ -28,6 +28,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from accelsim.base.atomic import atomic_write_text
+    from accelsim.hardware.area import chip_area
     from accelsim.hardware.config import parse_set_args
     from accelsim.hardware.load import load_hardware
     from accelsim.present.report import csv_report, json_report, text_report
@@ -47,10 +48,11 @@ def main(args: argparse.Namespace) -> int:
     hw = load_hardware(args.hw, overrides)
     tr = read_trace(trace)
     res = simulate(tr, hw, engine=args.engine, batch=batch)
+    area = chip_area(hw)
     if args.json:
-        atomic_write_text(args.json, json_report(res))
+        atomic_write_text(args.json, json_report(res, area))
     if args.csv:
         atomic_write_text(args.csv, csv_report(res))
     if not args.quiet:
-        sys.stdout.write(text_report(res))
+        sys.stdout.write(text_report(res, area=area))
     return 0

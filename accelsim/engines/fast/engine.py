@@ -36,7 +36,7 @@ from accelsim.base.layouts import (
 )
 from accelsim.cost.dram_cost import DRAM_COST_SLOTS, N_XFER_COST, DRAMTable, gather_stats, transfer_table_of
 from accelsim.cost.policy import op_variant, stream_slots, tile_bytes
-from accelsim.cost.rows import row_costs, static_pj, transfer_costs
+from accelsim.cost.rows import fill_costs, row_costs, static_pj
 from accelsim.engines.fast.liveness import activation_plan
 from accelsim.engines.fast.residency import select_resident
 from accelsim.engines.fast.tiles import schedule_ops, tile_count
@@ -111,7 +111,9 @@ class Cache(NamedTuple):
     """Per hardware point: the costs of each distinct row (``row_uid``), computed on first use.
 
     ``cost[u, k]``/``energy[u, k]`` hold row u's costs with its tensor streamed (k = 0) or resident (k = 1),
-    and ``fill`` its prologue fetch (k = 2); ``done[u, k]`` says whether they are there yet.
+    and its prologue fetch (k = 2); ``done[u, k]`` says whether they are there yet. Rows of the (at most few)
+    tensors partly resident depend on how much is, so they are costed afresh at each use into k = 3 (the row)
+    and k = 4 (its prologue fetch), never marked done.
     """
 
     cost: np.ndarray
@@ -121,25 +123,26 @@ class Cache(NamedTuple):
 
 @kernel
 def _new_cache(n_uid: int) -> Cache:
-    return Cache(np.empty((n_uid, 3, N_ROW_COST), dtype=np.int64), np.empty((n_uid, 3, N_ENERGY), dtype=np.float64),
-                 np.zeros((n_uid, 3), dtype=np.uint8))
+    return Cache(np.empty((n_uid, 5, N_ROW_COST), dtype=np.int64), np.empty((n_uid, 5, N_ENERGY), dtype=np.float64),
+                 np.zeros((n_uid, 5), dtype=np.uint8))
 
 
-#: Cache slots: a row streamed, resident, and its prologue fetch.
-STREAMED, RESIDENT, FILL = 0, 1, 2
+#: Cache slots: a row streamed, resident, its prologue fetch; a row of a partly resident tensor, its fetch.
+STREAMED, RESIDENT, FILL, PARTIAL, PARTIAL_FILL = 0, 1, 2, 3, 4
 
 
 @kernel
-def _fill(rows: np.ndarray, i: int, u: int, k: int, h: np.ndarray, table: DRAMTable, cost: np.ndarray,
-          energy: np.ndarray, done: np.ndarray) -> None:
-    """Compute distinct row ``u``'s costs of kind ``k`` (STREAMED, RESIDENT or FILL) from row ``i`` into the
-    :class:`Cache` fields ``cost``, ``energy``, ``done``. The caller looks the cache up in its own loop: with
-    the lookup in an inlined helper, or this function inlined, every row took some 40 ns more."""
-    if k == FILL:
-        transfer_costs(rows[i, ROW.bytes], False, rows[i, ROW.xfer], h, table, cost[u, k], energy[u, k])
+def _fill(rows: np.ndarray, i: int, u: int, k: int, res: int, kb: int, h: np.ndarray, table: DRAMTable,
+          cost: np.ndarray, energy: np.ndarray, done: np.ndarray) -> None:
+    """Compute distinct row ``u``'s costs of kind ``k`` from row ``i``, ``res`` of its tensor's ``kb`` bytes
+    resident, into the :class:`Cache` fields ``cost``, ``energy``, ``done`` (marked done but for the partly
+    resident kinds). The caller looks the cache up in its own loop: with the lookup in an inlined helper, or
+    this function inlined, every row took some 40 ns more."""
+    if k in (FILL, PARTIAL_FILL):
+        fill_costs(rows[i], res, kb, h, table, cost[u, k], energy[u, k])
     else:
-        row_costs(rows[i], k == RESIDENT, h, table, cost[u, k], energy[u, k])
-    done[u, k] = 1
+        row_costs(rows[i], res, kb, h, table, cost[u, k], energy[u, k])
+    done[u, k] = 0 if k >= PARTIAL else 1
 
 
 @kernel(inline=True)
@@ -210,11 +213,12 @@ def _segment(w: Arrays, s: int, h: np.ndarray, table: DRAMTable, cache: Cache, p
         for q in range(op_start[o], op_start[o + 1]):
             i = op_rows[q]
             key = rows[i, ROW.key]
-            res = key >= 0 and resident[key] == 1
-            k = RESIDENT if res else STREAMED
+            rb = resident[key] if key >= 0 else 0
+            kb = w.key_bytes[k0 + key] if key >= 0 else 1
+            k = STREAMED if rb == 0 else (RESIDENT if rb >= kb else PARTIAL)
             u = row_uid[i]
-            if cdone[u, k] == 0:  # first time this distinct row is costed so
-                _fill(rows, i, u, k, h, table, ccost, cen, cdone)
+            if cdone[u, k] == 0:  # first time this distinct row is costed so (or a partly resident one)
+                _fill(rows, i, u, k, rb, kb, h, table, ccost, cen, cdone)
             if detail:
                 uk[i - a, 0] = u
                 uk[i - a, 1] = k
@@ -242,17 +246,19 @@ def _segment(w: Arrays, s: int, h: np.ndarray, table: DRAMTable, cache: Cache, p
                     rd_bytes += rows[i, ROW.bytes]
             elif weight_side or wr > 0:
                 wr_bytes += rows[i, ROW.bytes]
-            if res and is_read and rows[i, ROW.first] == 1:
-                # Prologue: fetched once, before the segment's first period; memory stall of this row.
-                if cdone[u, FILL] == 0:
-                    _fill(rows, i, u, FILL, h, table, ccost, cen, cdone)
-                _add(pro_c, pro_e, ccost, cen, u, FILL, 1)
-                f = ccost[u, FILL, ROW_COST.read_cycles]
+            if rb > 0 and is_read and rows[i, ROW.first] == 1:
+                # Prologue: the resident part fetched once, before the segment's first period; memory stall of
+                # this row.
+                kf = FILL if k == RESIDENT else PARTIAL_FILL
+                if cdone[u, kf] == 0:
+                    _fill(rows, i, u, kf, rb, kb, h, table, ccost, cen, cdone)
+                _add(pro_c, pro_e, ccost, cen, u, kf, 1)
+                f = ccost[u, kf, ROW_COST.read_cycles]
                 pro_cycles += f
                 if detail:
                     ph, nt = rows[i, ROW.phase], rows[i, ROW.net]
                     for cv, ev in ((ph_c[ph], ph_e[ph]), (net_c[nt], net_e[nt])):
-                        _add(cv, ev, ccost, cen, u, FILL, 1)
+                        _add(cv, ev, ccost, cen, u, kf, 1)
                         _add_cycles(cv, ev, 0, f, 0, 1, h)
         oc = opc[o - o0]
         oc[OP_COST.load_cycles] = ld

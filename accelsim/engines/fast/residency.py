@@ -1,14 +1,15 @@
-"""Which weight-side tensors stay resident in the weight buffer: a knapsack by value (compiled).
+"""How much of each weight-side tensor stays resident in the weight buffer: a knapsack in tiles (compiled).
 
 The reference engine decides the same in plain Python (:func:`accelsim.engines.reference.placement.resident_keys`);
-both follow
-``docs/model.md`` §3. Each residency key (a weight-side tensor of one segment) is an item: its *weight* is
-its stored bytes (its largest transaction), its *value* the bytes it moves per period when it streams (every
-read and every write of it; a fused gradient moves none and is not stored at all). The knapsack's capacity is the weight
-buffer less what streaming needs (the stream region's tiles). If every stored key fits, all stay. Otherwise
-the greedy solution (by value per byte, highest first, ties by first appearance; each key taken if it still
-fits) competes with the single most valuable key that fits, and the better of the two is kept: the classic
-2-approximation of the 0/1 knapsack (Dantzig's greedy with its known fix), in O(K^2) for a few dozen keys.
+both follow ``docs/model.md`` §3. Each residency key (a weight-side tensor of one segment) is split into tiles of
+the stream tile's size (:func:`accelsim.cost.policy.tile_bytes`; its last tile the remainder), each an item: its
+*weight* its bytes, its *value* the bytes it moves per period when it streams (every read and every write of the
+key, a fused gradient moving none and not stored at all) in proportion. The knapsack's capacity is the weight
+buffer less what streaming needs (the stream region's tiles). If every stored key fits, all stay. Otherwise the
+keys by value per byte, highest first (ties by first appearance), each whole while it fits, else as many whole
+tiles of it as the room left holds: the greedy fractional knapsack, rounded down to whole tiles, so it saves
+at least the fractional optimum less one tile of the densest key cut short (tested against brute force) — and
+residency grows with the buffer by tiles, not by whole tensors.
 """
 
 from __future__ import annotations
@@ -30,12 +31,13 @@ def residency_budget(h: np.ndarray) -> int:
 @kernel
 def select_resident(key_bytes: np.ndarray, key_traffic: np.ndarray, key_grad: np.ndarray, h: np.ndarray,
                     out: np.ndarray) -> None:
-    """Set ``out[k] = 1`` for the keys of one segment that stay resident, 0 for the rest.
+    """Set ``out[k]`` to the bytes of key k of one segment that stay resident (0 to ``key_bytes[k]``).
 
     Args:
         key_bytes, key_traffic, key_grad: (K,) each key's stored bytes, bytes moved per period, gradient flag
             (:class:`accelsim.workload.build.Workload`).
         h: the packed hardware point.
+        out: (K,) int64, overwritten.
     """
     n = key_bytes.shape[0]
     budget = residency_budget(h)
@@ -49,9 +51,9 @@ def select_resident(key_bytes: np.ndarray, key_traffic: np.ndarray, key_grad: np
             total += key_bytes[k]
     if total <= budget:
         for k in range(n):
-            out[k] = 1 if value[k] > 0 else 0
+            out[k] = key_bytes[k] if value[k] > 0 else 0
         return
-    # Greedy by value per byte: an insertion sort of the keys, highest density first, stable.
+    # By value per byte: an insertion sort of the keys, highest density first, stable.
     density = np.empty(n, dtype=np.float64)
     for k in range(n):
         density[k] = value[k] / max(key_bytes[k], 1)
@@ -64,19 +66,11 @@ def select_resident(key_bytes: np.ndarray, key_traffic: np.ndarray, key_grad: np
             order[j + 1] = order[j]
             j -= 1
         order[j + 1] = k
-    used = 0
-    greedy = 0
+    tile = tile_bytes(h)
+    room = budget
     for i in range(n):
         k = order[i]
-        if value[k] > 0 and used + key_bytes[k] <= budget:
-            out[k] = 1
-            used += key_bytes[k]
-            greedy += value[k]
-    best = -1
-    for k in range(n):
-        if key_bytes[k] <= budget and value[k] > 0 and (best < 0 or value[k] > value[best]):
-            best = k
-    if best >= 0 and value[best] > greedy:
-        for k in range(n):
-            out[k] = 0
-        out[best] = 1
+        if value[k] > 0:
+            part = key_bytes[k] if key_bytes[k] <= room else room // tile * tile
+            out[k] = part
+            room -= part

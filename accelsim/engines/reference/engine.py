@@ -82,10 +82,12 @@ def run(workload: Workload, H: np.ndarray, n_phase: int, n_net: int, detail: boo
                 cyc = int(cost[j, ROW_COST.compute_cycles]) + memory[j] + decode[j]
                 entries.append((j, _counts(cost[j], cyc, memory[j], decode[j]), energy[j], cyc, reps))
                 r = rows[a + j]
-                if int(r[ROW.key]) in resident and r[ROW.first] == 1 and r[ROW.is_read] == 1:
-                    # The prologue: the resident tensor is fetched once, before the segment's first period.
+                key = int(r[ROW.key])
+                if key in resident and r[ROW.first] == 1 and r[ROW.is_read] == 1:
+                    # The prologue: the tensor's resident part is fetched once, before the segment's first period.
                     pc, pe = np.zeros(N_ROW_COST, np.int64), np.zeros(N_ENERGY)
-                    row_cost.transfer_costs(int(r[ROW.bytes]), False, int(r[ROW.xfer]), h, table, pc, pe)
+                    kb = int(workload.key_bytes[int(workload.seg_key_start[s]) + key])
+                    row_cost.fill_costs(r, resident[key], kb, h, table, pc, pe)
                     f = int(pc[ROW_COST.read_cycles])
                     entries.append((j, _counts(pc, f, f, 0), pe, f, 1))
             for j, cv, e, cyc, mult in entries:

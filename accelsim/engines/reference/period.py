@@ -108,7 +108,8 @@ def period_costs(wl: Workload, s: int, h: np.ndarray,
     energy = np.zeros((b - a, N_ENERGY), dtype=np.float64)
     for j, i in enumerate(range(a, b)):
         key = int(wl.rows[i, ROW.key])
-        row_cost.row_costs(wl.rows[i], key >= 0 and key in resident, h, table, cost[j], energy[j])
+        kb = int(wl.key_bytes[int(wl.seg_key_start[s]) + key]) if key >= 0 else 1
+        row_cost.row_costs(wl.rows[i], resident.get(key, 0), kb, h, table, cost[j], energy[j])
     return cost, energy
 
 
