@@ -69,11 +69,31 @@ class DRAMTable(NamedTuple):
     ``cost`` (n_x, N_XFER_COST) int64 by :data:`accelsim.base.layouts.XFER_COST`, ``energy`` (n_x,) pJ.
 
     Made by :func:`transfer_table`, a pure function of the keys and the point; rows and activation tensors
-    name their transfers by index (``ROW.xfer``, ``ACT_TENSOR.refill_xfer`` / ``spill_xfer``).
+    name their transfers by index (``ROW.xfer``, ``ACT_TENSOR.refill_xfer`` / ``spill_xfer``). Parts of them
+    (a tensor partly resident, some batch rows of an activation) are costed by the closed forms on first use
+    and kept in the table's memo (:func:`stream_of`): ``memo_key`` (MEMO_SLOTS,) int64 (-1: empty),
+    ``memo_cost`` (MEMO_SLOTS, 3) int64 (cycles, bus bytes, row activations), ``memo_pj`` (MEMO_SLOTS,).
+    Each point has its own memo (points run in parallel).
     """
 
     cost: np.ndarray
     energy: np.ndarray
+    memo_key: np.ndarray
+    memo_cost: np.ndarray
+    memo_pj: np.ndarray
+
+
+#: Slots of a table's memo of part transfers (a power of two).
+MEMO_SLOTS = 1024
+#: Probes before a memo gives up storing (a crowded memo then computes each time: slower, never wrong).
+MEMO_PROBES = 16
+
+
+@kernel
+def new_memo() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """An empty memo for a :class:`DRAMTable`: (memo_key, memo_cost, memo_pj)."""
+    return (np.full(MEMO_SLOTS, -1, dtype=np.int64), np.zeros((MEMO_SLOTS, 3), dtype=np.int64),
+            np.zeros(MEMO_SLOTS, dtype=np.float64))
 
 
 @kernel
@@ -135,12 +155,35 @@ def dram_stream(nbytes: int, is_write: bool, gather_rows: int, h: np.ndarray) ->
 
 
 @kernel
+def stream_of(nbytes: int, is_write: bool, h: np.ndarray, table: DRAMTable) -> tuple[int, int, int, float]:
+    """:func:`dram_stream` of a load or store of ``nbytes`` (not a gather) on ``h``, kept in ``table``'s memo:
+    a sweep point meets the same part sizes in many segments and periods."""
+    key = nbytes * 2 + (1 if is_write else 0)
+    start = ((key * 2654435761) >> 5) & (MEMO_SLOTS - 1)
+    for probe in range(MEMO_PROBES):
+        j = (start + probe) & (MEMO_SLOTS - 1)
+        k = table.memo_key[j]
+        if k == key:
+            return table.memo_cost[j, 0], table.memo_cost[j, 1], table.memo_cost[j, 2], table.memo_pj[j]
+        if k == -1:
+            cyc, bus, acts, pj = dram_stream(nbytes, is_write, 0, h)
+            table.memo_cost[j, 0] = cyc
+            table.memo_cost[j, 1] = bus
+            table.memo_cost[j, 2] = acts
+            table.memo_pj[j] = pj
+            table.memo_key[j] = key
+            return cyc, bus, acts, pj
+    return dram_stream(nbytes, is_write, 0, h)
+
+
+@kernel
 def transfer_table_of(keys: np.ndarray, h: np.ndarray, gathers: np.ndarray) -> DRAMTable:
     """The :class:`DRAMTable` of transfers ``keys`` ((n_x, N_XFER_KEY), by :data:`accelsim.base.layouts.XFER_KEY`)
     on hardware point ``h``: :func:`dram_stream` of each, a gather's request-level expectation taken from
     ``gathers`` ((n_x, N_S), :func:`gather_stats`) rather than computed again."""
     n = keys.shape[0]
-    table = DRAMTable(np.zeros((n, N_XFER_COST), dtype=np.int64), np.zeros(n, dtype=np.float64))
+    mk, mc, mp = new_memo()
+    table = DRAMTable(np.zeros((n, N_XFER_COST), dtype=np.int64), np.zeros(n, dtype=np.float64), mk, mc, mp)
     for x in range(n):
         nbytes, rows = keys[x, XFER_KEY.bytes], keys[x, XFER_KEY.gather_rows]
         if rows > 0 and nbytes > 0:

@@ -16,7 +16,7 @@ from accelsim.base.layouts import (
     ROW,
     ROW_COST,
 )
-from accelsim.cost.dram_cost import DRAMTable, cdiv, dram_stream, transfer_of
+from accelsim.cost.dram_cost import DRAMTable, cdiv, stream_of, transfer_of
 from accelsim.cost.systolic import gemm_cycles
 
 
@@ -37,7 +37,7 @@ def part_transfer(part: int, whole: int, is_write: bool, gather: bool, x: int, h
                   table: DRAMTable) -> tuple[int, int, int, float]:
     """(cycles, bus bytes, row activations, pJ) of moving ``part`` bytes of the workload's transfer ``x`` (of
     ``whole`` bytes): the table's figures when it is all of it; of a load or store, the closed forms' own
-    stream of ``part`` bytes (:func:`accelsim.cost.dram_cost.dram_stream`); of a gather (rows at random places,
+    stream of ``part`` bytes (:func:`accelsim.cost.dram_cost.stream_of`, memoised); of a gather (rows at random places,
     each costed alike), the whole gather's figures in proportion (cycles rounded up, activations to the
     nearest whole one)."""
     if part <= 0:
@@ -47,7 +47,7 @@ def part_transfer(part: int, whole: int, is_write: bool, gather: bool, x: int, h
     if gather:
         cyc, bus, acts, pj = transfer_of(table, x)
         return cdiv(cyc * part, whole), bus * part // whole, (2 * acts * part + whole) // (2 * whole), pj * part / whole
-    return dram_stream(part, is_write, 0, h)
+    return stream_of(part, is_write, h, table)
 
 
 @kernel

@@ -34,7 +34,14 @@ from accelsim.base.layouts import (
     ROW,
     ROW_COST,
 )
-from accelsim.cost.dram_cost import DRAM_COST_SLOTS, N_XFER_COST, DRAMTable, gather_stats, transfer_table_of
+from accelsim.cost.dram_cost import (
+    DRAM_COST_SLOTS,
+    N_XFER_COST,
+    DRAMTable,
+    gather_stats,
+    new_memo,
+    transfer_table_of,
+)
 from accelsim.cost.policy import op_variant, stream_slots, tile_bytes
 from accelsim.cost.rows import fill_costs, row_costs, static_pj
 from accelsim.engines.fast.liveness import activation_plan
@@ -337,7 +344,8 @@ def _point(p: int, w: Arrays, H: np.ndarray, tables: DRAMTable, table_of: np.nda
     S = w.seg_repeats.shape[0]
     h = H[p]
     t = table_of[p]
-    table = DRAMTable(tables.cost[t], tables.energy[t])
+    mk, mc, mp = new_memo()  # this point's own memo of part transfers (points run in parallel)
+    table = DRAMTable(tables.cost[t], tables.energy[t], mk, mc, mp)
     cache = _new_cache(w.n_uid)
     plan = _plan(w, h, table)
     per_c = np.zeros((S, N_COUNT), dtype=np.int64)
@@ -390,7 +398,8 @@ def dram_tables(keys: np.ndarray, Hs: np.ndarray, gathers: np.ndarray) -> DRAMTa
     cost, energy = _empty_tables(keys, Hs)
     for t in prange(Hs.shape[0]):
         _fill_table(keys, Hs, gathers, t, cost, energy)
-    return DRAMTable(cost, energy)
+    mk, mc, mp = new_memo()  # unused: each point makes its own
+    return DRAMTable(cost, energy, mk, mc, mp)
 
 
 @kernel
@@ -399,7 +408,8 @@ def dram_tables_serial(keys: np.ndarray, Hs: np.ndarray, gathers: np.ndarray) ->
     cost, energy = _empty_tables(keys, Hs)
     for t in range(Hs.shape[0]):
         _fill_table(keys, Hs, gathers, t, cost, energy)
-    return DRAMTable(cost, energy)
+    mk, mc, mp = new_memo()  # unused: each point makes its own
+    return DRAMTable(cost, energy, mk, mc, mp)
 
 
 @kernel(parallel=True)
