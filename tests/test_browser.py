@@ -2,7 +2,9 @@
 
 Loads with no console error, a filter changes how many points are drawn, a click on a drawn point shows its
 breakdown and the command that reproduces it, a pinned point stands beside the next one, and screenshots are not
-blank. Skipped, with one line saying how to install them, where chromium or chromium-driver is missing.
+blank. The live page (``accelsim explore --live``, served in a thread) re-simulates when a control moves and shows
+a refused value's one line. Skipped, with one line saying how to install them, where chromium or chromium-driver
+is missing.
 """
 
 from __future__ import annotations
@@ -114,3 +116,52 @@ def test_a_pinned_point_stands_beside_the_next_one(driver):
     assert driver.execute_script("return [window.explorer.state.pinned, window.explorer.state.current]") == [2, 9]
     detail = driver.find_element("id", "detail").text
     assert "Side by side" in detail and "chosen / pinned" in detail
+
+
+@pytest.fixture(scope="module")
+def live_page():
+    """``accelsim explore --live``'s server on a free port of 127.0.0.1, in a thread, shut down after."""
+    import threading
+
+    from accelsim.present.live_server import make_server
+
+    server = make_server([str(SAMPLE)], 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+    thread.join(10)
+
+
+def test_the_live_page_resimulates_when_a_control_moves(live_page, tmp_path):
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    d = chromium_driver()
+    try:
+        d.get(live_page)
+        wait = WebDriverWait(d, 120)
+        wait.until(lambda d: d.execute_script("return window.live.state.points") == 1)
+        before = d.find_element("id", "speedup").text
+        assert "By layer" in d.find_element("id", "detail").text and "critic1[1]" in d.find_element("id", "detail").text
+        box = d.find_element("css selector", "input[data-key='dram.gbps']")
+        box.clear()
+        box.send_keys("1.6", Keys.TAB)  # a text input fires its change event when it loses focus
+        wait.until(lambda d: d.execute_script("return window.live.state.points") == 2)
+        assert d.find_element("id", "speedup").text != before
+        assert d.find_element("id", "error").text == ""
+        # The tornado around the point comes after it (seconds: the sensitivity study's points).
+        wait.until(lambda d: d.execute_script("return window.live.state.tornados") >= 1)
+        d.save_screenshot(str(tmp_path / "live.png"))
+        _not_blank(tmp_path / "live.png")
+        # A value the command line refuses: its one line on the page, and no new point.
+        rows = d.find_element("css selector", "input[data-key='pe.rows']")
+        rows.clear()
+        rows.send_keys("0", Keys.TAB)
+        wait.until(lambda d: d.find_element("id", "error").text != "")
+        assert d.find_element("id", "error").text == "--set: pe.rows: expected a positive value, got 0"
+        assert d.execute_script("return window.live.state.points") == 2
+        assert [e for e in d.get_log("browser") if e["level"] == "SEVERE" and "400" not in e["message"]] == []
+    finally:
+        d.quit()

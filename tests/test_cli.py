@@ -1,5 +1,6 @@
 """The accelsim command line, run as a user runs it (subprocesses)."""
 
+import csv
 import json
 import subprocess
 import sys
@@ -31,6 +32,21 @@ def test_run_default_is_the_demo_with_json_and_csv(tmp_path):
     assert c.read_text().startswith("view,group,name")
 
 
+def test_run_by_layer_prints_the_layer_breakdown(tmp_path):
+    """--by layer prints the layer table in place of the phase and network tables; the CSV carries it too, and its
+    layer rows add up to the total cycles."""
+    c = tmp_path / "r.csv"
+    r = run("run", SAMPLE, "--by", "layer", "--csv", c)
+    assert r.returncode == 0, r.stderr
+    assert "by layer" in r.stdout and "critic1[1]" in r.stdout and "\nreplay " in r.stdout
+    assert "by phase" not in r.stdout and "by network" not in r.stdout and "speedup over training" in r.stdout
+    rows = list(csv.DictReader(c.open()))
+    for view in ("dense", "compressed"):
+        total = next(int(x["cycles"]) for x in rows if x["view"] == view and x["group"] == "total")
+        layers = [x for x in rows if x["view"] == view and x["group"] == "layer"]
+        assert layers and sum(int(x["cycles"]) for x in layers) == total
+
+
 def test_set_changes_result(tmp_path):
     a, b = tmp_path / "a.json", tmp_path / "b.json"
     assert run("run", "-q", "--json", a, "--set", "dram.gbps=1.6").returncode == 0
@@ -58,6 +74,7 @@ def test_validate_and_presets():
     (["run", "--set", "pe.nope=1"], "pe.nope"),
     (["run", "--set", "dram.gbps"], "KEY=VALUE"),
     (["run", "--set", "dram.gbps=0"], "dram.gbps: expected a positive value or auto"),
+    (["run", "--by", "layers"], "--by: layers: expected one or more of phase, network, layer"),
     (["validate", "README.md"], "README.md"),
     (["bogus"], "invalid choice"),
     (["scalesim", "-c", "x.cfg", "-t", "y.csv", "-o", "out"], "x.cfg"),

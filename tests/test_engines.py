@@ -70,7 +70,7 @@ def _differences(a, b, path: str = "") -> list[str]:
 
 
 def _assert_same(a, b):
-    """The two engines agree on every figure of every breakdown: totals, by_phase, by_network, by_segment,
+    """The two engines agree on every figure of every breakdown: totals, by_phase, by_network, by_layer, by_segment,
     energy parts and efficiency, in both views (integers exactly, floats to 1e-9); only the engine's name
     differs."""
     da, db = a.to_dict(), b.to_dict()
@@ -123,7 +123,8 @@ def _check_sums(v):
     assert t.cycles == t.compute_cycles + t.stall_memory_cycles + t.stall_decode_cycles
     assert t.energy_j == pytest.approx(sum(getattr(t.energy_breakdown_j, p) for p in PARTS), rel=1e-12)
     assert t.dram_bytes == t.dram_read_bytes + t.dram_write_bytes
-    for group in (v.by_phase, v.by_network, {i: s.totals for i, s in enumerate(v.by_segment)}):
+    assert v.by_layer
+    for group in (v.by_phase, v.by_network, v.by_layer, {i: s.totals for i, s in enumerate(v.by_segment)}):
         assert sum(x.cycles for x in group.values()) == t.cycles
         assert sum(x.dram_bytes for x in group.values()) == t.dram_bytes
         assert sum(x.macs for x in group.values()) == t.macs
@@ -131,6 +132,22 @@ def _check_sums(v):
         for x in group.values():
             assert x.cycles == x.compute_cycles + x.stall_memory_cycles + x.stall_decode_cycles
     assert sum(s.steps for s in v.by_segment) > 0
+
+
+def test_the_layers_of_a_network_add_up_to_it(sample_trace):
+    """by_layer refines by_network: each network's layers (``critic1[0]``, ``critic1[1]``, …; the replay batch
+    alone as ``replay``) sum to its figures exactly, in both engines."""
+    tr = read_trace(sample_trace)
+    for engine in ("fast", "reference"):
+        v = simulate(tr, None, engine).compressed
+        assert "replay" in v.by_layer and "critic1[1]" in v.by_layer
+        for net, t in v.by_network.items():
+            parts = [x for k, x in v.by_layer.items() if k == net or k.startswith(net + "[")]
+            assert parts, net
+            for f in ("cycles", "stall_memory_cycles", "stall_decode_cycles", "dram_bytes", "macs",
+                      "sram_read_bytes"):
+                assert sum(getattr(x, f) for x in parts) == getattr(t, f), (engine, net, f)
+            assert sum(x.energy_j for x in parts) == pytest.approx(t.energy_j, rel=1e-9)
 
 
 def test_totals_equal_sums_of_parts(sample_trace, tmp_path):

@@ -43,10 +43,11 @@ def test_the_page_holds_every_point_its_scripts_and_no_link_out(sweep, capsys):
     assert all(len(col) == 24 for col in d["num"].values())
     assert {"area_mm2", "speedup", "compressed_seconds", "compressed_energy_j",
             "compressed_tflops_per_mm2"} <= set(d["num"])
-    # Every point of a small sweep carries its breakdown by phase and network, in both views.
+    # Every point of a small sweep carries its breakdown by phase, network and layer, in both views.
     assert sorted(map(int, d["breakdowns"])) == list(range(24))
     b = d["breakdowns"]["0"]["compressed"]
     assert {"forward", "update"} <= set(b["phase"]) and "critic1" in b["network"]
+    assert {"critic1[0]", "replay"} <= set(b["layer"])
 
 
 def test_breakdowns_add_up_to_the_sweep_figures(sweep):
@@ -55,9 +56,10 @@ def test_breakdowns_add_up_to_the_sweep_figures(sweep):
                                       _breakdowns(rows, manifest, sweep), "t"))
     for i, r in enumerate(rows):
         for view in ("compressed", "dense"):
-            phases = d["breakdowns"][str(i)][view]["phase"]
-            assert sum(f[0] for f in phases.values()) == r[f"{view}_cycles"]
-            assert sum(f[2] for f in phases.values()) == pytest.approx(r[f"{view}_energy_j"], rel=1e-9)
+            for group in ("phase", "network", "layer"):
+                parts = d["breakdowns"][str(i)][view][group]
+                assert sum(f[0] for f in parts.values()) == r[f"{view}_cycles"]
+                assert sum(f[2] for f in parts.values()) == pytest.approx(r[f"{view}_energy_j"], rel=1e-9)
 
 
 def _breakdowns(rows, manifest, sweep):

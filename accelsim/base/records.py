@@ -155,7 +155,11 @@ class SegmentTotals:
 
 @dataclass(frozen=True)
 class ViewResult:
-    """The whole run in one view ("dense" or "compressed"), with its breakdowns and its efficiency."""
+    """The whole run in one view ("dense" or "compressed"), with its breakdowns and its efficiency.
+
+    ``by_layer`` is keyed by the layer's network and index, ``critic1[1]`` (the replay batch: ``replay``), in
+    network order; like every breakdown it adds up to the totals exactly.
+    """
 
     view: str
     totals: Totals
@@ -163,11 +167,13 @@ class ViewResult:
     by_network: dict[str, Totals]
     efficiency: Efficiency
     by_segment: list[SegmentTotals] = field(default_factory=list)
+    by_layer: dict[str, Totals] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         d = self.totals.to_dict()
         d["by_phase"] = {k: v.to_dict() for k, v in self.by_phase.items()}
         d["by_network"] = {k: v.to_dict() for k, v in self.by_network.items()}
+        d["by_layer"] = {k: v.to_dict() for k, v in self.by_layer.items()}
         d["by_segment"] = [s.to_dict() for s in self.by_segment]
         d["efficiency"] = self.efficiency.to_dict()
         return d

@@ -1,4 +1,4 @@
-"""What an engine returns: figures per segment, phase and network for every hardware point, as named arrays.
+"""What an engine returns: figures per segment, phase, network and layer for every hardware point, as named arrays.
 
 Both engines (:mod:`accelsim.engines.fast.engine`, :mod:`accelsim.engines.reference.engine`) return an
 :class:`EngineOutput`; :mod:`accelsim.simulation.simulate` and :mod:`accelsim.studies.sweep` turn it into records.
@@ -48,11 +48,14 @@ class EngineOutput:
         segments: (P, S, ·) per trace segment (whole segment: its prologue plus its periods).
         phases: (P, n_phase, ·) by :data:`accelsim.trace.schema.PHASES`; zeros unless run with detail.
         networks: (P, n_net, ·) by :data:`accelsim.trace.schema.NETWORKS`; zeros unless run with detail.
+        layers: (P, L, ·) by the workload's ``layers`` (its (network, layer) pairs, named by ``layer_names``);
+            the fast engine run without detail leaves it with no layers (L = 0).
     """
 
     segments: Tally
     phases: Tally
     networks: Tally
+    layers: Tally
 
     def point_totals(self, p: int, mhz: float) -> Totals:
         """Whole-run totals of hardware point ``p``."""

@@ -283,9 +283,9 @@
       box.append(el("h3", {}, "Area (mm²)"), table(["part", "mm²"],
         [["total", fmt(v("area_mm2", i))], ...D.area_parts.map((p) => [p, fmt(v(`area_${p}_mm2`, i))])]));
     }
-    const ph = breakdownTable(i, "phase"), nw = breakdownTable(i, "network");
-    if (ph) box.append(el("h3", {}, "By phase"), ph, el("h3", {}, "By network"), nw);
-    else box.append(el("p", {class: "hint"}, "This page carries phase and network breakdowns for the Pareto-front " +
+    const ph = breakdownTable(i, "phase"), nw = breakdownTable(i, "network"), ly = breakdownTable(i, "layer");
+    if (ph) box.append(el("h3", {}, "By phase"), ph, el("h3", {}, "By network"), nw, el("h3", {}, "By layer"), ly);
+    else box.append(el("p", {class: "hint"}, "This page carries phase, network and layer breakdowns for the Pareto-front " +
       "points of large sweeps only; the command above prints them for this point."));
   }
 

@@ -4,7 +4,7 @@ The page holds every script and style it needs (plotly.js, inlined from the inst
 ``explorer.js`` / ``explorer.css`` beside this module), so it works offline and from a file. It shows the
 points' time against energy with the Pareto front, and area against speedup, coloured by trace (or by any swept
 key); a filter per swept key (and per trace, method and preset); a click shows a point's figures and energy and
-cycle breakdowns, by phase and network where the page carries them, with the ``accelsim run`` command that
+cycle breakdowns, by phase, network and layer where the page carries them, with the ``accelsim run`` command that
 reproduces the point; a pinned point stands beside the clicked one; the header says how many points are drawn.
 
 Plotly's WebGL scatter (``scattergl``) draws 100,000 points where SVG would draw thousands, and its library is
@@ -34,7 +34,7 @@ from accelsim.hardware.area import AREA_PARTS
 from accelsim.present.report import run_labels
 from accelsim.studies.sweep import EFFICIENCY_FIGURES, FIGURES, MANIFEST
 
-#: Breakdowns by phase and network are re-simulated for at most this many points (all of a smaller sweep; the
+#: Breakdowns by phase, network and layer are re-simulated for at most this many points (all of a smaller sweep; the
 #: Pareto-front points of a larger one): each is a few hundred numbers, too many to carry for 100,000 points.
 DEFAULT_BREAKDOWN_POINTS = 2000
 
@@ -79,7 +79,7 @@ def pareto_front(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def breakdown_rows(rows: Sequence[dict[str, Any]], limit: int) -> list[int]:
-    """Which rows get a phase and network breakdown: all if at most ``limit``, else each trace's Pareto front of
+    """Which rows get a phase, network and layer breakdown: all if at most ``limit``, else each trace's Pareto front of
     (compressed seconds, compressed energy), fastest first, up to ``limit``."""
     if len(rows) <= limit:
         return list(range(len(rows)))
@@ -115,7 +115,8 @@ def page_data(rows: Sequence[dict[str, Any]], keys: Sequence[str], failed: int =
     return "{" + ",".join(parts) + "}"
 
 
-def _asset(name: str) -> str:
+def asset(name: str) -> str:
+    """The text of a file shipped beside this module (explorer.js/.css, live.js/.css), for inlining."""
     return (resources.files("accelsim.present") / name).read_text(encoding="utf-8")
 
 
@@ -128,7 +129,8 @@ def plotly_js() -> str:
             from None
 
 
-def _script(text: str) -> str:
+def inline_script(text: str) -> str:
+    """``text`` made safe inside a <script> (or JSON data) element."""
     # Nothing inside a <script> element may close it early.
     return text.replace("</script", "<\\/script").replace("<!--", "<\\!--")
 
@@ -138,16 +140,16 @@ def render_page(data_json: str, title: str, library_js: str) -> str:
     return "\n".join([
         "<!doctype html>", "<html lang='en'><head><meta charset='utf-8'>",
         f"<title>accelsim explore: {html.escape(title)}</title>",
-        f"<style>{_asset('explorer.css')}</style>",
-        f"<script>{_script(library_js)}</script>", "</head><body>",
+        f"<style>{asset('explorer.css')}</style>",
+        f"<script>{inline_script(library_js)}</script>", "</head><body>",
         f"<header><h1>accelsim explore: {html.escape(title)}</h1><p id='count' role='status'></p></header>",
         "<main><aside id='filters' aria-label='filters'></aside>",
         "<section id='plots'><div id='controls'></div><div id='plot-front' class='plot'></div>"
         "<div id='plot-area' class='plot'></div></section>",
         "<aside id='detail' aria-label='the chosen point'><p class='hint'>Click a point for its figures and "
         "breakdowns, and the command that reproduces it.</p></aside></main>",
-        f"<script type='application/json' id='accelsim-data'>{_script(data_json)}</script>",
-        f"<script>{_script(_asset('explorer.js'))}</script>", "</body></html>"])
+        f"<script type='application/json' id='accelsim-data'>{inline_script(data_json)}</script>",
+        f"<script>{inline_script(asset('explorer.js'))}</script>", "</body></html>"])
 
 
 def load_rows(sweep_dir: Path) -> tuple[list[dict[str, Any]], int, dict[str, Any] | None]:

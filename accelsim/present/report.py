@@ -11,6 +11,7 @@ import io
 import json
 from pathlib import Path
 
+from accelsim.base.errors import InputError
 from accelsim.base.records import ENERGY_NAMES, SimResult, Totals
 from accelsim.hardware.area import ChipArea
 
@@ -67,13 +68,29 @@ def area_line(area: ChipArea, res: SimResult) -> str:
             f"{d.tflops_per_w:.4g}")
 
 
+#: The breakdowns the text report can print after the totals (``accelsim run --by``), and those it prints unless told.
+BREAKDOWNS = ("phase", "network", "layer")
+DEFAULT_BREAKDOWNS = ("phase", "network")
+
+
+def parse_breakdowns(text: str) -> tuple[str, ...]:
+    """``--by``'s comma-separated breakdowns (e.g. ``layer`` or ``phase,layer``), checked, in the order given."""
+    groups = tuple(g.strip() for g in text.split(","))
+    bad = [g for g in groups if g not in BREAKDOWNS]
+    if bad or not text.strip():
+        raise InputError("--by", text, f"expected one or more of {', '.join(BREAKDOWNS)}, comma-separated")
+    return tuple(dict.fromkeys(groups))
+
+
 #: How the text report names each part of the chip's area.
 AREA_LABELS = {"sram": "SRAM", "pe": "PE array", "vector": "vector", "decode": "decode", "dram_if": "DRAM I/O"}
 
 
-def text_report(res: SimResult, max_segments: int = 12, area: ChipArea | None = None) -> str:
+def text_report(res: SimResult, max_segments: int = 12, area: ChipArea | None = None,
+                by: tuple[str, ...] = DEFAULT_BREAKDOWNS) -> str:
     """Human-readable report: totals, energy breakdown, the chip's area (when given) with throughput per mm² and
-    per watt, by phase, by network, speedup over training."""
+    per watt, the breakdowns ``by`` (of :data:`BREAKDOWNS`: by phase and by network unless told), speedup over
+    training."""
     d, c = res.dense.totals, res.compressed.totals
     out = [f"trace     {shown_path(res.trace)}  ({res.steps:,} steps)",
            f"hardware  {res.hardware}   engine {res.engine}", f"precision {res.precision.sentence()}", ""]
@@ -116,8 +133,8 @@ def text_report(res: SimResult, max_segments: int = 12, area: ChipArea | None = 
         return title + "\n" + table([title.split()[-1], "cycles dense", "cycles compr.", "speedup", "DRAM dense",
                                       "DRAM compr.", "energy compr. J"], rows)
 
-    out += ["", breakdown("by phase", res.dense.by_phase, res.compressed.by_phase)]
-    out += ["", breakdown("by network", res.dense.by_network, res.compressed.by_network)]
+    for group in by:
+        out += ["", breakdown(f"by {group}", getattr(res.dense, f"by_{group}"), getattr(res.compressed, f"by_{group}"))]
     # Speedup over training: bucket the segments into at most max_segments ranges of steps.
     segs_d, segs_c = res.dense.by_segment, res.compressed.by_segment
     if segs_c:
@@ -149,7 +166,7 @@ def json_report(res: SimResult, area: ChipArea | None = None) -> str:
 
 
 def csv_report(res: SimResult) -> str:
-    """One row per (view, group, name): totals, phases, networks and segments, flat columns."""
+    """One row per (view, group, name): totals, phases, networks, layers and segments, flat columns."""
     buf = io.StringIO()
     fields = ["view", "group", "name", "first_step", "steps", "cycles", "compute_cycles", "stall_memory_cycles",
               "stall_decode_cycles", "seconds", "energy_j", "energy_dram_j", "energy_sram_j", "energy_mac_j",
@@ -173,6 +190,8 @@ def csv_report(res: SimResult) -> str:
             put(v.view, "phase", k, t)
         for k, t in v.by_network.items():
             put(v.view, "network", k, t)
+        for k, t in v.by_layer.items():
+            put(v.view, "layer", k, t)
         for i, s in enumerate(v.by_segment):
             put(v.view, "segment", str(i), s.totals, s.first_step, s.steps)
     return buf.getvalue()

@@ -37,10 +37,13 @@ def view_results(wl: Workload, out: EngineOutput, p: int, hw: HardwareConfig) ->
     by_phase = {name: out.phases.totals((p, q), mhz) for q, name in enumerate(PHASES) if out.phases.counts[p, q].any()}
     by_net = {name: out.networks.totals((p, q), mhz) for q, name in enumerate(NETWORKS)
               if out.networks.counts[p, q].any()}
+    # Without detail the fast engine has no layer tally (zero layers): the view then has no layer breakdown.
+    by_layer = {name: out.layers.totals((p, q), mhz) for q, name in enumerate(wl.layer_names)
+                if q < out.layers.counts.shape[1] and out.layers.counts[p, q].any()}
     segs = [SegmentTotals(int(wl.seg_first_step[s]), int(wl.seg_period_steps[s] * wl.seg_repeats[s]),
                           int(wl.seg_period_steps[s]), int(wl.seg_repeats[s]), out.segments.totals((p, s), mhz))
             for s in range(wl.n_segments)]
-    return ViewResult(wl.view, total, by_phase, by_net, Efficiency.of(total, dram_static_share(hw)), segs)
+    return ViewResult(wl.view, total, by_phase, by_net, Efficiency.of(total, dram_static_share(hw)), segs, by_layer)
 
 
 def dram_static_share(hw: HardwareConfig) -> float:
@@ -52,7 +55,7 @@ def dram_static_share(hw: HardwareConfig) -> float:
 def run_engine(wl: Workload, H: np.ndarray, engine: str = "fast", detail: bool = True) -> EngineOutput:
     """Engine output for workload ``wl`` on packed hardware points ``H`` (P, N_HW).
 
-    ``detail=False`` leaves the phase and network breakdowns empty (faster; sweeps use the totals only).
+    ``detail=False`` leaves the phase, network and layer breakdowns empty (faster; sweeps use the totals only).
     """
     try:
         fn = ENGINES[engine]
@@ -82,9 +85,16 @@ def simulate(trace: Trace | str | os.PathLike, hw: HardwareConfig | str | None =
     """
     tr = trace if isinstance(trace, Trace) else read_trace(trace)
     cfg = hw if isinstance(hw, HardwareConfig) else load_hardware(hw)
-    H = hardware_vector.pack_hardware(cfg)[None, :]
     check_batch(batch)
     wls = {view: build_workload(tr, view, batch=batch, precision=cfg.precision) for view in ("compressed", "dense")}
+    return replay(tr, wls, cfg, engine)
+
+
+def replay(tr: Trace, wls: dict[str, Workload], cfg: HardwareConfig, engine: str = "fast") -> SimResult:
+    """:func:`simulate` of trace ``tr`` from its workloads ``wls`` ({"compressed" | "dense": workload}, built in
+    ``cfg``'s precision), for a caller that keeps them across points (building them takes far longer than
+    replaying them on one point)."""
+    H = hardware_vector.pack_hardware(cfg)[None, :]
     limits.check_fits(wls.values(), cfg, tr.source)  # before the kernels: their int64 counters must not wrap
     views = {view: view_results(wl, run_engine(wl, H, engine), 0, cfg) for view, wl in wls.items()}
     for v in views.values():

@@ -1,7 +1,8 @@
-"""Phase and network breakdowns of sweep points, re-simulated from the rows a sweep table holds.
+"""Phase, network and layer breakdowns of sweep points, re-simulated from the rows a sweep table holds.
 
-A sweep keeps whole-run figures only (its engine runs without the per-phase and per-network tallies, which
-would make the table many times wider). The explorer page shows a point's breakdown by phase and by network;
+A sweep keeps whole-run figures only (its engine runs without the per-phase, per-network and per-layer
+tallies, which would make the table many times wider). The explorer page shows a point's breakdown by phase, by
+network and by layer;
 this module recomputes it for chosen rows: the rows' traces are found beside the sweep folder
 (:func:`accelsim.studies.sweep.locate_trace`), their hardware rebuilt from the base preset and the swept keys, and
 all points of one workload run in one multi-point call of the fast engine with the tallies on.
@@ -17,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from accelsim.base.errors import InputError
-from accelsim.base.records import ENERGY_NAMES, Totals
+from accelsim.base.records import ENERGY_NAMES, Totals, ViewResult
 from accelsim.cost import hardware_vector
 from accelsim.hardware import config as hardware
 from accelsim.hardware.load import load_hardware
@@ -27,7 +28,7 @@ from accelsim.trace.formats import Precision
 from accelsim.trace.reader import read_trace
 from accelsim.workload.build import build_workload
 
-#: Figures of one phase or network in a breakdown, in this order: cycles, seconds, energy (J), DRAM bytes, then
+#: Figures of one phase, network or layer in a breakdown, in this order: cycles, seconds, energy (J), DRAM bytes, then
 #: the energy parts (J) of :data:`accelsim.base.records.ENERGY_NAMES`.
 BREAKDOWN_FIGURES = ("cycles", "seconds", "energy_j", "dram_bytes", *(f"energy_{p}_j" for p in ENERGY_NAMES))
 
@@ -35,6 +36,14 @@ BREAKDOWN_FIGURES = ("cycles", "seconds", "energy_j", "dram_bytes", *(f"energy_{
 def _figures(t: Totals) -> list[float]:
     e = t.energy_breakdown_j
     return [float(t.cycles), t.seconds, t.energy_j, float(t.dram_bytes), *(getattr(e, p) for p in ENERGY_NAMES)]
+
+
+def breakdown_figures(v: ViewResult) -> dict[str, dict[str, list[float]]]:
+    """A view's breakdowns, ``{"phase" | "network" | "layer": {name: figures}}``, figures per
+    :data:`BREAKDOWN_FIGURES`."""
+    return {"phase": {k: _figures(t) for k, t in v.by_phase.items()},
+            "network": {k: _figures(t) for k, t in v.by_network.items()},
+            "layer": {k: _figures(t) for k, t in v.by_layer.items()}}
 
 
 @functools.lru_cache(maxsize=8)
@@ -54,7 +63,8 @@ def _workload(path: str, view: str, batch: int | None, precision: Precision):
 
 def point_breakdowns(rows: Sequence[dict[str, Any]], keys: Sequence[str], sweep_dir: str | os.PathLike,
                      which: Sequence[int]) -> dict[int, dict[str, dict[str, dict[str, list[float]]]]]:
-    """``{row index: {view: {"phase" | "network": {name: figures}}}}`` for the rows ``which`` of a sweep table.
+    """``{row index: {view: {"phase" | "network" | "layer": {name: figures}}}}`` for the rows ``which`` of a sweep
+    table (layers named as :attr:`accelsim.base.records.ViewResult.by_layer` names them: ``critic1[1]``).
 
     ``keys`` are the swept keys (columns of ``rows``). Figures per :data:`BREAKDOWN_FIGURES`. Rows whose trace is
     gone, or whose point no longer builds, are left out (the page says their breakdown is not available).
@@ -80,9 +90,5 @@ def point_breakdowns(rows: Sequence[dict[str, Any]], keys: Sequence[str], sweep_
             wl = _workload(path, view, batch, precision)
             res = run_engine(wl, H, detail=True)
             for p, (i, cfg) in enumerate(items):
-                v = view_results(wl, res, p, cfg)
-                out.setdefault(i, {})[view] = {
-                    "phase": {k: _figures(t) for k, t in v.by_phase.items()},
-                    "network": {k: _figures(t) for k, t in v.by_network.items()},
-                }
+                out.setdefault(i, {})[view] = breakdown_figures(view_results(wl, res, p, cfg))
     return out

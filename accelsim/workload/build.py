@@ -74,6 +74,10 @@ class Workload:
             :data:`accelsim.base.layouts.XFER_KEY` (:func:`transfer_keys`); rows and activation tensors name theirs by
             index (``ROW.xfer``, ``ACT_TENSOR.refill_xfer`` / ``spill_xfer``), so an engine costs each once per
             point (:func:`accelsim.cost.dram_cost.transfer_table`).
+        layers: (L, 2) the distinct (network code into :data:`accelsim.trace.schema.NETWORKS`, layer) pairs of the
+            rows, sorted (network order, then layer; the replay batch's layer is -1); :attr:`layer_names` names
+            them.
+        row_layer: (R,) each row's index into ``layers``: the group the layer breakdown adds the row to.
     """
 
     view: str
@@ -99,6 +103,13 @@ class Workload:
     row_uid: np.ndarray
     n_uid: int
     xfer_keys: np.ndarray
+    layers: np.ndarray
+    row_layer: np.ndarray
+
+    @property
+    def layer_names(self) -> tuple[str, ...]:
+        """The name of each entry of ``layers`` (:func:`layer_name`), in order."""
+        return tuple(layer_name(NETWORKS[int(net)], int(layer)) for net, layer in self.layers)
 
     @property
     def n_segments(self) -> int:
@@ -107,6 +118,12 @@ class Workload:
     @property
     def n_steps(self) -> int:
         return int(np.sum(self.seg_period_steps * self.seg_repeats))
+
+
+def layer_name(network: str, layer: int) -> str:
+    """A layer's name in breakdowns: ``critic1[1]`` is critic1's second layer; the replay batch (layer -1) is
+    its network's name alone, ``replay``."""
+    return network if layer < 0 else f"{network}[{layer}]"
 
 
 def rebatch(trace: Trace, batch: int) -> dict[str, np.ndarray]:
@@ -535,6 +552,8 @@ def from_packed(view: str, seg_first_step: np.ndarray, seg_period_steps: np.ndar
         n_uid = int(uniq.shape[0])
     else:
         uid, n_uid = np.zeros(0, np.int64), 0
+    # The layer breakdown's groups: each distinct (network, layer), in network order.
+    layers, row_layer = np.unique(R[:, [ROW.net, ROW.layer]], axis=0, return_inverse=True)
     return Workload(view, np.asarray(seg_first_step, dtype=np.int64), np.asarray(seg_period_steps, dtype=np.int64),
                     np.asarray(seg_repeats, dtype=np.int64), np.asarray(starts, dtype=np.int64), R,
                     key_start, key_bytes, key_traffic, rep, np.asarray(key_grad, dtype=np.int64),
@@ -542,7 +561,9 @@ def from_packed(view: str, seg_first_step: np.ndarray, seg_period_steps: np.ndar
                     np.asarray(op_rows_l, dtype=np.int64), np.asarray(op_attr_l, dtype=np.int64),
                     seg_tensor_start, tensors,
                     np.asarray(op_event_start_l, dtype=np.int64), _stack(events_l, len(ACT_EVENT)), act_rep,
-                    np.ascontiguousarray(uid.reshape(-1), dtype=np.int64), n_uid, xfer_keys)
+                    np.ascontiguousarray(uid.reshape(-1), dtype=np.int64), n_uid, xfer_keys,
+                    np.ascontiguousarray(layers.reshape(-1, 2), dtype=np.int64),
+                    np.ascontiguousarray(row_layer.reshape(-1), dtype=np.int64))
 
 
 def transfer_keys(rows: np.ndarray, tensors: np.ndarray) -> np.ndarray:

@@ -23,6 +23,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--engine", default="fast", help="fast (numba) or reference (simpy)")
     p.add_argument("--json", metavar="OUT", help="write the full result as JSON")
     p.add_argument("--csv", metavar="OUT", help="write totals and breakdowns as CSV")
+    p.add_argument("--by", default="phase,network", metavar="GROUPS",
+                   help="the breakdowns printed after the totals: phase, network, layer, comma-separated "
+                        "(default phase,network)")
     p.add_argument("-q", "--quiet", action="store_true", help="no table on stdout")
 
 
@@ -31,12 +34,13 @@ def main(args: argparse.Namespace) -> int:
     from accelsim.hardware.area import chip_area
     from accelsim.hardware.config import parse_set_args
     from accelsim.hardware.load import load_hardware
-    from accelsim.present.report import csv_report, json_report, text_report
+    from accelsim.present.report import csv_report, json_report, parse_breakdowns, text_report
     from accelsim.simulation.simulate import ENGINES, simulate
     from accelsim.trace.reader import read_trace
 
     if args.engine not in ENGINES:
         raise InputError("--engine", args.engine, f"unknown engine; expected one of {', '.join(ENGINES)}")
+    by = parse_breakdowns(args.by)  # before the simulation: a typo fails at once
     trace = args.trace or default_trace()
     overrides = parse_set_args(args.set)
     batch = overrides.pop("workload.batch", None)  # a workload key, as sweep takes it; the rest are hardware
@@ -54,5 +58,5 @@ def main(args: argparse.Namespace) -> int:
     if args.csv:
         atomic_write_text(args.csv, csv_report(res))
     if not args.quiet:
-        sys.stdout.write(text_report(res, area=area))
+        sys.stdout.write(text_report(res, area=area, by=by))
     return 0

@@ -8,7 +8,7 @@ reference engine (:mod:`accelsim.engines.reference.engine`) schedules the same t
 Every cycle of a period is attributed to one row: each row's own compute; an op's stalls (the PE's idle time
 before its tiles, split into decode and memory stalls) to the op's attribution row; the final write-queue
 drain to the last op's. A prologue fetch is memory stall of the row that first reads the tensor. So the
-breakdowns by phase, network and segment add up to the totals exactly.
+breakdowns by phase, network, layer and segment add up to the totals exactly.
 
 Every compiled function here is a :func:`~accelsim.base.jit.kernel` (its cache follows every source it can
 reach); vectors are indexed by the names of :mod:`accelsim.base.layouts`.
@@ -76,6 +76,7 @@ class Arrays(NamedTuple):
     seg_act_rep: np.ndarray
     row_uid: np.ndarray
     n_uid: int
+    row_layer: np.ndarray
 
 
 def arrays(wl: Workload) -> Arrays:
@@ -182,9 +183,10 @@ def _add_cycles(cv: np.ndarray, ev: np.ndarray, compute: int, memory: int, decod
 @kernel
 def _segment(w: Arrays, s: int, h: np.ndarray, table: DRAMTable, cache: Cache, plan: Plan, per_c: np.ndarray,
              per_e: np.ndarray, pro_c: np.ndarray, pro_e: np.ndarray, ph_c: np.ndarray, ph_e: np.ndarray,
-             net_c: np.ndarray, net_e: np.ndarray, detail: bool) -> None:
+             net_c: np.ndarray, net_e: np.ndarray, lay_c: np.ndarray, lay_e: np.ndarray, detail: bool) -> None:
     """Segment ``s``: one warm period into per_c/per_e and its prologue into pro_c/pro_e; with ``detail`` the
-    phase and network tallies (this point's) get ``seg_repeats[s]`` periods plus the prologue, row by row."""
+    phase, network and layer tallies (this point's) get ``seg_repeats[s]`` periods plus the prologue, row by
+    row."""
     k0, k1 = w.seg_key_start[s], w.seg_key_start[s + 1]
     resident = np.zeros(k1 - k0, dtype=np.int64)
     select_resident(w.key_bytes[k0:k1], w.key_traffic[k0:k1], w.key_grad[k0:k1], h, resident)
@@ -263,8 +265,8 @@ def _segment(w: Arrays, s: int, h: np.ndarray, table: DRAMTable, cache: Cache, p
                 f = ccost[u, kf, ROW_COST.read_cycles]
                 pro_cycles += f
                 if detail:
-                    ph, nt = rows[i, ROW.phase], rows[i, ROW.net]
-                    for cv, ev in ((ph_c[ph], ph_e[ph]), (net_c[nt], net_e[nt])):
+                    ph, nt, ly = rows[i, ROW.phase], rows[i, ROW.net], w.row_layer[i]
+                    for cv, ev in ((ph_c[ph], ph_e[ph]), (net_c[nt], net_e[nt]), (lay_c[ly], lay_e[ly])):
                         _add(cv, ev, ccost, cen, u, kf, 1)
                         _add_cycles(cv, ev, 0, f, 0, 1, h)
         oc = opc[o - o0]
@@ -296,12 +298,13 @@ def _segment(w: Arrays, s: int, h: np.ndarray, table: DRAMTable, cache: Cache, p
     _add_cycles(per_c, per_e, comp_total, idle_total - dec_total + tail, dec_total, 1, h)
     if not detail:
         return
-    # By phase and network: each row's compute; an op's stalls to its attribution row; the drain to the last op's.
-    # One period into per-segment tallies (static energy from their cycles at the end: it is linear in cycles),
-    # then `reps` of them into the point's.
-    n_ph, n_nt = ph_c.shape[0], net_c.shape[0]
-    tc = np.zeros((n_ph + n_nt, N_COUNT), dtype=np.int64)
-    te = np.zeros((n_ph + n_nt, N_ENERGY), dtype=np.float64)
+    # By phase, network and layer: each row's compute; an op's stalls to its attribution row; the drain to the last
+    # op's. One period into per-segment tallies (groups: the phases, then the networks, then the layers; static
+    # energy from their cycles at the end: it is linear in cycles), then `reps` of them into the point's.
+    n_ph, n_nt, n_ly = ph_c.shape[0], net_c.shape[0], lay_c.shape[0]
+    n_g = n_ph + n_nt + n_ly
+    tc = np.zeros((n_g, N_COUNT), dtype=np.int64)
+    te = np.zeros((n_g, N_ENERGY), dtype=np.float64)
     mem = np.zeros(n, dtype=np.int64)
     dcy = np.zeros(n, dtype=np.int64)
     for o in range(o1 - o0):
@@ -310,23 +313,28 @@ def _segment(w: Arrays, s: int, h: np.ndarray, table: DRAMTable, cache: Cache, p
         mem[j] += idle[o] - dec_stall[o]
         # The op's spills and refills: bytes and energy of its attribution row (their time is in its stalls).
         p = o0 + o + po
-        _add(tc[rows[a + j, ROW.phase]], te[rows[a + j, ROW.phase]], pcost, pen, p, 0, 1)
-        _add(tc[n_ph + rows[a + j, ROW.net]], te[n_ph + rows[a + j, ROW.net]], pcost, pen, p, 0, 1)
+        for g in (rows[a + j, ROW.phase], n_ph + rows[a + j, ROW.net], n_ph + n_nt + w.row_layer[a + j]):
+            _add(tc[g], te[g], pcost, pen, p, 0, 1)
     if o1 > o0:
         mem[w.op_attr[o1 - 1] - a] += tail
     for j in range(n):
         u, k = uk[j, 0], uk[j, 1]
         comp = ccost[u, k, ROW_COST.compute_cycles]
-        for g in (rows[a + j, ROW.phase], n_ph + rows[a + j, ROW.net]):
+        for g in (rows[a + j, ROW.phase], n_ph + rows[a + j, ROW.net], n_ph + n_nt + w.row_layer[a + j]):
             _add(tc[g], te[g], ccost, cen, u, k, 1)
             tc[g, COUNT.cycles] += comp + mem[j] + dcy[j]
             tc[g, COUNT.compute_cycles] += comp
             tc[g, COUNT.stall_memory_cycles] += mem[j]
             tc[g, COUNT.stall_decode_cycles] += dcy[j]
     reps = w.seg_repeats[s]
-    for g in range(n_ph + n_nt):
+    for g in range(n_g):
         te[g, ENERGY.static] = static_pj(tc[g, COUNT.cycles], h)
-        cv, ev = (ph_c[g], ph_e[g]) if g < n_ph else (net_c[g - n_ph], net_e[g - n_ph])
+        if g < n_ph:
+            cv, ev = ph_c[g], ph_e[g]
+        elif g < n_ph + n_nt:
+            cv, ev = net_c[g - n_ph], net_e[g - n_ph]
+        else:
+            cv, ev = lay_c[g - n_ph - n_nt], lay_e[g - n_ph - n_nt]
         for q in range(N_COUNT):
             cv[q] += reps * tc[g, q]
         for q in range(N_ENERGY):
@@ -336,7 +344,7 @@ def _segment(w: Arrays, s: int, h: np.ndarray, table: DRAMTable, cache: Cache, p
 @kernel
 def _point(p: int, w: Arrays, H: np.ndarray, tables: DRAMTable, table_of: np.ndarray, detail: bool,
            seg_c: np.ndarray, seg_e: np.ndarray, ph_c: np.ndarray, ph_e: np.ndarray, net_c: np.ndarray,
-           net_e: np.ndarray) -> None:
+           net_e: np.ndarray, lay_c: np.ndarray, lay_e: np.ndarray) -> None:
     """Hardware point ``p`` (row of ``H``) into its slices of the output arrays (see :func:`simulate_points`).
 
     Without ``detail`` each distinct period (``seg_rep``) is costed once and scaled per segment.
@@ -355,7 +363,7 @@ def _point(p: int, w: Arrays, H: np.ndarray, tables: DRAMTable, table_of: np.nda
     for s in range(S):
         if detail or w.seg_rep[s] == s:
             _segment(w, s, h, table, cache, plan, per_c[s], per_e[s], pro_c[s], pro_e[s], ph_c[p], ph_e[p], net_c[p],
-                     net_e[p], detail)
+                     net_e[p], lay_c[p], lay_e[p], detail)
     for s in range(S):
         r = s if detail else w.seg_rep[s]
         m = w.seg_repeats[s]
@@ -366,11 +374,12 @@ def _point(p: int, w: Arrays, H: np.ndarray, tables: DRAMTable, table_of: np.nda
 
 
 @kernel
-def _zeros(P: int, S: int, n_phase: int, n_net: int):
+def _zeros(P: int, S: int, n_phase: int, n_net: int, n_layer: int):
     """The output arrays of :func:`simulate_points`, zeroed."""
     return (np.zeros((P, S, N_COUNT), dtype=np.int64), np.zeros((P, S, N_ENERGY), dtype=np.float64),
             np.zeros((P, n_phase, N_COUNT), dtype=np.int64), np.zeros((P, n_phase, N_ENERGY), dtype=np.float64),
-            np.zeros((P, n_net, N_COUNT), dtype=np.int64), np.zeros((P, n_net, N_ENERGY), dtype=np.float64))
+            np.zeros((P, n_net, N_COUNT), dtype=np.int64), np.zeros((P, n_net, N_ENERGY), dtype=np.float64),
+            np.zeros((P, n_layer, N_COUNT), dtype=np.int64), np.zeros((P, n_layer, N_ENERGY), dtype=np.float64))
 
 
 @kernel
@@ -414,29 +423,33 @@ def dram_tables_serial(keys: np.ndarray, Hs: np.ndarray, gathers: np.ndarray) ->
 
 @kernel(parallel=True)
 def simulate_points(w: Arrays, H: np.ndarray, tables: DRAMTable, table_of: np.ndarray, n_phase: int, n_net: int,
-                    detail: bool = True):
+                    n_layer: int, detail: bool = True):
     """Simulate a workload (its :class:`Arrays`) on every hardware point (rows of ``H``, shape (P, N_HW)),
     points in parallel; point p's DRAM transfers cost ``tables[table_of[p]]`` (:func:`dram_tables`).
 
     Returns the arrays of an :class:`~accelsim.engines.output.EngineOutput`, in its field order:
         seg_c (P, S, N_COUNT) int64, seg_e (P, S, N_ENERGY) float64 [pJ], ph_c (P, n_phase, N_COUNT),
-        ph_e (P, n_phase, N_ENERGY), net_c (P, n_net, N_COUNT), net_e (P, n_net, N_ENERGY).
+        ph_e (P, n_phase, N_ENERGY), net_c (P, n_net, N_COUNT), net_e (P, n_net, N_ENERGY), lay_c (P, n_layer,
+        N_COUNT), lay_e (P, n_layer, N_ENERGY). ``n_layer`` is the workload's ``layers`` count, or 0 without
+        ``detail`` (a sweep of many points then allocates no layer tallies).
     """
-    seg_c, seg_e, ph_c, ph_e, net_c, net_e = _zeros(H.shape[0], w.seg_repeats.shape[0], n_phase, n_net)
+    out = _zeros(H.shape[0], w.seg_repeats.shape[0], n_phase, n_net, n_layer)
+    seg_c, seg_e, ph_c, ph_e, net_c, net_e, lay_c, lay_e = out
     for p in prange(H.shape[0]):
-        _point(p, w, H, tables, table_of, detail, seg_c, seg_e, ph_c, ph_e, net_c, net_e)
-    return seg_c, seg_e, ph_c, ph_e, net_c, net_e
+        _point(p, w, H, tables, table_of, detail, seg_c, seg_e, ph_c, ph_e, net_c, net_e, lay_c, lay_e)
+    return out
 
 
 @kernel
 def simulate_points_serial(w: Arrays, H: np.ndarray, tables: DRAMTable, table_of: np.ndarray, n_phase: int,
-                           n_net: int, detail: bool = True):
+                           n_net: int, n_layer: int, detail: bool = True):
     """:func:`simulate_points` on one thread. One point takes a tenth of a millisecond: handing it to the thread
     pool costs more, and on a loaded machine tens of milliseconds (waiting for a worker thread's time slice)."""
-    seg_c, seg_e, ph_c, ph_e, net_c, net_e = _zeros(H.shape[0], w.seg_repeats.shape[0], n_phase, n_net)
+    out = _zeros(H.shape[0], w.seg_repeats.shape[0], n_phase, n_net, n_layer)
+    seg_c, seg_e, ph_c, ph_e, net_c, net_e, lay_c, lay_e = out
     for p in range(H.shape[0]):
-        _point(p, w, H, tables, table_of, detail, seg_c, seg_e, ph_c, ph_e, net_c, net_e)
-    return seg_c, seg_e, ph_c, ph_e, net_c, net_e
+        _point(p, w, H, tables, table_of, detail, seg_c, seg_e, ph_c, ph_e, net_c, net_e, lay_c, lay_e)
+    return out
 
 
 #: Bytes of DRAM tables one call may hold: a sweep with more distinct DRAM configurations runs in chunks.
@@ -448,13 +461,15 @@ def run(workload: Workload, H: np.ndarray, n_phase: int, n_net: int, detail: boo
 
     A DRAM transfer's cost depends on the point only through :data:`accelsim.cost.dram_cost.DRAM_COST_SLOTS`, so the
     workload's transfers (``xfer_keys``) are costed once per distinct value of those slots (a sweep over
-    buffer sizes costs them once), in chunks of points whose tables fit :data:`TABLE_BUDGET_BYTES`.
+    buffer sizes costs them once), in chunks of points whose tables fit :data:`TABLE_BUDGET_BYTES`. Without
+    ``detail`` the phase and network tallies are zeros and the layer tally has no layers.
     """
     H = np.ascontiguousarray(np.atleast_2d(H), dtype=np.float64)
     if H.shape[1] != N_HW:
         raise ValueError(f"hardware points must have {N_HW} slots, got {H.shape[1]}")
     w = arrays(workload)
     keys = workload.xfer_keys
+    n_layer = workload.layers.shape[0] if detail else 0
     per_table = max(1, keys.shape[0] * (N_XFER_COST + 1) * 8)
     chunk = max(1, TABLE_BUDGET_BYTES // per_table)
     parts = []
@@ -465,7 +480,8 @@ def run(workload: Workload, H: np.ndarray, n_phase: int, n_net: int, detail: boo
         tables = (dram_tables if Hs.shape[0] > 1 else dram_tables_serial)(keys, Hs, gather_stats(keys, Hs))
         table_of = np.ascontiguousarray(table_of.reshape(-1), dtype=np.int64)
         fn = simulate_points_serial if Hc.shape[0] == 1 else simulate_points
-        parts.append(fn(w, Hc, tables, table_of, n_phase, n_net, detail))
-    seg_c, seg_e, ph_c, ph_e, net_c, net_e = (np.concatenate(a) if len(parts) > 1 else a[0]
-                                              for a in zip(*parts, strict=True))
-    return EngineOutput(segments=Tally(seg_c, seg_e), phases=Tally(ph_c, ph_e), networks=Tally(net_c, net_e))
+        parts.append(fn(w, Hc, tables, table_of, n_phase, n_net, n_layer, detail))
+    seg_c, seg_e, ph_c, ph_e, net_c, net_e, lay_c, lay_e = (np.concatenate(a) if len(parts) > 1 else a[0]
+                                                            for a in zip(*parts, strict=True))
+    return EngineOutput(segments=Tally(seg_c, seg_e), phases=Tally(ph_c, ph_e), networks=Tally(net_c, net_e),
+                        layers=Tally(lay_c, lay_e))

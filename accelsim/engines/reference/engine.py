@@ -5,7 +5,7 @@ in
 plain Python), grouped into tiled ops (:func:`accelsim.engines.reference.period.op_tiles`) and scheduled as SimPy
 processes
 (:func:`accelsim.engines.reference.period.schedule_period`); the segment's prologue fetches its resident tensors. This
-module attributes every cycle and picojoule to its row, phase, network and segment. It shares the per-row
+module attributes every cycle and picojoule to its row, phase, network, layer and segment. It shares the per-row
 cost model with the fast engine and nothing else (it imports nothing from :mod:`accelsim.engines.fast.engine` or
 :mod:`accelsim.engines.fast.tiles`), so it checks the fast engine's residency, tiling, scheduling and accounting. It
 simulates one period per segment, never every step.
@@ -46,10 +46,12 @@ def _counts(c: np.ndarray, cycles: int, memory: int, decode: int) -> np.ndarray:
 
 
 def run(workload: Workload, H: np.ndarray, n_phase: int, n_net: int, detail: bool = True) -> EngineOutput:
-    """Same signature and output as :func:`accelsim.engines.fast.engine.run` (breakdowns always filled)."""
+    """Same signature and output as :func:`accelsim.engines.fast.engine.run` (breakdowns always filled, the layer
+    tally too)."""
     H = np.atleast_2d(np.asarray(H, dtype=np.float64))
     P, S = H.shape[0], workload.n_segments
     seg, ph, net = Tally.zeros(P, S), Tally.zeros(P, n_phase), Tally.zeros(P, n_net)
+    lay = Tally.zeros(P, workload.layers.shape[0])
     rows = workload.rows
     for p in range(P):
         h = H[p]
@@ -94,10 +96,11 @@ def run(workload: Workload, H: np.ndarray, n_phase: int, n_net: int, detail: boo
                 ev = e.copy()
                 ev[ENERGY.static] = row_cost.static_pj(cyc, h)
                 phase, network = int(rows[a + j, ROW.phase]), int(rows[a + j, ROW.net])
-                for tally, idx in ((seg, (p, s)), (ph, (p, phase)), (net, (p, network))):
+                layer = int(workload.row_layer[a + j])
+                for tally, idx in ((seg, (p, s)), (ph, (p, phase)), (net, (p, network)), (lay, (p, layer))):
                     tally.counts[idx] += cv * mult
                     tally.energy_pj[idx] += ev * mult
-    return EngineOutput(segments=seg, phases=ph, networks=net)
+    return EngineOutput(segments=seg, phases=ph, networks=net, layers=lay)
 
 
 def transfers(workload: Workload) -> list[tuple[int, int, int]]:
