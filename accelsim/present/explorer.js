@@ -28,21 +28,7 @@
     idx: {front: [], area: []},  // per plot: per trace, the row index of each drawn point
   };
 
-  const el = (tag, attrs, ...kids) => {
-    const e = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (k === "class") e.className = v; else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
-      else e.setAttribute(k, v);
-    }
-    for (const k of kids) e.append(k);
-    return e;
-  };
-  const fmt = (v) => {
-    if (v === undefined || v === null || Number.isNaN(v)) return "–";
-    if (Number.isInteger(v) && Math.abs(v) >= 1e4) return v.toLocaleString("en-US");
-    const a = Math.abs(v);
-    return a !== 0 && (a >= 1e6 || a < 1e-3) ? v.toExponential(3) : String(Number(v.toPrecision(4)));
-  };
+  const {el, fmt} = window.accelsimUI;
   const catValue = (c, i) => D.cats[c].values[codes[c][i]];
 
   // ---- filters ----

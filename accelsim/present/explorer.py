@@ -149,7 +149,7 @@ def render_page(data_json: str, title: str, library_js: str) -> str:
         "<aside id='detail' aria-label='the chosen point'><p class='hint'>Click a point for its figures and "
         "breakdowns, and the command that reproduces it.</p></aside></main>",
         f"<script type='application/json' id='accelsim-data'>{inline_script(data_json)}</script>",
-        f"<script>{inline_script(asset('explorer.js'))}</script>", "</body></html>"])
+        f"<script>{inline_script(asset('common.js') + asset('explorer.js'))}</script>", "</body></html>"])
 
 
 def load_rows(sweep_dir: Path) -> tuple[list[dict[str, Any]], int, dict[str, Any] | None]:

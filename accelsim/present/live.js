@@ -5,21 +5,7 @@
   "use strict";
   const state = {controls: null, trace: 0, preset: "", format: "", values: {}, points: 0, tornados: 0,
                  seq: 0, result: null, error: "", lastMs: 0};
-  const el = (tag, attrs, ...kids) => {
-    const e = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (k === "class") e.className = v; else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
-      else e.setAttribute(k, v);
-    }
-    for (const k of kids) e.append(k);
-    return e;
-  };
-  const fmt = (v) => {
-    if (v === undefined || v === null || Number.isNaN(v)) return "–";
-    if (Number.isInteger(v) && Math.abs(v) >= 1e4) return v.toLocaleString("en-US");
-    const a = Math.abs(v);
-    return a !== 0 && (a >= 1e6 || a < 1e-3) ? v.toExponential(3) : String(Number(v.toPrecision(4)));
-  };
+  const {el, fmt} = window.accelsimUI;
   const table = (head, rows) => el("table", {}, el("thead", {}, el("tr", {}, ...head.map((h) => el("th", {}, h)))),
     el("tbody", {}, ...rows.map((r) => el("tr", {}, ...r.map((c, j) => el(j ? "td" : "th", {}, c))))));
   const post = (url, body) => fetch(url, {method: "POST", headers: {"Content-Type": "application/json"},

@@ -36,7 +36,7 @@ def render_live_page(library_js: str) -> str:
         "<section id='result'><p id='error' role='alert'></p><div id='headline'></div>"
         "<div id='plot-tornado' class='plot'></div></section>",
         "<aside id='detail' aria-label='figures and breakdowns'></aside></main>",
-        f"<script>{inline_script(asset('live.js'))}</script>", "</body></html>"])
+        f"<script>{inline_script(asset('common.js') + asset('live.js'))}</script>", "</body></html>"])
 
 
 def _handler(traces: Sequence[str], page: str) -> type[BaseHTTPRequestHandler]:
