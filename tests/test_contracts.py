@@ -16,6 +16,7 @@ from accelsim.hardware.area import chip_area
 from accelsim.hardware.config import keys
 from accelsim.hardware.load import load_hardware
 from accelsim.present.report import csv_report, json_report
+from accelsim.simulation.provenance import provenance
 from accelsim.simulation.simulate import simulate
 from accelsim.studies.sweep import FIGURES
 from accelsim.trace.schema import SCHEMA
@@ -51,9 +52,14 @@ def result(tmp_path_factory):
 
 def test_report_json_keys(result):
     top, totals, parts, view_adds, segment_adds, precision, efficiency, area_parts = tables("Report JSON")
-    d = json.loads(json_report(result, chip_area(load_hardware(None))))
+    hw = load_hardware(None)
+    made_by = provenance("t.parquet", "0" * 16, "0" * 16, None, {}, hw)
+    d = json.loads(json_report(result, chip_area(hw), made_by))
     assert list(d) == top
-    assert list(result.to_dict()) == [k for k in top if k not in ("area_mm2", "area_breakdown_mm2", "tflops_per_mm2")]
+    assert list(result.to_dict()) == [k for k in top if k not in ("area_mm2", "area_breakdown_mm2", "tflops_per_mm2",
+                                                                   "provenance")]
+    assert list(d["provenance"]) == ["accelsim_version", "model_id", "model_changelog", "trace_path", "trace_id",
+                                     "hardware", "overrides", "hardware_config"]
     assert list(d["area_breakdown_mm2"]) == area_parts
     assert list(d["tflops_per_mm2"]) == ["dense", "compressed"]
     assert list(d["precision"]) == precision

@@ -10,6 +10,7 @@ import csv
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 from accelsim.base.errors import InputError
 from accelsim.base.records import ENERGY_NAMES, SimResult, Totals
@@ -154,14 +155,17 @@ def text_report(res: SimResult, max_segments: int = 12, area: ChipArea | None = 
     return "\n".join(out) + "\n"
 
 
-def json_report(res: SimResult, area: ChipArea | None = None) -> str:
+def json_report(res: SimResult, area: ChipArea | None = None, made_by: dict[str, Any] | None = None) -> str:
     """The result as JSON; with ``area``, also at the top level ``area_mm2`` (the chip's total),
-    ``area_breakdown_mm2`` (its parts) and ``tflops_per_mm2`` (each view's throughput per mm²)."""
+    ``area_breakdown_mm2`` (its parts) and ``tflops_per_mm2`` (each view's throughput per mm²); with
+    ``made_by`` (:func:`accelsim.simulation.provenance.provenance`), a ``provenance`` block."""
     d = res.to_dict()
     if area is not None:
         d["area_mm2"] = area.total_mm2
         d["area_breakdown_mm2"] = area.parts()
         d["tflops_per_mm2"] = {v: d[v]["efficiency"]["tflops"] / area.total_mm2 for v in ("dense", "compressed")}
+    if made_by is not None:
+        d["provenance"] = made_by
     return json.dumps(d, indent=2) + "\n"
 
 

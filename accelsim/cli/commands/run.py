@@ -54,7 +54,12 @@ def main(args: argparse.Namespace) -> int:
     res = simulate(tr, hw, engine=args.engine, batch=batch)
     area = chip_area(hw)
     if args.json:
-        atomic_write_text(args.json, json_report(res, area))
+        from accelsim.simulation.provenance import provenance
+        from accelsim.studies.sweep import model_id, trace_id
+
+        given = {**overrides, **({"workload.batch": batch} if batch is not None else {})}
+        made_by = provenance(trace, trace_id(trace), model_id(), args.hw, given, hw)
+        atomic_write_text(args.json, json_report(res, area, made_by))
     if args.csv:
         atomic_write_text(args.csv, csv_report(res))
     if not args.quiet:
