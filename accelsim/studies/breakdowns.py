@@ -10,7 +10,6 @@ all points of one workload run in one multi-point call of the fast engine with t
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -21,12 +20,9 @@ from accelsim.base.errors import InputError
 from accelsim.base.records import ENERGY_NAMES, Totals, ViewResult
 from accelsim.cost import hardware_vector
 from accelsim.hardware import config as hardware
-from accelsim.hardware.load import load_hardware
 from accelsim.simulation.simulate import run_engine, view_results
-from accelsim.studies.sweep import WORKLOAD_KEYS, locate_trace
+from accelsim.studies.sweep import WORKLOAD_KEYS, cached_base_config, cached_workloads, locate_trace
 from accelsim.trace.formats import Precision
-from accelsim.trace.reader import read_trace
-from accelsim.workload.build import build_workload
 
 #: Figures of one phase, network or layer in a breakdown, in this order: cycles, seconds, energy (J), DRAM bytes, then
 #: the energy parts (J) of :data:`accelsim.base.records.ENERGY_NAMES`.
@@ -46,21 +42,6 @@ def breakdown_figures(v: ViewResult) -> dict[str, dict[str, list[float]]]:
             "layer": {k: _figures(t) for k, t in v.by_layer.items()}}
 
 
-@functools.lru_cache(maxsize=8)
-def _base_hw(hw: str | None) -> hardware.HardwareConfig:
-    return load_hardware(hw)
-
-
-@functools.lru_cache(maxsize=8)
-def _trace(path: str):
-    return read_trace(path)
-
-
-@functools.lru_cache(maxsize=16)
-def _workload(path: str, view: str, batch: int | None, precision: Precision):
-    return build_workload(_trace(path), view, batch, precision)
-
-
 def point_breakdowns(rows: Sequence[dict[str, Any]], keys: Sequence[str], sweep_dir: str | os.PathLike,
                      which: Sequence[int]) -> dict[int, dict[str, dict[str, dict[str, list[float]]]]]:
     """``{row index: {view: {"phase" | "network" | "layer": {name: figures}}}}`` for the rows ``which`` of a sweep
@@ -78,7 +59,7 @@ def point_breakdowns(rows: Sequence[dict[str, Any]], keys: Sequence[str], sweep_
         over = {k: r[k] for k in keys if k not in WORKLOAD_KEYS and r.get(k) is not None}
         batch = r.get("workload.batch")
         try:
-            base = _base_hw(None if r.get("hw") in (None, "") else str(r["hw"]))
+            base = cached_base_config(None if r.get("hw") in (None, "") else str(r["hw"]))
             cfg = base.with_overrides(over) if over else base
         except InputError:
             continue
@@ -86,8 +67,7 @@ def point_breakdowns(rows: Sequence[dict[str, Any]], keys: Sequence[str], sweep_
     out: dict[int, dict[str, dict[str, dict[str, list[float]]]]] = {}
     for (path, batch, precision), items in groups.items():
         H = np.stack([hardware_vector.pack_hardware(c) for _, c in items])
-        for view in ("compressed", "dense"):
-            wl = _workload(path, view, batch, precision)
+        for view, wl in zip(("compressed", "dense"), cached_workloads(path, batch, precision), strict=True):
             res = run_engine(wl, H, detail=True)
             for p, (i, cfg) in enumerate(items):
                 out.setdefault(i, {})[view] = breakdown_figures(view_results(wl, res, p, cfg))

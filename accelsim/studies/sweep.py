@@ -114,7 +114,7 @@ def _trace(path: str):
 
 
 @functools.lru_cache(maxsize=8)
-def _base_config(hw: str | None) -> hardware.HardwareConfig:
+def cached_base_config(hw: str | None) -> hardware.HardwareConfig:
     """The preset (or TOML file) every point of a sweep starts from, read and validated once: reading it for
     each point took a quarter of a 1M-step sweep's time."""
     return hw_load.load_hardware(hw)
@@ -123,11 +123,12 @@ def _base_config(hw: str | None) -> hardware.HardwareConfig:
 @functools.lru_cache(maxsize=32)
 def _fit_terms(path: str, batch: int | None, precision: Precision):
     """The fit check's per-workload sums (accelsim.hardware.limits.FitTerms) of both views, once per workload."""
-    return tuple(limits.fit_terms(wl) for wl in _workloads(path, batch, precision))
+    return tuple(limits.fit_terms(wl) for wl in cached_workloads(path, batch, precision))
 
 
 @functools.lru_cache(maxsize=32)
-def _workloads(path: str, batch: int | None, precision: Precision):
+def cached_workloads(path: str, batch: int | None, precision: Precision):
+    """The (compressed, dense) workloads of a trace, built once per (trace, batch, chip types) in a process."""
     tr = _trace(path)
     return (build_workload(tr, "compressed", batch, precision), build_workload(tr, "dense", batch, precision))
 
@@ -171,7 +172,7 @@ def evaluate_points(trace: str, hw: str | None, points: Sequence[dict[str, Any]]
     for i, p in enumerate(points):
         hw_over = {k: v for k, v in p.items() if k not in WORKLOAD_KEYS}
         try:
-            base = _base_config(hw)
+            base = cached_base_config(hw)
             cfg = base.with_overrides(hw_over) if hw_over else base
             batch = p.get("workload.batch")
             check_batch(batch)
@@ -180,7 +181,7 @@ def evaluate_points(trace: str, hw: str | None, points: Sequence[dict[str, Any]]
             rows[i] = _row(trace, hw, p, method, error=_why(exc))
     for (batch, precision), items in groups.items():
         try:
-            wc, wd = _workloads(str(trace), batch, precision)
+            wc, wd = cached_workloads(str(trace), batch, precision)
         except POINT_ERRORS as exc:
             for i, _ in items:
                 rows[i] = _row(trace, hw, points[i], method, error=_why(exc))
