@@ -34,7 +34,7 @@ def _both(sizes: list[int], counts: list[int], grads: list[int] | None = None, o
     traffic = [c * b for c, b in zip(counts, sizes, strict=True)]
     out = np.zeros(len(sizes), np.int64)
     select_resident(np.array(sizes, np.int64), np.array(traffic, np.int64), np.array(grads, np.int64), h, out)
-    fused = (over or {}).get("pe.fuse_update") == "true"
+    fused = load_hardware(None, {**HW, **(over or {})}).pe.fuse_update
     stored = {k: b for k, b in enumerate(sizes) if not (fused and grads[k])}
     value = {k: traffic[k] for k in stored}
     ref = resident_keys(stored, value, residency_budget(h), TILE)
@@ -72,7 +72,7 @@ def test_a_tensor_larger_than_the_budget_keeps_whole_tiles_of_it():
 
 
 def test_fused_gradients_are_never_resident_and_take_no_room():
-    assert _both([256, 512, 512], [1, 3, 1], grads=[0, 1, 0]) == {1: 512, 0: 256}
+    assert _both([256, 512, 512], [1, 3, 1], grads=[0, 1, 0], over={"pe.fuse_update": "false"}) == {1: 512, 0: 256}
     assert _both([256, 512, 512], [1, 3, 1], grads=[0, 1, 0], over={"pe.fuse_update": "true"}) == {0: 256, 2: 512}
 
 

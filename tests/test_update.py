@@ -79,7 +79,7 @@ def test_fusing_the_update_removes_exactly_the_gradients_dram_traffic(tmp_path, 
     read back by the update; fused, neither crosses the bus. Nothing else moves differently."""
     tr = read_trace(make_random_trace(tmp_path / "r.parquet", seed=2))
     over = {"sram.weight_kib": "0.0625"}
-    off = getattr(simulate(tr, load_hardware(None, over)), view).totals
+    off = getattr(simulate(tr, load_hardware(None, {**over, "pe.fuse_update": "false"})), view).totals
     on = getattr(simulate(tr, load_hardware(None, {**over, "pe.fuse_update": "true"})), view).totals
     wl = build_workload(tr, view)
     burst = load_hardware(None).dram.burst_bytes
@@ -93,7 +93,7 @@ def test_fusing_the_update_removes_exactly_the_gradients_dram_traffic(tmp_path, 
 
 def test_fusion_is_faster_on_the_shipped_trace():
     tr = read_trace(REAL)
-    off = simulate(tr, load_hardware(None))
+    off = simulate(tr, load_hardware(None, {"pe.fuse_update": "false"}))
     on = simulate(tr, load_hardware(None, {"pe.fuse_update": "true"}))
     for view in ("dense", "compressed"):
         a, b = getattr(off, view).totals, getattr(on, view).totals

@@ -57,7 +57,8 @@ class PEConfig:
         optimizer_dtype: the type of Adam's moments and the master weights (their bytes, and the vector unit's
             flops on them).
         fuse_update: whether the optimizer update of a layer runs inside its backward-weight GEMM, tile by
-            tile, so its gradient never goes to DRAM or waits in a buffer (off by default).
+            tile, so its gradient never goes to DRAM or waits in a buffer. On by default: a training
+            accelerator that can keep a gradient tile and its W, m, v tiles together does (docs/model.md §6).
     """
 
     rows: int = 16
@@ -69,7 +70,7 @@ class PEConfig:
     vector_flop_pj: float | None = None
     dtype: str = "fp32"
     optimizer_dtype: str = "fp32"
-    fuse_update: bool = False
+    fuse_update: bool = True
 
 
 @dataclass(frozen=True)
