@@ -29,7 +29,9 @@ def test_run_default_is_the_demo_with_json_and_csv(tmp_path):
                   "by_network", "by_segment"):
             assert k in v
         assert set(v["energy_breakdown_j"]) == {"dram", "sram", "mac", "decode", "static"}
-    assert c.read_text().startswith("view,group,name")
+    lines = c.read_text().splitlines()
+    assert lines[0].startswith("# accelsim_version: ")  # provenance first (tests/test_provenance.py reads it)
+    assert next(x for x in lines if not x.startswith("#")).startswith("view,group,name")
 
 
 def test_run_by_layer_prints_the_layer_breakdown(tmp_path):
@@ -40,7 +42,7 @@ def test_run_by_layer_prints_the_layer_breakdown(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "by layer" in r.stdout and "critic1[1]" in r.stdout and "\nreplay " in r.stdout
     assert "by phase" not in r.stdout and "by network" not in r.stdout and "speedup over training" in r.stdout
-    rows = list(csv.DictReader(c.open()))
+    rows = list(csv.DictReader(x for x in c.open() if not x.startswith("#")))
     for view in ("dense", "compressed"):
         total = next(int(x["cycles"]) for x in rows if x["view"] == view and x["group"] == "total")
         layers = [x for x in rows if x["view"] == view and x["group"] == "layer"]

@@ -34,3 +34,42 @@ def test_the_json_reproduces_its_figures_from_its_own_provenance(tmp_path):
 def test_the_changelog_entry_named_is_the_models_latest():
     entries = re.findall(r"^- (\d{4}-\d{2}-\d{2} — [^.(]+)", (ROOT / "docs" / "model.md").read_text(), re.M)
     assert entries[-1].split(",")[0].strip() == MODEL_CHANGELOG
+
+
+def test_the_csv_carries_the_same_provenance_and_it_reproduces_the_figures(tmp_path):
+    """`run --csv` starts with the provenance as `# field: JSON` lines; the table follows, and the configuration
+    read back from those lines gives the CSV's own totals."""
+    import csv
+
+    out = tmp_path / "r.csv"
+    subprocess.run([sys.executable, "-m", "accelsim.cli", "run", str(TRACE), "--hw", "nvdla-small", "--set",
+                    "sram.weight_kib=96", "--csv", str(out), "-q"], check=True)
+    lines = out.read_text().splitlines()
+    head = dict(x[2:].split(": ", 1) for x in lines if x.startswith("# "))
+    p = {k: json.loads(v) for k, v in head.items()}
+    assert p["hardware"] == "nvdla-small" and p["overrides"] == {"sram.weight_kib": "96"}
+    assert p["trace_id"] == trace_id(TRACE) and p["model_changelog"] == MODEL_CHANGELOG
+    rows = list(csv.DictReader(x for x in lines if not x.startswith("#")))
+    total = {r["view"]: int(r["cycles"]) for r in rows if r["group"] == "total"}
+    res = simulate(p["trace_path"], from_dict(p["hardware_config"], "csv provenance"))
+    assert res.compressed.totals.cycles == total["compressed"] and res.dense.totals.cycles == total["dense"]
+
+
+def test_a_sweep_folder_says_how_it_was_made(tmp_path):
+    """sweep_manifest.json: the version, the model's changelog entry and the base hardware's every key; a point's
+    configuration is that with its row's swept keys, and reproduces the row."""
+    import pyarrow.parquet as pq
+
+    from accelsim.studies.sweep import MANIFEST, parse_axes, run_sweep
+
+    table = run_sweep([str(TRACE)], "eyeriss-like", parse_axes(["dram.gbps=3.2,6.4"]), tmp_path / "s",
+                      progress=False)
+    m = json.loads((tmp_path / "s" / MANIFEST).read_text())
+    from accelsim import __version__
+
+    assert m["accelsim_version"] == __version__ and m["model_changelog"] == MODEL_CHANGELOG
+    row = pq.read_table(table).to_pylist()[1]
+    cfg = dict(m["hardware_config"])
+    cfg["dram"] = {**cfg["dram"], "gbps": row["dram.gbps"]}
+    res = simulate(str(TRACE), from_dict(cfg, "manifest"))
+    assert res.speedup == row["speedup"]

@@ -169,9 +169,16 @@ def json_report(res: SimResult, area: ChipArea | None = None, made_by: dict[str,
     return json.dumps(d, indent=2) + "\n"
 
 
-def csv_report(res: SimResult) -> str:
-    """One row per (view, group, name): totals, phases, networks, layers and segments, flat columns."""
+def csv_report(res: SimResult, provenance: dict[str, Any] | None = None) -> str:
+    """One row per (view, group, name): totals, phases, networks, layers and segments, flat columns.
+
+    ``provenance`` (:func:`accelsim.simulation.provenance.provenance`), when given, goes first as comment lines,
+    one per field, ``# field: <JSON value>`` (``pandas.read_csv(path, comment="#")`` skips them; so does
+    ``csv.DictReader(line for line in f if not line.startswith("#"))``).
+    """
     buf = io.StringIO()
+    for key, value in (provenance or {}).items():
+        buf.write(f"# {key}: {json.dumps(value, sort_keys=True, separators=(',', ':'))}\n")
     fields = ["view", "group", "name", "first_step", "steps", "cycles", "compute_cycles", "stall_memory_cycles",
               "stall_decode_cycles", "seconds", "energy_j", "energy_dram_j", "energy_sram_j", "energy_mac_j",
               "energy_decode_j", "energy_static_j", "dram_bytes", "dram_read_bytes", "dram_write_bytes", "macs"]

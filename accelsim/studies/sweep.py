@@ -320,8 +320,17 @@ def hardware_id(hw: str | None) -> str:
 
 
 def manifest_of(traces: Sequence[str], hw: str | None, axes: Sequence[Axis], zipped: bool) -> dict[str, Any]:
+    """What a sweep folder says of how it was made (``sweep_manifest.json``): each trace's content hash, the base
+    hardware (as given, its file's hash and every key of its effective configuration: a point's configuration is
+    that with the row's swept keys set), the simulator's code hash, the accelsim version and the model's latest
+    changelog entry, the swept keys. A resume compares the identities (:func:`_check_resume`)."""
+    from accelsim import __version__
+    from accelsim.simulation.provenance import MODEL_CHANGELOG
+
     return {"traces": {str(t): trace_id(t) for t in traces}, "hw": hw or hw_load.DEFAULT_PRESET,
-            "hw_id": hardware_id(hw), "model": model_id(), "keys": sorted(a.key for a in axes), "zipped": zipped}
+            "hw_id": hardware_id(hw), "model": model_id(), "keys": sorted(a.key for a in axes), "zipped": zipped,
+            "accelsim_version": __version__, "model_changelog": MODEL_CHANGELOG,
+            "hardware_config": hw_load.load_hardware(hw).to_dict()}
 
 
 def _check_resume(out: Path, manifest: dict[str, Any]) -> None:

@@ -53,15 +53,17 @@ def main(args: argparse.Namespace) -> int:
     tr = read_trace(trace)
     res = simulate(tr, hw, engine=args.engine, batch=batch)
     area = chip_area(hw)
-    if args.json:
+    made_by = None
+    if args.json or args.csv:  # every file says how it was made
         from accelsim.simulation.provenance import provenance
         from accelsim.studies.sweep import model_id, trace_id
 
         given = {**overrides, **({"workload.batch": batch} if batch is not None else {})}
         made_by = provenance(trace, trace_id(trace), model_id(), args.hw, given, hw)
+    if args.json:
         atomic_write_text(args.json, json_report(res, area, made_by))
     if args.csv:
-        atomic_write_text(args.csv, csv_report(res))
+        atomic_write_text(args.csv, csv_report(res, made_by))
     if not args.quiet:
         sys.stdout.write(text_report(res, area=area, by=by))
     return 0
