@@ -19,8 +19,8 @@ from pathlib import Path
 
 from conftest import ROOT
 
-LAYERS = ("base", "trace", "dram", "hardware", "workload", "cost", "engines", "simulation", "studies", "present",
-          "cli")
+LAYERS = ("base", "trace", "capture", "dram", "hardware", "workload", "cost", "engines", "simulation", "studies",
+          "present", "cli")
 TRAINER_MAY_USE = ("base", "trace")
 
 

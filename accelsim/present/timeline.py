@@ -24,7 +24,7 @@ from accelsim.cost import rows as row_costs
 from accelsim.engines.reference.period import op_tiles, period_costs, schedule_period
 from accelsim.engines.reference.placement import activation_plan, segment_resident, variant
 from accelsim.hardware.config import HardwareConfig
-from accelsim.trace.schema import NETWORKS, PHASES, Trace
+from accelsim.trace.schema import PHASES, Trace
 from accelsim.workload.build import build_workload
 
 TRACKS = {"dram": 1, "decoder": 2, "pe": 3, "sram0": 4, "sram1": 5}
@@ -75,7 +75,7 @@ def step_events(tr: Trace, hw: HardwareConfig, step: int, view: str = "compresse
                        "ts": (st - t0) * us_per_cycle, "dur": (en - st) * us_per_cycle,
                        "args": {"cycles": en - st, "scheme": str(c["scheme"][i]), "op": o0 + sp.op,
                                 "tile": sp.tile, "phase": PHASES[int(wl.rows[i, ROW.phase])],
-                                "network": NETWORKS[int(wl.rows[i, ROW.net])]}})
+                                "network": wl.networks[int(wl.rows[i, ROW.net])]}})
     return {"traceEvents": events, "displayTimeUnit": "ns",
             "otherData": {"trace": tr.source, "step": step, "segment": s, "view": view, "hardware": hw.name,
                           "clock_mhz": hw.clock.mhz, "period_cycles": sched.cycles,

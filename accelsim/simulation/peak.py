@@ -20,7 +20,7 @@ from accelsim.base.layouts import KIND, ROW, pack
 from accelsim.base.records import Efficiency
 from accelsim.hardware.config import HardwareConfig
 from accelsim.trace.formats import DTYPE_BITS
-from accelsim.trace.schema import NETWORKS, PHASES
+from accelsim.trace.schema import PHASES
 from accelsim.workload.build import Workload, from_packed
 
 #: Rows streamed through the array per GEMM (the GEMM's M).
@@ -36,13 +36,13 @@ def compute_bound_workload(hw: HardwareConfig, m: int = STREAM_ROWS, repeats: in
     rows = pack(ROW, {
         "is_read": 1, "kind": KIND.weight_side, "m": m, "k": k, "n": n, "bytes": nbytes, "dec_values": 0,
         "trans_values": 0, "vflops": 0, "grad": 0, "key": 0, "first": 1, "structured": 0,
-        "phase": PHASES.index("forward"), "net": NETWORKS.index("actor"), "layer": 0, "step": 0, "dens_num": 0,
+        "phase": PHASES.index("forward"), "net": 0, "layer": 0, "step": 0, "dens_num": 0,
         "dens_den": 0, "gather_rows": 0, "xfer": -1,
     }, np.int64).reshape(1, -1)
     one = np.ones(1, np.int64)
     return from_packed("dense", np.zeros(1, np.int64), one, one * repeats, np.array([0, 1], np.int64), rows,
                        np.array([0, 1], np.int64), np.array([nbytes], np.int64), np.array([nbytes], np.int64),
-                       np.zeros(1, np.int64))
+                       np.zeros(1, np.int64), networks=("peak",))
 
 
 def peak(hw: HardwareConfig) -> Efficiency:

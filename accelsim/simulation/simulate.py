@@ -15,6 +15,7 @@ import os
 import numpy as np
 
 from accelsim.base.errors import InputError
+from accelsim.base.layouts import ROW
 from accelsim.base.records import Efficiency, RunPrecision, SegmentTotals, SimResult, ViewResult
 from accelsim.cost import hardware_vector
 from accelsim.engines.fast import engine as engine_fast
@@ -24,7 +25,7 @@ from accelsim.hardware import limits
 from accelsim.hardware.config import HardwareConfig
 from accelsim.hardware.load import load_hardware
 from accelsim.trace.reader import read_trace
-from accelsim.trace.schema import NETWORKS, PHASES, Trace
+from accelsim.trace.schema import PHASES, Trace
 from accelsim.workload.build import Workload, build_workload
 
 ENGINES = {"fast": engine_fast.run, "reference": engine_reference.run}
@@ -35,7 +36,7 @@ def view_results(wl: Workload, out: EngineOutput, p: int, hw: HardwareConfig) ->
     mhz = hw.clock.mhz
     total = out.point_totals(p, mhz)
     by_phase = {name: out.phases.totals((p, q), mhz) for q, name in enumerate(PHASES) if out.phases.counts[p, q].any()}
-    by_net = {name: out.networks.totals((p, q), mhz) for q, name in enumerate(NETWORKS)
+    by_net = {name: out.networks.totals((p, q), mhz) for q, name in enumerate(wl.networks)
               if out.networks.counts[p, q].any()}
     # Without detail the fast engine has no layer tally (zero layers): the view then has no layer breakdown.
     by_layer = {name: out.layers.totals((p, q), mhz) for q, name in enumerate(wl.layer_names)
@@ -61,7 +62,9 @@ def run_engine(wl: Workload, H: np.ndarray, engine: str = "fast", detail: bool =
         fn = ENGINES[engine]
     except KeyError:
         raise InputError("--engine", engine, f"unknown engine; expected one of {', '.join(ENGINES)}") from None
-    return fn(wl, H, len(PHASES), len(NETWORKS), detail)
+    # One network tally per declared network (and never fewer than the rows' codes need).
+    n_net = max(len(wl.networks), int(wl.rows[:, ROW.net].max()) + 1 if wl.rows.shape[0] else 1)
+    return fn(wl, H, len(PHASES), n_net, detail)
 
 
 #: The largest replay batch a workload may be re-sized to (``workload.batch``).

@@ -8,14 +8,13 @@ import numpy as np
 
 from accelsim.base.errors import InputError
 from accelsim.trace import formats
-from accelsim.trace.schema import Trace
-from accelsim.trace.td3_step import online_of
+from accelsim.trace.schema import WEIGHT_SIDE, Trace
 
 REENCODE_FORMATS = ("dense", "bitmap", "csr", "group")
 
 
 def segment_compression(tr: Trace) -> tuple[np.ndarray, np.ndarray]:
-    """Per segment: (ratio by bytes, ratio by parameters) of the six networks' weights, biases counted dense.
+    """Per segment: (ratio by bytes, ratio by parameters) of all the networks' weights, biases counted dense.
 
     Each distinct (network, layer) weight of the segment counts once, through
     :func:`accelsim.trace.formats.weight_compression`, the one definition training logs too.
@@ -72,9 +71,9 @@ def reencode(tr: Trace, fmt: str, group_rows: int = 1, group_cols: int = 4) -> T
         first = int(tr.seg_first_step[s])
         a, b = int(tr.seg_row_start[s]), int(tr.seg_row_start[s + 1])
         for i in range(a, b):
-            if c["tensor"][i] not in ("weight", "grad", "adam_m", "adam_v"):
+            if c["tensor"][i] not in WEIGHT_SIDE:
                 continue
-            key = (online_of(str(c["network"][i])), int(c["layer"][i]))
+            key = (tr.online_of(str(c["network"][i])), int(c["layer"][i]))
             if key not in snaps or c["scheme"][i] in ("dense", "bc"):
                 continue
             active = [m for m in snaps[key] if m.step <= first]

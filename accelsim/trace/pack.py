@@ -19,4 +19,4 @@ def pack(src: str | os.PathLike, dst: str | os.PathLike) -> Path:
         steps = tr.rows["step_in_period"][tr.seg_row_start[s]:tr.seg_row_start[s + 1]]
         period = [[r for r, k in zip(rows, steps, strict=True) if k == j] for j in range(p)]
         segs.append((int(tr.seg_first_step[s]), int(tr.seg_repeats[s]), period))
-    return write_trace(dst, tr.meta, segs, tr.masks)
+    return write_trace(dst, tr.meta, segs, tr.masks, networks=tr.networks or None)

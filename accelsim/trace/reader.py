@@ -29,7 +29,10 @@ from accelsim.trace.schema import (
     TXN_COLUMNS,
     WEIGHT_SIDE,
     MaskSnapshot,
+    NetworkDecl,
     Trace,
+    enums,
+    networks_from_json,
 )
 
 #: The only part names the writer writes.
@@ -104,8 +107,8 @@ def _upgrade(table: pa.Table, version: int, path: Path) -> pa.Table:
     return table.select(SCHEMA.names)
 
 
-def _check_enums(cols: dict[str, np.ndarray], path: str) -> None:
-    for name, allowed in ENUMS.items():
+def _check_enums(cols: dict[str, np.ndarray], path: str, allowed_values: dict[str, tuple[str, ...]] = ENUMS) -> None:
+    for name, allowed in allowed_values.items():
         vals = set(np.unique(cols[name]).tolist())
         bad = vals - set(allowed)
         if bad:
@@ -134,6 +137,10 @@ def read_trace(path: str | os.PathLike) -> Trace:
             raise InputError(str(p), "metadata.run", f"belongs to another run than {parts[0].name} (differs in "
                                                      f"{', '.join(diff[:4])}); a trace folder holds one run")
     version = min(m["schema_version"] for m in metas)
+    if max(m["schema_version"] for m in metas) != version:
+        raise InputError(str(parts[-1]), "metadata.schema_version", "the parts were written with different schema "
+                                                                    "versions; a trace folder holds one run")
+    networks = _declared_networks(parts, metas) if version >= 2 else ()
     table = pa.concat_tables(tables)
     src = str(path)
     if table.num_rows == 0:
@@ -154,11 +161,50 @@ def read_trace(path: str | os.PathLike) -> Trace:
     cols = {n: txn[n].to_numpy(zero_copy_only=False) for n in SCHEMA.names if n not in ("record", "mask_bits")}
     for n in ("network", "tensor", "phase", "direction", "dtype", "scheme"):
         cols[n] = cols[n].astype(str)
-    _check_enums(cols, src)
+    _check_enums(cols, src, enums(version, networks))
+    if networks:
+        _check_declared(cols, networks, src)
     tr = _build_segments(cols, run_meta, version, src)
     masks = _read_masks(mask_tbl, src)
     _check_masks(masks, cols, src)
-    return Trace(tr[0], version, *tr[1:], masks=masks, source=src)
+    return Trace(tr[0], version, *tr[1:], masks=masks, source=src, networks=networks)
+
+
+def _declared_networks(parts: Sequence[Path], metas: Sequence[dict[str, Any]]) -> tuple[NetworkDecl, ...]:
+    """The networks a version-2 trace declares: the last part's declaration, which every earlier part's must
+    begin (a run may declare a network first seen late; it never changes or drops one)."""
+    decls = []
+    for p, m in zip(parts, metas, strict=True):
+        try:
+            decls.append(networks_from_json(m.get("networks")))
+        except ValueError as exc:
+            raise InputError(str(p), "metadata.networks", str(exc)) from None
+    final = decls[-1]
+    for p, d in zip(parts, decls, strict=True):
+        if final[:len(d)] != d:
+            raise InputError(str(p), "metadata.networks", f"declares networks that {parts[-1].name} does not "
+                                                          "keep; a later part may only add networks")
+    return final
+
+
+def _check_declared(cols: dict[str, np.ndarray], networks: tuple[NetworkDecl, ...], src: str) -> None:
+    """Version 2: a row's layer is one its network declares (-1 when not a layer's tensor; a data source has
+    no layers), and a weight-side row has its layer's declared [rows, cols]."""
+    by_name = {n.name: n for n in networks}
+    weight_side = np.isin(cols["tensor"], WEIGHT_SIDE)
+    keys = np.unique(np.stack([cols["network"], cols["layer"].astype(str), weight_side.astype(str),
+                               cols["rows"].astype(str), cols["cols"].astype(str)], axis=1), axis=0)
+    for net, layer_s, ws_s, r_s, c_s in keys:
+        n, layer = by_name[str(net)], int(layer_s)
+        if layer >= len(n.layers):
+            raise InputError(src, "layer", f"{net} layer {layer}: the network declares {len(n.layers)} layers")
+        if ws_s == "True":
+            if layer < 0:
+                raise InputError(src, "layer", f"{net}: a weight-side row needs a declared layer, got -1")
+            decl = n.layers[layer]
+            if (int(r_s), int(c_s)) != (decl.rows, decl.cols):
+                raise InputError(src, "rows", f"{net} layer {layer} is {r_s}x{c_s} in a row; declared "
+                                              f"{decl.rows}x{decl.cols}")
 
 
 def _check_masks(masks: Sequence[MaskSnapshot], cols: dict[str, np.ndarray], src: str) -> None:

@@ -27,8 +27,10 @@ import pyarrow as pa
 from accelsim.trace import formats
 from accelsim.trace.formats import Format
 
-#: Current schema version. Readers accept every version <= this one.
-SCHEMA_VERSION = 1
+#: Current schema version. Readers accept every version <= this one. Version 2 adds, over version 1, the
+#: networks a run declares (:class:`NetworkDecl`, in the metadata) and the optimizer-state tensors of SGD and
+#: RMSprop; a writer given no declaration writes version 1.
+SCHEMA_VERSION = 2
 META_KEY = b"accelsim.trace"
 PART_GLOB = "part-*.parquet"
 #: Largest value of a dimension column (GEMM M, K, N, tensor rows and cols, group and block sizes): 2^24.
@@ -38,9 +40,17 @@ COLUMN_MAX = {"stored_values": 2**40, "nnz_units": 2**40, "bias_values": 2**24, 
 #: Most repetitions of one period (2^40 steps: far beyond any training run).
 MAX_REPEATS = 2**40
 
-NETWORKS = ("actor", "critic1", "critic2", "actor_target", "critic1_target", "critic2_target", "replay")
-TENSORS = ("weight", "grad", "adam_m", "adam_v", "activation", "replay_batch")
-WEIGHT_SIDE = ("weight", "grad", "adam_m", "adam_v")
+#: The closed network vocabulary of schema version 1 (gst_train's TD3), in the order the simulator's network
+#: breakdown lists them. Version 1 has no declaration: a version-1 trace names only these, and a target is its
+#: online network's name with ``_target``. Version 2 traces declare their own networks (:class:`NetworkDecl`).
+NETWORKS_V1 = ("actor", "critic1", "critic2", "actor_target", "critic1_target", "critic2_target", "replay")
+#: Kept for code written against version 1: the same tuple as :data:`NETWORKS_V1`.
+NETWORKS = NETWORKS_V1
+TENSORS_V1 = ("weight", "grad", "adam_m", "adam_v", "activation", "replay_batch")
+#: Version 2 adds optimizer state beyond Adam's: ``adam_vmax`` (AMSGrad's running maximum of v), ``momentum``
+#: (SGD's and RMSprop's momentum buffer), ``square_avg`` and ``grad_avg`` (RMSprop, centered).
+TENSORS = (*TENSORS_V1, "adam_vmax", "momentum", "square_avg", "grad_avg")
+WEIGHT_SIDE = ("weight", "grad", "adam_m", "adam_v", "adam_vmax", "momentum", "square_avg", "grad_avg")
 PHASES = ("act", "replay", "forward", "backward_data", "backward_weight", "update", "polyak")
 DIRECTIONS = ("read", "write")
 
@@ -51,7 +61,8 @@ class TxnRow:
     compression.
 
     Attributes:
-        network: one of :data:`NETWORKS` ("replay" for the replay-batch read).
+        network: a declared network's name (version 1: one of :data:`NETWORKS_V1`, "replay" for the
+            replay-batch read).
         layer: layer index in the network (0 = input layer), -1 when not a layer's tensor.
         tensor: one of :data:`TENSORS`.
         phase: one of :data:`PHASES`.
@@ -129,8 +140,170 @@ SCHEMA = pa.schema(
     ]
 )
 
-ENUMS = {"network": NETWORKS, "tensor": TENSORS, "phase": PHASES, "direction": DIRECTIONS,
+ENUMS = {"network": NETWORKS_V1, "tensor": TENSORS, "phase": PHASES, "direction": DIRECTIONS,
           "dtype": tuple(formats.DTYPE_BITS), "scheme": formats.SCHEMES}
+
+
+def enums(version: int, networks: tuple[NetworkDecl, ...]) -> dict[str, tuple[str, ...]]:
+    """The allowed values of each enumerated column in a trace of schema ``version`` declaring ``networks``
+    (version 1: :data:`NETWORKS_V1` and :data:`TENSORS_V1`; version 2: the declared names, every tensor)."""
+    if version < 2:
+        return {**ENUMS, "network": NETWORKS_V1, "tensor": TENSORS_V1}
+    return {**ENUMS, "network": tuple(n.name for n in networks)}
+
+
+#: Kinds of a declared layer: a linear layer (``W: [out, in]``); a convolution as its im2col GEMM (``W`` stored
+#: ``[C_out, C_in/groups · prod(kernel)]``, GEMM M = batch · output positions, K = the row width, N = C_out); a
+#: batched matmul of ``groups`` independent ``[out, in]`` matrices stacked as ``[groups · out, in]`` (an ensemble
+#: of critics run as one bmm: GEMM M = batch, K = in, N = groups · out).
+LAYER_KINDS = ("linear", "conv", "bmm")
+#: Roles of a declared network: trained by an optimizer (or used as is); a target copy of an online network,
+#: updated in place outside the optimizer (Polyak, or copied); a data source with no layers (a replay batch).
+ROLES = ("online", "target", "data")
+
+
+@dataclass(frozen=True)
+class LayerDecl:
+    """One declared layer of a network (schema version 2).
+
+    Attributes:
+        index: the layer's index in its network: the trace's ``layer`` column (0 = the first).
+        name: a free label (the module's path in the model, ``q.0``).
+        kind: one of :data:`LAYER_KINDS`.
+        rows, cols: the weight as stored, ``[out, in]`` (conv: ``[C_out, C_in/groups · prod(kernel)]``; bmm:
+            ``[groups · out, in]``), elements.
+        kernel: conv only: the kernel's shape ``(C_out, C_in/groups, k_1, ..., k_d)``.
+        stride, padding, dilation: conv only: per spatial dimension.
+        groups: conv: its groups; bmm: how many matrices; 1 otherwise.
+    """
+
+    index: int
+    name: str
+    kind: str
+    rows: int
+    cols: int
+    kernel: tuple[int, ...] = ()
+    stride: tuple[int, ...] = ()
+    padding: tuple[int, ...] = ()
+    dilation: tuple[int, ...] = ()
+    groups: int = 1
+
+    def __post_init__(self) -> None:
+        if self.kind not in LAYER_KINDS:
+            raise ValueError(f"layer {self.index}: kind {self.kind!r}; expected one of {', '.join(LAYER_KINDS)}")
+        if not (0 < self.rows <= MAX_DIM and 0 < self.cols <= MAX_DIM) or self.index < 0 or self.groups < 1:
+            raise ValueError(f"layer {self.index}: expected index >= 0, 1 <= rows, cols <= 2^24, groups >= 1")
+        if self.kind == "conv":
+            k = self.kernel
+            if len(k) < 3 or k[0] != self.rows or int(np.prod(k[1:])) != self.cols or self.rows % self.groups:
+                raise ValueError(f"layer {self.index}: a conv's kernel (C_out, C_in/groups, k...) must give its "
+                                 f"[rows, cols] = [C_out, C_in/groups * prod(k)]; got kernel {k} for "
+                                 f"[{self.rows}, {self.cols}]")
+            d = len(k) - 2
+            if any(len(t) not in (0, d) for t in (self.stride, self.padding, self.dilation)):
+                raise ValueError(f"layer {self.index}: stride, padding and dilation need {d} entries")
+        elif self.kernel or self.stride or self.padding or self.dilation:
+            raise ValueError(f"layer {self.index}: kernel, stride, padding and dilation are for conv layers only")
+        if self.kind == "linear" and self.groups != 1:
+            raise ValueError(f"layer {self.index}: a linear layer has groups = 1")
+        if self.kind == "bmm" and self.rows % self.groups:
+            raise ValueError(f"layer {self.index}: a bmm layer's rows are groups * out")
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"index": self.index, "name": self.name, "kind": self.kind, "rows": self.rows,
+                             "cols": self.cols}
+        if self.kind == "conv":
+            d.update(kernel=list(self.kernel), stride=list(self.stride), padding=list(self.padding),
+                     dilation=list(self.dilation))
+        if self.groups != 1:
+            d["groups"] = self.groups
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> LayerDecl:
+        tup = {k: tuple(int(x) for x in d.get(k, ())) for k in ("kernel", "stride", "padding", "dilation")}
+        return cls(index=int(d["index"]), name=str(d.get("name", "")), kind=str(d["kind"]), rows=int(d["rows"]),
+                   cols=int(d["cols"]), groups=int(d.get("groups", 1)), **tup)
+
+
+@dataclass(frozen=True)
+class NetworkDecl:
+    """One network a run declares (schema version 2): its name (the trace's ``network`` column), role and layers.
+
+    Attributes:
+        name: any non-empty name without brackets.
+        role: one of :data:`ROLES`.
+        target_of: for a target, the online network it follows (same layer shapes); "" otherwise.
+        layers: the layers, ``layers[i].index == i``; none for a data source.
+    """
+
+    name: str
+    role: str = "online"
+    target_of: str = ""
+    layers: tuple[LayerDecl, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.name or any(ch in self.name for ch in "[]") or self.name != self.name.strip():
+            raise ValueError(f"network name {self.name!r}: expected a non-empty name without brackets or "
+                             "surrounding spaces")
+        if self.role not in ROLES:
+            raise ValueError(f"network {self.name}: role {self.role!r}; expected one of {', '.join(ROLES)}")
+        if (self.role == "target") != bool(self.target_of):
+            raise ValueError(f"network {self.name}: a target names its online network (target_of), and only a "
+                             "target does")
+        if self.role == "data" and self.layers:
+            raise ValueError(f"network {self.name}: a data source has no layers")
+        if [lay.index for lay in self.layers] != list(range(len(self.layers))):
+            raise ValueError(f"network {self.name}: layer indices must run 0, 1, ... in order")
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"name": self.name, "role": self.role, "layers": [lay.to_dict() for lay in self.layers]}
+        if self.target_of:
+            d["target_of"] = self.target_of
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> NetworkDecl:
+        return cls(name=str(d["name"]), role=str(d.get("role", "online")), target_of=str(d.get("target_of", "")),
+                   layers=tuple(LayerDecl.from_dict(x) for x in d.get("layers", ())))
+
+
+def check_networks(networks: tuple[NetworkDecl, ...]) -> None:
+    """A declaration as a whole: unique names, and each target follows a declared online network with the same
+    layers (kind and shape). Raises ValueError naming the network."""
+    by_name: dict[str, NetworkDecl] = {}
+    for n in networks:
+        if n.name in by_name:
+            raise ValueError(f"network {n.name} is declared twice")
+        by_name[n.name] = n
+    for n in networks:
+        if n.role != "target":
+            continue
+        online = by_name.get(n.target_of)
+        if online is None or online.role != "online":
+            raise ValueError(f"network {n.name}: target_of {n.target_of!r} is not a declared online network")
+        shape = [(lay.kind, lay.rows, lay.cols) for lay in n.layers]
+        if shape != [(lay.kind, lay.rows, lay.cols) for lay in online.layers]:
+            raise ValueError(f"network {n.name}: its layers differ from those of {n.target_of}, the online "
+                             "network it follows")
+
+
+def networks_to_json(networks: tuple[NetworkDecl, ...]) -> list[dict[str, Any]]:
+    """The declaration as stored in the metadata (``networks``)."""
+    return [n.to_dict() for n in networks]
+
+
+def networks_from_json(raw: Any) -> tuple[NetworkDecl, ...]:
+    """Read :func:`networks_to_json`'s form, checked (ValueError on any problem)."""
+    if not isinstance(raw, list) or not raw:
+        raise ValueError("expected a non-empty list of networks")
+    try:
+        nets = tuple(NetworkDecl.from_dict(x) for x in raw)
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(f"a network or layer misses a field or has a wrong type ({type(exc).__name__}: {exc})") \
+            from None
+    check_networks(nets)
+    return nets
 
 
 @dataclass(frozen=True)
@@ -163,6 +336,7 @@ class Trace:
         rows: column name → array of shape (R,) over the period rows of all segments, in order.
         masks: mask snapshots in step order.
         source: the path it was read from.
+        networks: the declared networks (schema version 2; empty for version 1).
     """
 
     meta: dict[str, Any]
@@ -174,6 +348,20 @@ class Trace:
     rows: dict[str, np.ndarray]
     masks: tuple[MaskSnapshot, ...] = ()
     source: str = ""
+    networks: tuple[NetworkDecl, ...] = ()
+
+    @property
+    def network_names(self) -> tuple[str, ...]:
+        """The networks in their declared order (version 1: :data:`NETWORKS_V1`): the order of the simulator's
+        network breakdown and of the workload's network codes."""
+        return tuple(n.name for n in self.networks) if self.networks else NETWORKS_V1
+
+    def online_of(self, network: str) -> str:
+        """The online network a target follows; any other network is its own."""
+        for n in self.networks:
+            if n.name == network:
+                return n.target_of or network
+        return network.removesuffix("_target") if not self.networks else network
 
     @property
     def n_segments(self) -> int:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from accelsim.trace.formats import DENSE_FORMAT, Format
-from accelsim.trace.schema import TxnRow
+from accelsim.trace.schema import LayerDecl, NetworkDecl, TxnRow
 
 #: Element-wise flops of one Adam update (Kingma & Ba 2015, Algorithm 1, the scalar factors precomputed per
 #: step): m = b1*m + (1-b1)*g: 3; v = b2*v + (1-b2)*g*g: 4; m_hat = m/(1-b1^t): 1; v_hat = v/(1-b2^t): 1;
@@ -40,6 +40,19 @@ def td3_networks(obs_dim: int, act_dim: int, hidden: tuple[int, ...] = (256, 256
     critic = mlp(obs_dim + act_dim, 1)
     return {"actor": actor, "critic1": critic, "critic2": critic,
             "actor_target": actor, "critic1_target": critic, "critic2_target": critic}
+
+
+def td3_declaration(shapes: Mapping[str, list[tuple[int, int]]]) -> tuple[NetworkDecl, ...]:
+    """TD3's networks declared for schema version 2, in version 1's order: the online networks, their targets
+    and the replay batch (a data source). A trace written with it simulates as its version-1 form does."""
+    def layers(net: str) -> tuple[LayerDecl, ...]:
+        return tuple(LayerDecl(index=l, name=f"l{l}", kind="linear", rows=o, cols=i)
+                     for l, (o, i) in enumerate(shapes[net]))
+
+    nets = [NetworkDecl(name=n, role="target" if n != online_of(n) else "online",
+                        target_of=online_of(n) if n != online_of(n) else "", layers=layers(n))
+            for n in ("actor", "critic1", "critic2", "actor_target", "critic1_target", "critic2_target")]
+    return (*nets, NetworkDecl(name="replay", role="data"))
 
 
 def online_of(net: str) -> str:

@@ -27,6 +27,11 @@ def summarize(path: str | os.PathLike) -> str:
     lines.append(f"segments         {tr.n_segments:,}  (period rows stored: {c['network'].shape[0]:,}; "
                  f"compression {steps * 1.0 / max(tr.n_segments, 1):,.0f} steps/segment)")
     lines.append(f"mask snapshots   {len(tr.masks):,}")
+    for n in tr.networks:  # version 2: the declared networks
+        kinds = sorted({lay.kind for lay in n.layers})
+        role = f"target of {n.target_of}" if n.target_of else n.role
+        lines.append(f"network          {n.name} ({role}; {len(n.layers)} layers{': ' if kinds else ''}"
+                     f"{', '.join(kinds)})")
     ws = np.isin(c["tensor"], WEIGHT_SIDE) & (c["tensor"] == "weight")
     schemes = sorted(set(c["scheme"][ws].tolist()))
     lines.append(f"weight schemes   {', '.join(schemes)}")

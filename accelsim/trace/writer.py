@@ -19,7 +19,18 @@ import pyarrow.parquet as pq
 from accelsim.base.atomic import atomic_path, remove_temporaries
 from accelsim.base.errors import InputError
 from accelsim.trace.formats import Format
-from accelsim.trace.schema import META_KEY, PART_GLOB, SCHEMA, SCHEMA_VERSION, TXN_COLUMNS, MaskSnapshot, TxnRow
+from accelsim.trace.schema import (
+    META_KEY,
+    PART_GLOB,
+    SCHEMA,
+    SCHEMA_VERSION,
+    TXN_COLUMNS,
+    MaskSnapshot,
+    NetworkDecl,
+    TxnRow,
+    check_networks,
+    networks_to_json,
+)
 
 
 def _write_table(table: pa.Table, path: Path) -> None:
@@ -28,8 +39,18 @@ def _write_table(table: pa.Table, path: Path) -> None:
         pq.write_table(table, tmp, compression="zstd")
 
 
-def _meta_bytes(run_meta: dict[str, Any], extra: dict[str, Any]) -> bytes:
-    return json.dumps({"schema_version": SCHEMA_VERSION, "run": run_meta, **extra}, sort_keys=True).encode()
+def _meta_bytes(run_meta: dict[str, Any], extra: dict[str, Any], networks: tuple[NetworkDecl, ...] = ()) -> bytes:
+    """The key-value metadata of a part: version 2 with the declared ``networks``, version 1 without."""
+    head: dict[str, Any] = {"schema_version": SCHEMA_VERSION if networks else 1, "run": run_meta}
+    if networks:
+        head["networks"] = networks_to_json(networks)
+    return json.dumps({**head, **extra}, sort_keys=True).encode()
+
+
+def _checked_networks(networks: Sequence[NetworkDecl] | None) -> tuple[NetworkDecl, ...]:
+    nets = tuple(networks or ())
+    check_networks(nets)
+    return nets
 
 
 @dataclass
@@ -114,10 +135,12 @@ class TraceWriter:
         run_meta: JSON-serialisable run metadata stored in every part.
         period_steps: the step period to compress over (TD3's policy delay).
         flush_every_s: seconds between parts (None: only on flush/close).
+        networks: the networks the run declares (schema version 2: rows may name only these); None writes
+            version 1 (TD3's fixed names, ``accelsim.trace.schema.NETWORKS_V1``).
     """
 
     def __init__(self, folder: str | os.PathLike, run_meta: dict[str, Any], period_steps: int = 2,
-                 flush_every_s: float | None = 30.0) -> None:
+                 flush_every_s: float | None = 30.0, networks: Sequence[NetworkDecl] | None = None) -> None:
         if period_steps < 1:
             raise ValueError("period_steps must be >= 1")
         self.folder = Path(folder)
@@ -126,6 +149,7 @@ class TraceWriter:
         json.dumps(self.run_meta)  # fail early on non-serialisable metadata
         self.period_steps = period_steps
         self.flush_every_s = flush_every_s
+        self.networks = _checked_networks(networks)
         existing = sorted(self.folder.glob(PART_GLOB))
         self._part_index = (_part_number(existing[-1]) + 1) if existing else 0
         self._open: _Segment | None = None
@@ -136,6 +160,14 @@ class TraceWriter:
         self._wrote_any = False
 
     # -- input
+    def declare_networks(self, networks: Sequence[NetworkDecl]) -> None:
+        """Extend the declaration (version 2) with networks first seen later in the run: ``networks`` must start
+        with the networks already declared, unchanged. Parts written from now on carry it."""
+        nets = _checked_networks(networks)
+        if not self.networks or nets[:len(self.networks)] != self.networks:
+            raise ValueError("a declaration may only be extended: keep the declared networks, in order, first")
+        self.networks = nets
+
     def add_mask(self, step: int, network: str, layer: int, mask: np.ndarray, scheme: str) -> None:
         """Record that ``network``'s ``layer`` uses element mask ``mask`` ([out, in], bool) from ``step`` on."""
         m = np.asarray(mask, dtype=bool)
@@ -202,7 +234,7 @@ class TraceWriter:
         table = self._to_table(self._closed, self._masks)
         steps = [s.first_step for s in self._closed]
         extra = {"part_index": self._part_index, "first_step": min(steps) if steps else None}
-        table = table.replace_schema_metadata({META_KEY: _meta_bytes(self.run_meta, extra)})
+        table = table.replace_schema_metadata({META_KEY: _meta_bytes(self.run_meta, extra, self.networks)})
         _write_table(table, _part_path(self.folder, self._part_index))
         self._part_index += 1
         self._closed = []
@@ -227,7 +259,7 @@ class TraceWriter:
 
     @classmethod
     def resume(cls, folder: str | os.PathLike, run_meta: dict[str, Any], state: WriterState, period_steps: int = 2,
-               flush_every_s: float | None = 30.0) -> TraceWriter:
+               flush_every_s: float | None = 30.0, networks: Sequence[NetworkDecl] | None = None) -> TraceWriter:
         """A writer that continues from ``state``: parts written after it (numbered ``state.next_part`` on)
         and temporary files a kill left behind are deleted first, so the trace rolls back to the checkpoint."""
         folder = Path(folder)
@@ -245,7 +277,7 @@ class TraceWriter:
                 if _part_number(p) >= state.next_part:
                     p.unlink()
             remove_temporaries(folder)
-        w = cls(folder, run_meta, period_steps=period_steps, flush_every_s=flush_every_s)
+        w = cls(folder, run_meta, period_steps=period_steps, flush_every_s=flush_every_s, networks=networks)
         w._part_index = state.next_part
         w._next_step = state.next_step
         w._wrote_any = state.next_part > 0
@@ -294,17 +326,19 @@ class TraceWriter:
 
 def write_trace(path: str | os.PathLike, run_meta: dict[str, Any],
                 segments: Iterable[tuple[int, int, Sequence[Sequence[TxnRow]]]],
-                masks: Iterable[MaskSnapshot] = ()) -> Path:
+                masks: Iterable[MaskSnapshot] = (), networks: Sequence[NetworkDecl] | None = None) -> Path:
     """Write a packed single-file trace from explicit segments ``(first_step, repeats, period_rows)``.
 
-    ``period_rows`` is a list of P steps, each a list of rows. Used by generators and :func:`pack`.
+    ``period_rows`` is a list of P steps, each a list of rows. Used by generators and :func:`pack`. ``networks``:
+    as for :class:`TraceWriter` (None: version 1).
     """
     segs = []
     for first, reps, period in segments:
         p = len(period)
         segs.append(_Segment(int(first), [tuple(s) for s in period], int(reps) * p))
     table = TraceWriter._to_table(segs, masks)
-    table = table.replace_schema_metadata({META_KEY: _meta_bytes(run_meta, {"part_index": "packed"})})
+    table = table.replace_schema_metadata({META_KEY: _meta_bytes(run_meta, {"part_index": "packed"},
+                                                                 _checked_networks(networks))})
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     _write_table(table, path)

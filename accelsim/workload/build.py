@@ -26,7 +26,7 @@ import numpy as np
 
 from accelsim.base.layouts import ACT_EVENT, ACT_TENSOR, KIND, ROW, XFER_KEY, names, pack
 from accelsim.trace import formats
-from accelsim.trace.schema import NETWORKS, PHASES, WEIGHT_SIDE, Trace
+from accelsim.trace.schema import PHASES, WEIGHT_SIDE, Trace
 
 VIEWS = ("compressed", "dense")
 #: Columns of :data:`accelsim.base.layouts.ROW` that say where a row sits (segment key, period position, phase,
@@ -74,10 +74,12 @@ class Workload:
             :data:`accelsim.base.layouts.XFER_KEY` (:func:`transfer_keys`); rows and activation tensors name theirs by
             index (``ROW.xfer``, ``ACT_TENSOR.refill_xfer`` / ``spill_xfer``), so an engine costs each once per
             point (:func:`accelsim.cost.dram_cost.transfer_table`).
-        layers: (L, 2) the distinct (network code into :data:`accelsim.trace.schema.NETWORKS`, layer) pairs of the
+        layers: (L, 2) the distinct (network code into ``networks``, layer) pairs of the
             rows, sorted (network order, then layer; the replay batch's layer is -1); :attr:`layer_names` names
             them.
         row_layer: (R,) each row's index into ``layers``: the group the layer breakdown adds the row to.
+        networks: the network names ``ROW.net`` indexes (the trace's declared order,
+            :attr:`accelsim.trace.schema.Trace.network_names`): the network breakdown's entries.
     """
 
     view: str
@@ -105,11 +107,12 @@ class Workload:
     xfer_keys: np.ndarray
     layers: np.ndarray
     row_layer: np.ndarray
+    networks: tuple[str, ...] = ()
 
     @property
     def layer_names(self) -> tuple[str, ...]:
         """The name of each entry of ``layers`` (:func:`layer_name`), in order."""
-        return tuple(layer_name(NETWORKS[int(net)], int(layer)) for net, layer in self.layers)
+        return tuple(layer_name(self.networks[int(net)], int(layer)) for net, layer in self.layers)
 
     @property
     def n_segments(self) -> int:
@@ -466,7 +469,7 @@ def build_workload(trace: Trace, view: str = "compressed", batch: int | None = N
     f = row_figures(c, view, precision)
     keys = residency_keys(trace, c, f)
     rows_, cols_ = c["rows"].astype(np.int64), c["cols"].astype(np.int64)
-    net_code = {name: i for i, name in enumerate(NETWORKS)}
+    net_code = {name: i for i, name in enumerate(trace.network_names)}
     phase_code = {name: i for i, name in enumerate(PHASES)}
     R = pack(ROW, {
         "is_read": c["direction"] == "read",
@@ -492,13 +495,14 @@ def build_workload(trace: Trace, view: str = "compressed", batch: int | None = N
         "xfer": np.full(n, -1),  # set by from_packed (transfer_keys)
     }, np.int64).reshape(n, -1)
     return from_packed(view, trace.seg_first_step, trace.seg_period_steps, trace.seg_repeats, trace.seg_row_start,
-                       R, keys.seg_key_start, keys.key_bytes, keys.key_traffic, keys.key_grad)
+                       R, keys.seg_key_start, keys.key_bytes, keys.key_traffic, keys.key_grad, trace.network_names)
 
 
 def from_packed(view: str, seg_first_step: np.ndarray, seg_period_steps: np.ndarray, seg_repeats: np.ndarray,
                 seg_row_start: np.ndarray, rows: np.ndarray, seg_key_start: np.ndarray, key_bytes: np.ndarray,
-                key_traffic: np.ndarray, key_grad: np.ndarray) -> Workload:
-    """A :class:`Workload` from packed rows (by :data:`accelsim.base.layouts.ROW`) and residency keys: derives its
+                key_traffic: np.ndarray, key_grad: np.ndarray, networks: tuple[str, ...] = ()) -> Workload:
+    """A :class:`Workload` from packed rows (by :data:`accelsim.base.layouts.ROW`) and residency keys (``networks``
+    names the rows' network codes): derives its
     ops (both variants), activation events, representative segments and distinct rows. :func:`build_workload`
     ends here; so does a workload made up without a trace (``accelsim.simulation.peak``)."""
     R = np.array(rows, dtype=np.int64, order="C")  # a copy: its transfer indices are written below
@@ -563,7 +567,7 @@ def from_packed(view: str, seg_first_step: np.ndarray, seg_period_steps: np.ndar
                     np.asarray(op_event_start_l, dtype=np.int64), _stack(events_l, len(ACT_EVENT)), act_rep,
                     np.ascontiguousarray(uid.reshape(-1), dtype=np.int64), n_uid, xfer_keys,
                     np.ascontiguousarray(layers.reshape(-1, 2), dtype=np.int64),
-                    np.ascontiguousarray(row_layer.reshape(-1), dtype=np.int64))
+                    np.ascontiguousarray(row_layer.reshape(-1), dtype=np.int64), tuple(networks))
 
 
 def transfer_keys(rows: np.ndarray, tensors: np.ndarray) -> np.ndarray:

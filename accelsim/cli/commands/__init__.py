@@ -11,4 +11,4 @@ command loads the layers it needs inside its ``main``.
 
 #: The subcommands, in the order ``accelsim --help`` lists them.
 COMMANDS = ("run", "validate", "presets", "scalesim", "dram", "pack", "synth", "sweep", "compare", "plot", "report",
-            "explore", "timeline", "sensitivity")
+            "explore", "timeline", "sensitivity", "capture")
