@@ -118,6 +118,7 @@ class DRAMPartSlots(NamedTuple):
     capacity_bytes: int
     ppd_ck: int                       # PRECHARGE → PRECHARGE in a rank (the request-level model's; 0: none)
     row_hit_limit: int                # open-row hits served before an older conflicting request may close it
+    faw32_ck: int                     # at most 32 ACTIVATEs per rank in this window (GDDR's t32AW; 0: none)
     # The address map: for each field, in this order (ch, ra, bg, ba, ro, co), the bytes between consecutive
     # values (stride) and the number of values (size).
     map_ch_stride: int
@@ -151,7 +152,7 @@ class RowSlots(NamedTuple):
     first: int                        # 1 on the key's first access in the period
     structured: int                   # 1 if the array may skip its pruned groups (group, N:M)
     phase: int                        # index into accelsim.trace.schema.PHASES
-    net: int                          # index into accelsim.trace.schema.NETWORKS
+    net: int                          # index into the workload's networks (the trace's declared order)
     layer: int                        # layer index within the network (-1: the replay batch)
     step: int                         # step within the period
     dens_num: int                     # kept fraction of a structured weight: dens_num / dens_den

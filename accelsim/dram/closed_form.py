@@ -15,14 +15,19 @@ equations, with their reasoning, are in ``docs/model.md`` §10; in short, per ch
   c₂ = max(burst, tCCD_S, c₁/2) (another rank: burst + tRTRS): the row activation hides behind the other
   bank's data. A next run in the *same* bank must wait for the precharge: tRTP (writes: WL + burst + tWR)
   + tRP + tRCD is exposed.
+  Where every run of a channel fits its bank queue, the controller holds many runs at once and their columns
+  interleave across all the bank groups they reach: max(tCCD_S, tCCD_L / groups) a column. A request smaller
+  than a burst moves a whole burst: streams are walked in bus bytes, effective bandwidth is useful bytes.
 * **Requests at random addresses** cost, per channel, the largest of: the data bus (s bursts each), the
-  column cadence per bank group, the activate rate (tRRD, four per tFAW per rank, ranks in parallel), each
+  column cadence per bank group, the activate rate (tRRD, four per tFAW and, on GDDR, 32 per t32AW per rank;
+  ranks in parallel, each switch of rank a tRTRS on the data bus), each
   bank's cycle (tRP + tRCD + the columns + tRTP) over the banks the window keeps busy, the command bus, and
   the window's latency (Little's law). Over several channels an in-order front end stalls at the first
   request whose channel is full; the channels kept busy follow from the expected number of requests admitted
   before such a stall (the birthday problem).
 * **Direction switches.** Writes wait in the write buffer and drain in batches; each batch costs a
-  read→write (CL + burst − CWL + tRTRS) and a write→read (CWL + burst + tWTR) turnaround.
+  read→write (CL + burst − CWL + tRTRS) and a write→read (CWL + burst + tWTR) turnaround, and a sequential
+  direction's runs overlap at a row boundary only within its own batch.
 * **Refresh.** A refresh of the rank a stream is in stops it for tRFC plus the precharge before and the
   activate after; a transfer is hit at rate 1/tREFI (random streams over several ranks: every refresh, less
   what the other ranks' queued work covers), and one that starts during a refresh waits out the rest:
@@ -91,7 +96,7 @@ def pack_system(mem: MemorySystem) -> np.ndarray:
         "queue_depth": c.queue_depth, "bank_queue_depth": c.bank_queue_depth,
         "write_queue_depth": c.write_queue_depth, "dual_command": float(c.dual_command),
         "refresh_simultaneous": float(c.refresh == "rank_simultaneous"), "capacity_bytes": o.capacity_bytes,
-        "ppd_ck": t.tppd_ck, "row_hit_limit": c.row_hit_limit,
+        "ppd_ck": t.tppd_ck, "row_hit_limit": c.row_hit_limit, "faw32_ck": t.t32aw_ck,
     }
     for f in MAP_ORDER:
         values[f"map_{f}_stride"] = lay.stride_bytes(f)
@@ -130,6 +135,13 @@ def _segment_end(v, addr):
         b = v[V_BURST_BYTES]
         return (addr // b + 1) * b
     return (addr // span + 1) * span
+
+
+@kernel
+def _act_spacing(v):
+    """Cycles between ACTIVATEs of one rank at their sustained rate: tRRD_S, four per tFAW and, on GDDR,
+    32 per t32AW (a window that binds where tFAW/4 < t32AW/32, e.g. GDDR6's 32/4 = 8 < 420/32 = 13.1 cycles)."""
+    return max(v[V_RRDS], v[V_FAW] / 4.0, v[_P.faw32_ck] / 32.0)
 
 
 @kernel
@@ -181,6 +193,20 @@ def _boundary(v, rel, lead, window, prev_len, cur_len, close, rcd):
         c2 = max(cs, c1 / 2.0)
         return expose - 2.0 * r * max(0.0, c1 - c2)
     return expose
+
+
+@kernel
+def _boundary_exposed(v, rel, lead, window, close, rcd):
+    """The part of :func:`_boundary` that no interleaving hides: a precharge in the same bank, or a lead longer
+    than the window covers (what a stream of short runs still pays at its interleaved cadence)."""
+    cs = max(v[V_BURST], v[V_CCDS])
+    if rel == 0:
+        return 0.0
+    if rel == 1:
+        return close + v[V_RP] + rcd - cs
+    c1 = max(v[V_BURST], v[V_CCDL])
+    e = max(0.0, lead - (window - 1.0) * c1 - cs)
+    return e + (v[V_RTRS] if rel == 4 else 0.0)
 
 
 @kernel
@@ -238,9 +264,46 @@ def _lengthen_runs(v, addr, s, write, c1, out, ch_time, ch_cols, cur_len):
         cur_len[ch0] += s
 
 
+#: Runs a channel's window is looked back over for the bank groups short runs interleave with.
+RING = 64
+
+
 @kernel
-def _run_stream(v, nbytes, rb, step, base, write, window, out, ch_time, ch_first):
+def _short_run_cadence(v, ring_g, ring_l, ring_n, ch, gid, length, queue, c1, cs):
+    """Column cadence of a run of ``length`` bursts in bank group ``gid`` (rank · groups + group) when runs are
+    short: each fits its bank's command queue, so the controller holds the transaction queue's worth of
+    further runs (``queue`` bursts beyond the bank queues) and its scheduler interleaves the columns of every
+    bank group among them: one column per max(tCCD_S, tCCD_L / groups). The stream is stationary, so the
+    runs just walked stand for those queued behind this one. Records the run in the channel's ring."""
+    n = ring_n[ch]
+    ring_g[ch, n % RING] = gid
+    ring_l[ch, n % RING] = length
+    ring_n[ch] = n + 1
+    G = int(v[V_BG])
+    seen = np.zeros(int(v[V_RANKS] * v[V_BG]), dtype=np.int64)
+    groups = 0
+    used = 0.0
+    banks = int(v[V_RANKS] * v[V_BG] * v[V_BPG])
+    for j in range(min(n + 1, RING, banks)):
+        i = (n - j) % RING
+        used += max(0.0, ring_l[ch, i] - v[V_BQ])
+        if used > queue:
+            break
+        g = ring_g[ch, i]
+        if g // G == gid // G and seen[g] == 0:  # another rank's columns pay a rank switch: not counted
+            seen[g] = 1
+            groups += 1
+    return max(cs, c1 / max(1, groups))
+
+
+@kernel
+def _run_stream(v, nbytes, rb, step, base, write, window, batch, out, ch_time, ch_first):
     """A sequential (``step`` = ``rb``) or strided stream of one direction, walked run by run.
+
+    ``nbytes``: the stream's *bus* bytes (whole bursts: requests of ``rb`` bus bytes, the last possibly
+    shorter), not its useful bytes. ``batch``: bursts of this direction the controller holds at once when
+    the other direction takes turns with it (a read/write mix: the write buffer drains in batches), which
+    bounds how far two runs overlap at a row boundary (``window`` otherwise).
 
     Adds per channel: column-stream time (cycles, first data excluded) to ``ch_time``; bursts, ACTs and row
     hits to ``out``. ``ch_first[c]`` becomes 1 once the channel is used. Returns the ranks touched and the
@@ -265,6 +328,15 @@ def _run_stream(v, nbytes, rb, step, base, write, window, out, ch_time, ch_first
     ch_acts = np.zeros(C)
     ch_runs = np.zeros(C)
     ch_rank_switch = np.zeros(C)
+    # short runs (each within its bank queue): their time at the cadence the window's bank groups allow
+    ring_g = np.zeros((C, RING), dtype=np.int64)
+    ring_l = np.zeros((C, RING))
+    ring_n = np.zeros(C, dtype=np.int64)
+    alt_time = np.zeros(C)
+    alt_ok = np.ones(C, dtype=np.int64)
+    cs = max(v[V_BURST], v[V_CCDS])
+    queue = max(0.0, window - v[V_BQ])
+    overlap = min(window, batch)
     ch_ranks = np.zeros((C, int(v[V_RANKS])))
     bank_acts = np.zeros((C, nb))
     n_req = math.ceil(nbytes / rb)
@@ -356,8 +428,9 @@ def _run_stream(v, nbytes, rb, step, base, write, window, out, ch_time, ch_first
                         rel = 2
                 # settle the boundary into the run that just ended, now that its length is known
                 if pend_rel[ch] >= 0:
-                    ch_time[ch] += _boundary(v, pend_rel[ch], pend_lead[ch], window, prev_len[ch], cur_len[ch],
+                    ch_time[ch] += _boundary(v, pend_rel[ch], pend_lead[ch], overlap, prev_len[ch], cur_len[ch],
                                              close, rcd)
+                    alt_time[ch] += _boundary_exposed(v, pend_rel[ch], pend_lead[ch], window, close, rcd)
                     # the marginal cost per burst, measured between settled run boundaries of the second half
                     if k_mid >= 0:
                         if mid_cols[ch] < 0:
@@ -366,6 +439,12 @@ def _run_stream(v, nbytes, rb, step, base, write, window, out, ch_time, ch_first
                 # a bank left open on another row must be precharged first
                 pend_lead[ch] = PIPE_CK + rcd + (v[V_RP] if open_row[ch, bank] >= 0 else 0.0)
                 pend_rel[ch] = rel
+                if last_bank[ch] >= 0:  # the run that just ended, at the short-run cadence
+                    gid = last_rank[ch] * int(v[V_BG]) + last_bg[ch]
+                    alt_time[ch] += cur_len[ch] * _short_run_cadence(v, ring_g, ring_l, ring_n, ch, gid, cur_len[ch],
+                                                                     queue, c1, cs)
+                    if cur_len[ch] > v[V_BQ]:
+                        alt_ok[ch] = 0
                 prev_len[ch] = cur_len[ch]
                 cur_len[ch] = n
                 open_row[ch, bank] = ro
@@ -389,9 +468,16 @@ def _run_stream(v, nbytes, rb, step, base, write, window, out, ch_time, ch_first
         if pend_rel[ch] >= 0:
             # a walk cut short leaves each channel inside a run: take it as long as the one before
             last = max(cur_len[ch], prev_len[ch]) if scale > 1.0 else cur_len[ch]
-            ch_time[ch] += _boundary(v, pend_rel[ch], pend_lead[ch], window, prev_len[ch], last, close, rcd)
+            ch_time[ch] += _boundary(v, pend_rel[ch], pend_lead[ch], overlap, prev_len[ch], last, close, rcd)
+            alt_time[ch] += _boundary_exposed(v, pend_rel[ch], pend_lead[ch], window, close, rcd)
         if ch_runs[ch] == 0:
             continue
+        # the run still open (a channel's only run has no boundary, but its columns count all the same)
+        gid = last_rank[ch] * int(v[V_BG]) + last_bg[ch]
+        alt_time[ch] += cur_len[ch] * _short_run_cadence(v, ring_g, ring_l, ring_n, ch, gid, cur_len[ch], queue,
+                                                         c1, cs)
+        if cur_len[ch] > v[V_BQ]:
+            alt_ok[ch] = 0
         if scale > 1.0:  # extrapolate the rest at the marginal cost per burst of the walk's second half
             d_cols = last_cols[ch] - mid_cols[ch]
             rate = (last_time[ch] - mid_time[ch]) / d_cols if mid_cols[ch] >= 0 and d_cols > 0 else \
@@ -402,13 +488,22 @@ def _run_stream(v, nbytes, rb, step, base, write, window, out, ch_time, ch_first
             ch_runs[ch] *= scale
             ch_rank_switch[ch] *= scale
             bank_acts[ch] *= scale
+        # A stream of short runs keeps many runs in the controller: their columns interleave across every
+        # bank group they reach, not only the next run's (the walk's boundaries see one neighbour)
+        if alt_ok[ch] and alt_time[ch] * scale < ch_time[ch]:
+            ch_time[ch] = alt_time[ch] * scale
         # Short runs make other limits bind: the activate rate (tRRD, four per tFAW in a rank; the ranks
         # within one window's reach work in parallel), each bank's row cycle tRC, the command bus.
         run_len = ch_cols[ch] / ch_runs[ch]
         stretch = ch_runs[ch] / (ch_rank_switch[ch] + 1.0)  # runs in one rank before the stream moves on
         r_par = min(ch_ranks[ch].sum(), max(1.0, (window / run_len) / stretch))
         # (n activations are n - 1 spacings apart; the first is in the first data's latency)
-        t_act = (ch_acts[ch] - 1.0) * max(v[V_RRDS], v[V_FAW] / 4.0) / r_par
+        sp = _act_spacing(v)
+        t_act = (ch_acts[ch] - 1.0) * sp / r_par
+        if r_par > 1.0:
+            # the ranks' activations interleave only as their columns do: a rank switch (tRTRS) per run on the
+            # data bus, so short runs (one burst per row) gain less than r_par from the second rank
+            t_act = max(t_act, (ch_acts[ch] - 1.0) * min(sp, run_len * cs + v[V_RTRS]))
         t_bank = (bank_acts[ch].max() - 1.0) * (v[V_RAS] + v[V_RP])
         t_cmd = max(ch_cols[ch], 2.0 * ch_acts[ch]) if v[V_DUAL] > 0 else ch_cols[ch] + 2.0 * ch_acts[ch]
         ch_time[ch] = max(ch_time[ch], t_act, t_bank, t_cmd) + ch_start[ch]
@@ -575,7 +670,13 @@ def _random_stream(v, n_req, rb, write, inflight, out, parts):
     if k_w < 2.0:  # a long piece after one in the same bank waits for its precharge
         t_cad += (close + v[V_RP] + rcd - cs) / nb
     t_cad = max(t_cad, m * burst)
-    t_act = max(v[V_RRDS], v[V_FAW] / 4.0) / max(1.0, min(R, k_w))
+    # pieces at random banks: one ACTIVATE in G follows one to the same bank group, which must wait tRRD_L
+    sp = max(_act_spacing(v), v[V_RRDS] + (v[V_RRDL] - v[V_RRDS]) / G)
+    t_act = sp / max(1.0, min(R, k_w))
+    if min(R, k_w) > 1.0:
+        # as for runs (_run_stream): the ranks' activations interleave only as their columns do, a rank switch
+        # (tRTRS) per piece on the data bus
+        t_act = max(t_act, min(sp, m * cs + v[V_RTRS]))
     t_bank_cycle = max(v[V_RAS] + v[V_RP], v[V_RP] + rcd + (m - 1.0) * c1 + close)
     t_bank = t_bank_cycle / max(1.0, min(nb, k_w + 1.0))  # the piece in service and the queued ones
     t_cmd = max(m, 2.0) if v[V_DUAL] > 0 else m + 2.0
@@ -616,6 +717,9 @@ def stream_cost(v, kind, nbytes, request_bytes, stride_bytes, write_fraction, in
     n_req = math.ceil(nbytes / req)
     n_w = math.floor(n_req * write_fraction + 1e-9)
     n_r = n_req - n_w
+    # the last request (of ``last`` useful bytes) is a write where the write mask of accelsim.dram.patterns says so
+    last = nbytes - req * (n_req - 1)
+    last_write = n_w > math.floor((n_req - 1) * write_fraction + 1e-9)
     C = int(v[V_CH])
     out[O_BUS_BYTES] = 0.0
     t_dir = np.zeros(2)
@@ -626,8 +730,11 @@ def stream_cost(v, kind, nbytes, request_bytes, stride_bytes, write_fraction, in
         nreq_d = n_w if d == 1 else n_r
         if nreq_d == 0:
             continue
-        bytes_d = nreq_d * req if d == 0 or n_r > 0 else nbytes
-        bytes_d = min(bytes_d, nbytes)
+        # Bus bytes, not useful bytes: every request moves whole bursts (a 24 B request on a 64 B burst moves
+        # 64 B), and the last request, which may be short, rounds up on its own in its own direction.
+        bus_d = nreq_d * rb
+        if last_write == (d == 1):
+            bus_d -= rb - math.ceil(last / bpb) * bpb
         if random:
             t, rk, cv = _random_stream(v, nreq_d, rb, d == 1, inflight, out, np.zeros(N_R))
             t_dir[d], ranks_dir[d], cover[d] = t, rk, cv
@@ -643,7 +750,12 @@ def stream_cost(v, kind, nbytes, request_bytes, stride_bytes, write_fraction, in
             base = 0.0
             if d == 1:
                 base = v[V_CAPACITY] / 2 + v[V_MAP + 2 * F_RO] / 2
-            rk, scale = _run_stream(v, bytes_d, rb, step, base, d == 1, window, sub, ch_time, ch_first)
+            # In a read/write mix the write buffer drains in batches of its depth, the reads between drains come
+            # in batches too, and each direction's row boundaries overlap only within its own batch
+            batch = window
+            if n_r > 0 and n_w > 0:
+                batch = v[V_WQ] if d == 1 else v[V_WQ] * n_r / n_w
+            rk, scale = _run_stream(v, bus_d, rb, step, base, d == 1, window, batch, sub, ch_time, ch_first)
             for i in range(N_O):
                 out[i] += sub[i] * scale
             t_dir[d] = _ch_max(ch_time, ch_first)  # already extrapolated to the whole stream

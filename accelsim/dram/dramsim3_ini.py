@@ -7,6 +7,8 @@ So a DRAMSim3 user's config runs unchanged: every key DRAMSim3 reads (``src/conf
 * HBM columns count twice (2n prefetch), GDDR columns BL times; ``bankgroup_enable = false`` folds the bank
   groups into one, and one bank group uses the ``_S`` timings for ``_L``;
 * RL = AL + CL, WL = AL + CWL, tRCD − AL (HBM/GDDR: tRCDRD / tRCDWR), tRTP + AL; tPPD only on LPDDR4/GDDR;
+  t32AW (32 ACTIVATEs per rank per window) only on GDDR5/5X/6 — every constraint DRAMSim3's ``timing.cc`` and
+  ``channel_state.cc`` enforce for the protocols read here;
 * the trace queue (``trans_queue_size``) is each channel's read queue and its write buffer, the command
   queues hold ``cmd_queue_size`` per bank; HBM issues a row and a column command per cycle (``hbm_dual_cmd``).
 
@@ -229,6 +231,9 @@ def timing_of(ini: _Ini, protocol: str, bankgroups: int) -> DRAMTiming:
         twr_ck=ini.int("timing", "tWR", 10), trtrs_ck=ini.int("timing", "tRTRS", 2),
         trefi_ck=ini.int("timing", "tREFI", 7800), trfc_ck=ini.int("timing", "tRFC", 74),
         tppd_ck=ini.int("timing", "tPPD", 0) if (is_gddr or protocol == "LPDDR4") else 0,
+        # DRAMSim3 enforces the 32-activation window on GDDR only (channel_state.cc ActivationWindowOk), with
+        # its default 330 where the file gives none
+        t32aw_ck=ini.int("timing", "t32AW", 330) if is_gddr else 0,
     )
 
 

@@ -96,6 +96,8 @@ class DRAMTiming:
         tccd_s_ck, tccd_l_ck: READ→READ (WRITE→WRITE) to another / the same bank group.
         trrd_s_ck, trrd_l_ck: ACTIVATE→ACTIVATE to another / the same bank group.
         tfaw_ck: at most four ACTIVATEs per rank in any tFAW window.
+        t32aw_ck: at most 32 ACTIVATEs per rank in any t32AW window (GDDR5/5X/6, JESD212/232/250; 0: no such
+            window, as on every other protocol).
         twtr_s_ck, twtr_l_ck: end of write data → READ, another / the same bank group.
         trtp_ck: READ → PRECHARGE. twr_ck: end of write data → PRECHARGE (write recovery).
         trtrs_ck: rank-to-rank (and read→write) bus switch gap.
@@ -123,6 +125,7 @@ class DRAMTiming:
     trefi_ck: int = 6246
     trfc_ck: int = 448
     tppd_ck: int = 0
+    t32aw_ck: int = 0
 
     @property
     def trc_ck(self) -> int:

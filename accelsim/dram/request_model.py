@@ -21,7 +21,8 @@ the usual controller structure (DRAMSim3's, Ramulator's):
 * **Timing.** Every command pushes forward the earliest time of the next command of every kind at the
   same bank, the other banks of its bank group, the other bank groups of its rank and the other ranks —
   the JEDEC constraint table (tRCD, tRP, tRAS, tRC, tCCD_S/L, tRRD_S/L, tWTR_S/L, tRTP, tWR, tRTRS and
-  the read↔write turnaround), plus at most four ACTIVATEs per rank in a tFAW window.
+  the read↔write turnaround), plus at most four ACTIVATEs per rank in a tFAW window and, on GDDR5/5X/6, 32
+  in a t32AW window (DRAMSim3's ``timing.cc`` and ``channel_state.cc`` enforce no others on these protocols).
 * **Refresh.** Each rank is refreshed every tREFI (staggered: ranks take turns every tREFI/ranks, the
   schedule's phase ``refresh_phase_ck``): its open banks are precharged, then REF blocks it for tRFC.
 * **Energy.** The IDD model (Micron TN-41-01, as DRAMSim3): per ACTIVATE VDD·(IDD0·tRC − IDD3N·tRAS −
@@ -50,8 +51,8 @@ ACT, RD, WR, PRE, REF = 0, 1, 2, 3, 4
 # Packed parameter vector (int64), by index.
 (P_CH, P_RANKS, P_BG, P_BPG, P_BURST, P_RL, P_WL, P_RCD, P_RCDWR, P_RP, P_RAS, P_CCDS, P_CCDL, P_RRDS, P_RRDL,
  P_FAW, P_WTRS, P_WTRL, P_RTP, P_WR, P_RTRS, P_REFI, P_RFC, P_PPD, P_Q, P_BQ, P_WQ, P_DUAL, P_HITCAP, P_SIMUL,
- P_INFLIGHT, P_REF_PHASE) = range(32)
-N_P = 32
+ P_INFLIGHT, P_REF_PHASE, P_32AW) = range(33)
+N_P = 33
 # Result vector (int64), by index.
 (S_END, S_ACT, S_RD, S_WR, S_REF, S_HITS, S_ACTIVE_RANK_CK, S_IDLE_RANK_CK, S_SWITCHES) = range(9)
 N_S = 9
@@ -76,6 +77,7 @@ def pack_params(mem: MemorySystem, requests_in_flight: int = 0, refresh_phase_ck
     v[P_SIMUL] = int(c.refresh == "rank_simultaneous")
     v[P_INFLIGHT] = requests_in_flight
     v[P_REF_PHASE] = refresh_phase_ck
+    v[P_32AW] = t.t32aw_ck
     return v
 
 
@@ -147,9 +149,10 @@ def _update_timing(nxt, p, c, bank, kind, t):
 
 @kernel(inline=True)
 def _faw_ok(faw, c, rank, t, tfaw):
-    # faw[c, rank, 0..3]: times of the last four ACTIVATEs (-inf as a large negative number)
+    # faw[c, rank, 0..n-1]: times of the last n ACTIVATEs (-inf as a large negative number); one more may go
+    # once the oldest has left the window (n = 4 for tFAW, 32 for GDDR's t32AW)
     oldest = faw[c, rank, 0]
-    for i in range(1, 4):
+    for i in range(1, faw.shape[2]):
         if faw[c, rank, i] < oldest:
             oldest = faw[c, rank, i]
     return t >= oldest + tfaw
@@ -158,14 +161,14 @@ def _faw_ok(faw, c, rank, t, tfaw):
 @kernel(inline=True)
 def _faw_add(faw, c, rank, t):
     j = 0
-    for i in range(1, 4):
+    for i in range(1, faw.shape[2]):
         if faw[c, rank, i] < faw[c, rank, j]:
             j = i
     faw[c, rank, j] = t
 
 
 @kernel(inline=True)
-def _pick(p, clk, c, row_of, is_wr, cq, cq_n, open_row, hits, nxt, faw, rr, ref_rank, want_rw):
+def _pick(p, clk, c, row_of, is_wr, cq, cq_n, open_row, hits, nxt, faw, aw32, rr, ref_rank, want_rw):
     """The first ready command, visiting bank queues round-robin from rr[c] + 1.
 
     ``want_rw``: 1 = column commands only, 0 = row commands only, -1 = any. Returns (kind, bank, slot) or
@@ -188,6 +191,8 @@ def _pick(p, clk, c, row_of, is_wr, cq, cq_n, open_row, hits, nxt, faw, rr, ref_
         orow = open_row[c, b]
         if orow < 0:  # every request here needs an ACTIVATE: the oldest goes, if any may
             if want_rw == 1 or clk < nxt[c, b, ACT] or not _faw_ok(faw, c, b // nb, clk, p[P_FAW]):
+                continue
+            if p[P_32AW] > 0 and not _faw_ok(aw32, c, b // nb, clk, p[P_32AW]):
                 continue
             rr[c] = b
             return ACT, b, 0
@@ -250,7 +255,7 @@ def _front_end(p, clk, ch, is_wr, request, left, done_at, oldest, nxt_in, rq, rq
 
 
 @kernel(inline=True)
-def _next_event(p, clk, first_ref, interval, nxt, faw, done_at, left, oldest, n_requests):
+def _next_event(p, clk, first_ref, interval, nxt, faw, aw32, done_at, left, oldest, n_requests):
     """The first cycle after ``clk`` at which a timing condition of :func:`simulate_bursts` can change: a
     command's earliest time, an ACTIVATE leaving the tFAW window, a refresh falling due, the oldest request
     completing (-1 if none lies ahead)."""
@@ -269,6 +274,11 @@ def _next_event(p, clk, first_ref, interval, nxt, faw, done_at, left, oldest, n_
                 x = faw[c, r, i] + p[P_FAW]
                 if clk < x < t:
                     t = x
+            if p[P_32AW] > 0:
+                for i in range(aw32.shape[2]):
+                    x = aw32[c, r, i] + p[P_32AW]
+                    if clk < x < t:
+                        t = x
     if oldest < n_requests and left[oldest] == 0 and clk < done_at[oldest] < t:
         t = done_at[oldest]
     return t
@@ -298,6 +308,8 @@ def simulate_bursts(p, ch, bank, row, is_wr, request, n_requests):
     hits = np.zeros((C, nb), dtype=np.int64)
     nxt = np.zeros((C, nb, 5), dtype=np.int64)
     faw = np.full((C, p[P_RANKS], 4), -(1 << 40), dtype=np.int64)
+    # GDDR's t32AW: the last 32 ACTIVATEs per rank (one unused slot where the part has no such window)
+    aw32 = np.full((C, p[P_RANKS], 32 if p[P_32AW] > 0 else 1), -(1 << 40), dtype=np.int64)
     rr = np.full(C, nb - 1, dtype=np.int64)
     draining = np.zeros(C, dtype=np.int64)
     ref_need = np.zeros((C, p[P_RANKS]), dtype=np.int64)
@@ -368,7 +380,7 @@ def simulate_bursts(p, ch, bank, row, is_wr, request, n_requests):
                 if kind < 0 and ready == nbr:
                     kind, b = REF, r * nbr
             if kind < 0:
-                kind, b, s = _pick(p, clk, c, row, is_wr, cq, cq_n, open_row, hits, nxt, faw, rr, ref_rank[c], -1)
+                kind, b, s = _pick(p, clk, c, row, is_wr, cq, cq_n, open_row, hits, nxt, faw, aw32, rr, ref_rank[c], -1)
             for rep in range(2):
                 if kind < 0:
                     break
@@ -388,6 +400,8 @@ def simulate_bursts(p, ch, bank, row, is_wr, request, n_requests):
                     open_row[c, b] = row[i]
                     hits[c, b] = 0
                     _faw_add(faw, c, rank, clk)
+                    if p[P_32AW] > 0:
+                        _faw_add(aw32, c, rank, clk)
                     stats[S_ACT] += 1
                 else:  # column command: the burst leaves its bank queue
                     i = cq[c, b, s]
@@ -418,7 +432,7 @@ def simulate_bursts(p, ch, bank, row, is_wr, request, n_requests):
                 if rep == 0 and p[P_DUAL]:
                     # HBM: separate row and column command buses, one command each per cycle
                     want = 0 if (kind in (RD, WR)) else 1
-                    kind, b, s = _pick(p, clk, c, row, is_wr, cq, cq_n, open_row, hits, nxt, faw, rr, ref_rank[c],
+                    kind, b, s = _pick(p, clk, c, row, is_wr, cq, cq_n, open_row, hits, nxt, faw, aw32, rr, ref_rank[c],
                                        want)
                 else:
                     break
@@ -464,7 +478,7 @@ def simulate_bursts(p, ch, bank, row, is_wr, request, n_requests):
             # Nothing changed this cycle: every cycle until the next timing threshold (a command allowed, an
             # activate window sliding, a refresh due, a request completing) would repeat it. Jump there,
             # counting the ranks' background for the cycles skipped (the same figures as stepping them).
-            t_next = _next_event(p, clk - 1, first_ref, interval, nxt, faw, done_at, left, oldest, n_requests)
+            t_next = _next_event(p, clk - 1, first_ref, interval, nxt, faw, aw32, done_at, left, oldest, n_requests)
             if t_next > clk:
                 for c in range(C):
                     for r in range(p[P_RANKS]):
@@ -492,6 +506,7 @@ def params_of_part(v, requests_in_flight, refresh_phase_ck):
     p[P_DUAL], p[P_HITCAP], p[P_SIMUL] = v[P.dual_command], v[P.row_hit_limit], v[P.refresh_simultaneous]
     p[P_INFLIGHT] = requests_in_flight
     p[P_REF_PHASE] = refresh_phase_ck
+    p[P_32AW] = v[P.faw32_ck]
     return p
 
 
