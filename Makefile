@@ -52,6 +52,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_sim.py
+	$(PY) benchmarks/bench_capture.py
 
 # The explorer page at 100,000 points: filter-update time in headless chromium (runs the sweep once, ~10 min).
 bench-explorer: $(STAMP) browser

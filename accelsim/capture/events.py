@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from accelsim.trace.formats import DENSE_FORMAT, Format
 from accelsim.trace.schema import TxnRow
@@ -115,6 +116,7 @@ class RowBuilder:
     is_target: Callable[[str], bool]
     n_layers: Callable[[str], int]
     _interned: dict[TxnRow, TxnRow] = field(default_factory=dict)
+    _memo: dict[tuple, Any] = field(default_factory=dict)  # (what a row is made of) -> the row, made once
 
     def _row(self, **kw) -> TxnRow:
         r = TxnRow(**kw)
@@ -123,18 +125,30 @@ class RowBuilder:
     def weight(self, out: list[TxnRow], net: str, layer: int, tensor: str, phase: str, direction: str,
                mkn: tuple[int, int, int] = (0, 0, 0), transposed: bool = False, flops_per_elem: int = 0) -> None:
         info = self.layer_info(net, layer)
+        key = (net, layer, tensor, phase, direction, mkn, transposed, flops_per_elem)
+        got = self._memo.get(key)
+        if got is not None and (got[0] is info or got[0] == info):  # the layer's info, unchanged
+            out.append(got[1])
+            return
         f = info.format.resolved(info.rows, info.cols)
         sv, _ = f.resolve(info.rows, info.cols)
-        out.append(self._row(network=net, layer=layer, tensor=tensor, phase=phase, direction=direction,
-                             gemm_m=mkn[0], gemm_k=mkn[1], gemm_n=mkn[2], transposed=transposed, rows=info.rows,
-                             cols=info.cols, dtype=info.dtype, format=f, stored_values=sv, bias_values=info.bias,
-                             vector_flops=flops_per_elem * (info.rows * info.cols + info.bias)))
+        row = self._row(network=net, layer=layer, tensor=tensor, phase=phase, direction=direction, gemm_m=mkn[0],
+                        gemm_k=mkn[1], gemm_n=mkn[2], transposed=transposed, rows=info.rows, cols=info.cols,
+                        dtype=info.dtype, format=f, stored_values=sv, bias_values=info.bias,
+                        vector_flops=flops_per_elem * (info.rows * info.cols + info.bias))
+        self._memo[key] = (info, row)
+        out.append(row)
 
     def activation(self, out: list[TxnRow], net: str, layer: int, phase: str, direction: str,
                    shape: tuple[int, int], dtype: str) -> None:
-        r, c = shape
-        out.append(self._row(network=net, layer=layer, tensor="activation", phase=phase, direction=direction,
-                             rows=r, cols=c, dtype=dtype, format=Format(nnz_units=r * c), stored_values=r * c))
+        key = (net, layer, phase, direction, shape, dtype)
+        row = self._memo.get(key)
+        if row is None:
+            r, c = shape
+            row = self._memo[key] = self._row(network=net, layer=layer, tensor="activation", phase=phase,
+                                              direction=direction, rows=r, cols=c, dtype=dtype,
+                                              format=Format(nnz_units=r * c), stored_values=r * c)
+        out.append(row)
 
     def step_rows(self, events: Sequence[Event]) -> tuple[TxnRow, ...]:
         """The ordered rows of one step's ``events``.

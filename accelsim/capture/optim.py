@@ -26,6 +26,9 @@ from typing import Any
 
 from accelsim.trace.td3_step import ADAM_FLOPS_PER_ELEM
 
+#: The optimizer types (class names of ``torch.optim``) this table models; a subclass counts as its base.
+MODELLED_OPTIMIZERS = ("Adam", "AdamW", "SGD", "RMSprop")
+
 
 @dataclass(frozen=True)
 class UpdateSpec:

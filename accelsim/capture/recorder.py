@@ -27,8 +27,12 @@ follow. Forwards with no backward, of an online network, on a batch smaller than
 
 **Not modelled** (counted by name, reported once at close and in ``capture.json``): modules with parameters that
 are not layers (``LayerNorm``, ``LSTM``, ``MultiheadAttention`` ...), transposed convolutions, optimizer types
-outside the table, and parameters an optimizer updates outside any layer. GEMMs outside modules
-(``torch.matmul`` in a function) are not seen.
+outside the table (a subclass of one in it counts as that one), and parameters an optimizer updates outside any
+layer. GEMMs outside modules (``torch.matmul`` in a function) are not seen.
+
+**Target updates** are seen by the target's parameters' version counters at every outermost module call and
+optimizer step, and, for writes through ``param.data`` (CleanRL's ``target_param.data.copy_(...)``, which moves
+no version counter), by the norms of its layers' biases, looked at once after each optimizer step.
 """
 
 from __future__ import annotations
@@ -49,39 +53,62 @@ import numpy as np
 from accelsim.base.atomic import atomic_write_text
 from accelsim.capture import events as ev
 from accelsim.capture import storage
-from accelsim.capture.optim import update_spec
+from accelsim.capture.optim import MODELLED_OPTIMIZERS, update_spec
 from accelsim.capture.periodic import PeriodicWriter
 from accelsim.trace.formats import DENSE_FORMAT, Format
 from accelsim.trace.schema import LayerDecl, NetworkDecl
 
+_get_grad_fn_or_grad_acc: Any = None  # torch.autograd.graph's, bound when a Recorder is made (torch loaded then)
+
 DTYPES = {"float32": "fp32", "bfloat16": "bf16", "float16": "fp16", "int8": "int8"}
 
 
+_DTYPE_OF: dict[Any, str] = {}  # torch dtype -> the trace's name (filled as met)
+
+
 def _dtype(t: Any) -> str:
-    return DTYPES.get(str(t.dtype).removeprefix("torch."), "fp32")
+    got = _DTYPE_OF.get(t.dtype)
+    if got is None:
+        got = _DTYPE_OF[t.dtype] = DTYPES.get(str(t.dtype).removeprefix("torch."), "fp32")
+    return got
+
+
+def _optimizer_kind(cls: type) -> str:
+    """The optimizer table's name for ``cls``: its own, or its nearest base class the table knows (a subclass
+    of ``torch.optim.Adam`` updates as Adam), else its own name (reported as not modelled)."""
+    for c in cls.__mro__:
+        if c.__name__ in MODELLED_OPTIMIZERS and c.__module__.startswith("torch.optim"):
+            return c.__name__
+    return cls.__name__
 
 
 class _Layer:
     """A captured layer: its module, parameters, declaration and current storage."""
 
-    __slots__ = ("bias", "decl", "dtype", "format", "index", "mask_bits", "mask_key", "module", "network", "weight")
+    __slots__ = ("_info", "bias", "decl", "dtype", "format", "index", "mask_bits", "mask_key", "module", "network",
+                 "weight")
 
     def __init__(self, module: Any, network: str, index: int, decl: LayerDecl) -> None:
         self.module = module
         self.network = network
         self.index = index
         self.decl = decl
-        self.weight = storage.weight_parameter(module)
-        self.bias = storage.bias_parameter(module)
+        self.weight = storage.trained_parameter(module, "weight")
+        self.bias = storage.trained_parameter(module, "bias")
         self.dtype = _dtype(self.weight)
         self.format: Format = DENSE_FORMAT.resolved(decl.rows, decl.cols)
         self.mask_key: Any = None
         self.mask_bits: bytes | None = None
+        self._info: ev.LayerInfo | None = None
 
     @property
     def info(self) -> ev.LayerInfo:
-        return ev.LayerInfo(self.decl.rows, self.decl.cols, self.decl.rows if self.bias is not None else 0,
-                            self.dtype, self.format)
+        """What the rows need of the layer (made again only when its format changed)."""
+        got = self._info
+        if got is None or got.format is not self.format:
+            got = self._info = ev.LayerInfo(self.decl.rows, self.decl.cols,
+                                            self.decl.rows if self.bias is not None else 0, self.dtype, self.format)
+        return got
 
 
 def layer_decl(module: Any, index: int, name: str) -> LayerDecl | None:
@@ -91,7 +118,7 @@ def layer_decl(module: Any, index: int, name: str) -> LayerDecl | None:
     if isinstance(module, nn.Linear):
         return LayerDecl(index=index, name=name, kind="linear", rows=module.out_features, cols=module.in_features)
     if isinstance(module, nn.modules.conv._ConvNd) and not module.transposed:
-        k = tuple(int(x) for x in storage.weight_parameter(module).shape)
+        k = tuple(int(x) for x in storage.trained_parameter(module, "weight").shape)
         pad = module.padding if isinstance(module.padding, tuple) else ()
         return LayerDecl(index=index, name=name, kind="conv", rows=k[0], cols=int(np.prod(k[1:])), kernel=k,
                          stride=tuple(module.stride), padding=tuple(int(p) for p in pad),
@@ -109,7 +136,7 @@ def _find_name(module: Any, frame: Any) -> str | None:
         if not (mod.startswith("torch") or mod.startswith("accelsim.capture")):
             for space in (frame.f_locals, frame.f_globals):
                 for var, obj in list(space.items()):
-                    if obj is module:
+                    if obj is module and var != "self":  # a method of the module itself: ask its caller
                         return var
                 for var, obj in list(space.items()):
                     if var.startswith("__"):
@@ -150,7 +177,11 @@ class Recorder:
                  run_meta: Mapping[str, Any] | None = None, formats: Mapping[Any, Format] | None = None,
                  pacing: Any = None, sparse_scheme: str = "bitmap", scan_every: int = 100,
                  detect_steps: int = 1024, flush_every_s: float | None = 30.0, quiet: bool = False) -> None:
+        global _get_grad_fn_or_grad_acc
         import torch  # noqa: F401  (fails here, not inside a hook, when torch is missing)
+        from torch.autograd.graph import _get_grad_fn_or_grad_acc as node_of
+
+        _get_grad_fn_or_grad_acc = node_of
 
         if sparse_scheme not in storage.SPARSE_SCHEMES:
             raise ValueError(f"sparse_scheme must be one of {storage.SPARSE_SCHEMES}")
@@ -170,9 +201,13 @@ class Recorder:
         self._root_objs: dict[str, Any] = {}
         self._roles: dict[str, tuple[str, str]] = {}       # network -> (role, target_of), once decided
         self._versions: dict[str, tuple[int, ...]] = {}    # target network -> its parameters' versions
+        self._prints: dict[str, Any] = {}                  # target network -> its layers' bias norms [n_layers]
+        self._stepped = False                              # an optimizer stepped since the last fingerprint look
         self._optimized: set[int] = set()
         self._opt_seen: dict[int, int] = {}
         self._stack: list[Any] = []
+        self._plain: dict[int, tuple[Any, str]] = {}       # id(module that is no layer) -> (module, not-modelled label)
+        self._params_of: dict[str, list[Any]] = {}         # target network -> its parameters
         self._events: list[ev.Event] = []
         self._last_pacing = -1
         self._pacing_steps = 0
@@ -221,7 +256,7 @@ class Recorder:
             h.remove()
         self._handles = []
         if self._pacing_steps:
-            self._check_targets()
+            self._check_targets(fingerprint=True)
             self._emit(self._events)
             self._events = []
         self._writer.close()
@@ -315,6 +350,7 @@ class Recorder:
             role = ("target", pick) if pick else ("online", "")
             if pick:
                 self._versions[net] = self._param_versions(net)
+                self._stepped = True  # take the new target's fingerprint at the next look
             elif self._writer.writer is None:
                 return role  # maybe a target whose online network's optimizer has not stepped yet: ask again
         self._roles[net] = role
@@ -349,7 +385,7 @@ class Recorder:
     # -- hooks
     def _pre(self, module: Any, args: Any) -> None:
         if not self._stack and self._versions:
-            self._check_targets()
+            self._check_targets(fingerprint=self._stepped)
         self._stack.append(module)
 
     def _post(self, module: Any, args: Any, output: Any) -> None:
@@ -365,6 +401,11 @@ class Recorder:
 
         layer = self._leaf.get(id(module))
         if layer is None:
+            plain = self._plain.get(id(module))
+            if plain is not None and plain[0] is module:  # seen before: no layer
+                if plain[1]:
+                    self.unmodelled[plain[1]] += 1
+                return
             if layer_decl(module, 0, "") is not None:
                 self._stack.append(module)  # as it was during the call, for _discover
                 try:
@@ -373,11 +414,15 @@ class Recorder:
                     self._stack.pop()
                 layer = self._leaf.get(id(module))
             if layer is None:
+                label = ""
                 if any(p is not None for p in module._parameters.values()) and not isinstance(
                         module, torch.nn.Linear | torch.nn.modules.conv._ConvNd):
-                    self.unmodelled[f"module {type(module).__name__}"] += 1
+                    label = f"module {type(module).__name__}"
                 elif isinstance(module, torch.nn.modules.conv._ConvNd):
-                    self.unmodelled[f"module {type(module).__name__} (transposed convolution)"] += 1
+                    label = f"module {type(module).__name__} (transposed convolution)"
+                self._plain[id(module)] = (module, label)  # its layers, if any, were seen first (inner hooks)
+                if label:
+                    self.unmodelled[label] += 1
                 return
         x = args[0] if args else None
         if not isinstance(x, torch.Tensor) or not isinstance(output, torch.Tensor):
@@ -396,8 +441,6 @@ class Recorder:
         f = ev.Forward(layer.network, layer.index, m, d.cols, d.rows, in_shape, out_shape, samples, _dtype(x))
         self._events.append(f)
         if output.requires_grad:
-            from torch.autograd.graph import _get_grad_fn_or_grad_acc
-
             x_node = _get_grad_fn_or_grad_acc(x) if x.requires_grad else None
             w = module.weight
             w_node = _get_grad_fn_or_grad_acc(w) if w.requires_grad else None
@@ -428,8 +471,9 @@ class Recorder:
             self._optimized.update(id(p) for g in opt.param_groups for p in g["params"])
         for net in self._nets:  # roles are decided once an optimizer has stepped (targets get their baseline)
             self._role(net)
-        self._check_targets()
-        kind = type(opt).__name__
+        self._check_targets(fingerprint=self._stepped)
+        self._stepped = True
+        kind = _optimizer_kind(type(opt))
         layers: dict[tuple[str, int], tuple[tuple[str, ...], int]] = {}
         for g in opt.param_groups:
             spec = update_spec(kind, g)
@@ -463,21 +507,52 @@ class Recorder:
         self._pacing_steps += 1
 
     def _param_versions(self, net: str) -> tuple[int, ...]:
-        out = []
-        for lay in self._nets[net]:
-            out.append(lay.weight._version)
-            if lay.bias is not None:
-                out.append(lay.bias._version)
-        return tuple(out)
+        return tuple([p._version for p in self._params(net)])
 
-    def _check_targets(self) -> None:
+    def _params(self, net: str) -> list[Any]:
+        """The network's trained parameters, [weight, bias] per layer (fixed once its layers are known)."""
+        got = self._params_of.get(net)
+        if got is None:
+            got = self._params_of[net] = [p for lay in self._nets[net] for p in (lay.weight, lay.bias)
+                                          if p is not None]
+        return got
+
+    def _print_params(self, net: str) -> list[Any]:
+        """What a fingerprint looks at: each layer's bias (every unit's, small), else its weight."""
+        return [lay.bias if lay.bias is not None else lay.weight for lay in self._nets[net]]
+
+    def _fingerprint(self) -> list[float]:
+        """The norms of every target network's layer biases (weights where a layer has none), in
+        ``self._versions`` order, [sum of n_layers] (one fused call): a write through ``param.data`` (CleanRL's
+        Polyak, ``target_param.data.copy_(...)``) moves no version counter, but moves these."""
         import torch
 
-        for net, old in list(self._versions.items()):
+        params = [p for net in self._versions for p in self._print_params(net)]
+        with torch.no_grad():
+            return torch.stack(torch._foreach_norm(params)).tolist() if params else []
+
+    def _check_targets(self, fingerprint: bool = False) -> None:
+        """Record a :class:`~accelsim.capture.events.TargetUpdate` for each target network changed in place since
+        the last look: its parameters' version counters moved, or (``fingerprint``: at the first look after an
+        optimizer step, once per optimizer step) their biases' norms did."""
+        import torch
+
+        changed: list[str] = []
+        for net, old in self._versions.items():
             now = self._param_versions(net)
-            if now == old:
-                continue
-            self._versions[net] = now
+            if now != old:
+                self._versions[net] = now
+                changed.append(net)
+        if fingerprint or changed:
+            self._stepped = False
+            fp, old_fp, i = self._fingerprint(), self._prints, 0
+            for net in self._versions:
+                n = len(self._nets[net])
+                if net not in changed and net in old_fp and fp[i:i + n] != old_fp[net]:
+                    changed.append(net)
+                self._prints[net] = fp[i:i + n]
+                i += n
+        for net in changed:
             online = self._roles[net][1]
             with torch.no_grad():
                 copy = all(torch.equal(t.weight, o.weight) for t, o in zip(self._nets[net], self._nets[online],

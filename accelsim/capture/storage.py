@@ -29,27 +29,16 @@ from accelsim.trace.formats import DENSE_FORMAT, Format
 SPARSE_SCHEMES = ("bitmap", "csr")
 
 
-def weight_parameter(module: Any) -> Any:
-    """The trained parameter behind ``module.weight``: ``weight_orig`` under ``torch.nn.utils.prune``, the
-    parametrization's ``original``, else ``module.weight``."""
-    orig = getattr(module, "weight_orig", None)
+def trained_parameter(module: Any, name: str) -> Any:
+    """The trained parameter behind ``module.<name>`` (``name`` is "weight" or "bias"): ``<name>_orig`` under
+    ``torch.nn.utils.prune``, the parametrization's ``original``, else the attribute itself (None when absent)."""
+    orig = getattr(module, f"{name}_orig", None)
     if orig is not None:
         return orig
     par = getattr(module, "parametrizations", None)
-    if par is not None and "weight" in par:
-        return par["weight"].original
-    return module.weight
-
-
-def bias_parameter(module: Any) -> Any:
-    """The trained parameter behind ``module.bias`` (None when the layer has no bias)."""
-    orig = getattr(module, "bias_orig", None)
-    if orig is not None:
-        return orig
-    par = getattr(module, "parametrizations", None)
-    if par is not None and "bias" in par:
-        return par["bias"].original
-    return getattr(module, "bias", None)
+    if par is not None and name in par:
+        return par[name].original
+    return getattr(module, name, None)
 
 
 def parametrized_format(module: Any) -> Format | None:

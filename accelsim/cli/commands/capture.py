@@ -6,6 +6,9 @@ The script runs in a child interpreter (``python`` and ``python3`` mean the inte
 other path is used as given) under :mod:`accelsim.capture.launch`. Refused, one line and exit 2: torch missing;
 an output folder that already holds a run (a trace or a ``capture.json``); a script that exits non-zero (its
 trace is kept up to its last part); a run in which no optimizer stepped.
+
+``ACCELSIM_CAPTURE_FLOPS=1`` in the environment also counts the run's FLOPs with torch's ``FlopCounterMode``
+into ``DIR/flop_count.json`` (:mod:`accelsim.capture.launch`), to check the trace's MACs against.
 """
 
 from __future__ import annotations
