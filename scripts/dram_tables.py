@@ -7,10 +7,13 @@ and its closed forms against its request-level model on the streams the engines 
 (tests/data/dramsim3/protocols.json, what tests/test_dram_protocols.py checks): a summary (cases within 15 %
 per model, the worst case per model) and the table of every case, markdown for docs/benchmarks.md.
 
-``--shipped-trace``: what the engines charge (the closed forms; for the replay gather the request-level
-model over GATHER_DRAWS seeded draws, the closed form beside it) against the request-level model on the very
-transfers the engines cost for the shipped GST trace (edge-lpddr4, nvdla-large, omnidrl-like; docs/model.md
-§10.6, what tests/test_dram_engine_streams.py checks).
+``--protocols`` also prints the replay gathers against DRAMSim3's mean over 8 address draws
+(tests/data/dramsim3/gathers.json): the closed form is an expectation over where the rows fall, so a single
+draw is not what it claims to match.
+
+``--shipped-trace``: what the engines charge (the closed forms, the replay gather's included) against the
+request-level model on the very transfers the engines cost for the shipped GST trace (edge-lpddr4,
+nvdla-large, omnidrl-like; docs/model.md §10.6, what tests/test_dram_engine_streams.py checks).
 
 Reads DRAMSim3's figures from tests/data/dramsim3/reference.json (made by ``make dramsim3-reference``); runs
 nothing but accelsim.
@@ -28,7 +31,6 @@ sys.path.insert(0, str(ROOT))
 
 from accelsim.dram import Pattern, evaluate, simulate_expected  # noqa: E402
 from accelsim.dram import closed_form as cf  # noqa: E402
-from accelsim.dram import request_model as rm  # noqa: E402
 from accelsim.dram.dramsim3_ini import read_dramsim3_ini  # noqa: E402
 from accelsim.dram.presets import from_dram_config  # noqa: E402
 from accelsim.hardware.load import load_preset, preset_names  # noqa: E402
@@ -136,13 +138,36 @@ def protocol_table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def gather_table() -> str:
+    """The replay gathers (256 rows of 168 B or 2860 B at random row-aligned places) on every part: DRAMSim3's
+    mean over its 8 address draws (gathers.json; time averaged, bandwidth = useful bytes / mean time), the
+    request-level model on the same 8 draws, the closed form (an expectation), and core pJ per useful bit."""
+    ref = json.loads((DATA / "gathers.json").read_text())
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for c in ref["cases"]:
+        groups.setdefault((c["part"], c["pattern"]), []).append(c)
+    lines = ["| part | pattern | DRAMSim3 GB/s (mean of 8) | request err | closed err | closed core pJ/bit err |",
+             "|---|---|---:|---:|---:|---:|"]
+    for (part, pattern), cs in sorted(groups.items()):
+        mem = read_dramsim3_ini(DATA / "configs" / cs[0]["config"])
+        nbytes = cs[0]["total_bytes"]
+        g = nbytes / (sum(c["cycles"] * c["tck_ns"] for c in cs) / len(cs))
+        req = nbytes / (sum(evaluate(mem, _ref_pattern(c), "request").seconds for c in cs) / len(cs)) / 1e9
+        k = evaluate(mem, _ref_pattern(cs[0]), "closed")
+        pj = sum(c["energy_pj_per_bit"] * (c["read_cmds"] + c["write_cmds"]) * c["burst_bytes"] / c["total_bytes"]
+                 for c in cs) / len(cs)
+        lines.append(f"| {part} | {pattern} | {g:.2f} | {_flag(req / g - 1)} | {_flag(k.effective_gbps / g - 1)} | "
+                     f"{_flag(k.core_pj_per_bit / pj - 1)} |")
+    return "\n".join(lines)
+
+
 def engine_table() -> str:
     parts = {p: read_dramsim3_ini(DATA / "configs" / f) for p, f in
              (("LPDDR4", "LPDDR4_8Gb_x16_2400.ini"), ("DDR4", "DDR4_8Gb_x16_3200.ini"),
               ("HBM2", "HBM2_8Gb_x128.ini"))}
     parts.update({n: from_dram_config(load_preset(n).dram) for n in preset_names()})
-    rows = ["| part | seq read 1 KiB / 16 KiB / 256 KiB / 4 MiB | seq write (same) | replay 256 x 168 B: closed / "
-            "engines | replay 256 x 2860 B: closed / engines |", "|---|---|---|---:|---:|"]
+    rows = ["| part | seq read 1 KiB / 16 KiB / 256 KiB / 4 MiB | seq write (same) | replay 256 x 168 B | "
+            "replay 256 x 2860 B |", "|---|---|---|---:|---:|"]
     for name, mem in parts.items():
         cells = []
         for wf in (0.0, 1.0):
@@ -154,31 +179,23 @@ def engine_table() -> str:
         for row in (168, 2860):
             p = Pattern("random", 256 * row, row)
             ref = simulate_expected(mem, p, 32).seconds
-            closed, ours = cf.evaluate_closed(mem, p).seconds / ref - 1, gather_seconds(mem, 256, row) / ref - 1
-            cells.append(f"{closed:+.1%} / {ours:+.1%}")
+            cells.append(f"{cf.evaluate_closed(mem, p).seconds / ref - 1:+.1%}")
         rows.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(rows)
-
-
-def gather_seconds(mem, rows: int, row: int) -> float:
-    """What the engines charge for a gather of ``rows`` × ``row`` B (no limit on requests in flight): the
-    request-level model over GATHER_DRAWS seeded draws (accelsim.cost.dram_cost.dram_stream)."""
-    s = rm.gather_expected(cf.pack_system(mem), rows, row, 0, rm.GATHER_DRAWS)
-    return float(s[rm.S_END]) * mem.part.timing.tck_ns * 1e-9
 
 
 def shipped_trace_table(presets: tuple[str, ...] = ("edge-lpddr4", "nvdla-large", "omnidrl-like")) -> str:
     """Charged time / request-level time − 1 on every distinct transfer the engines cost for the shipped GST
     trace (both views), as tests/test_dram_engine_streams.py computes it: loads and stores as sequential
     streams of ``dram.request_bytes`` requests (closed forms), the replay gather as B row-sized reads at random
-    places (the engines' request-level estimate, and the closed form it replaced)."""
+    places."""
     from accelsim.engines.reference import engine as engine_reference
     from accelsim.hardware.load import load_hardware
     from accelsim.trace.reader import read_trace
     from accelsim.workload.build import build_workload
 
     tr = read_trace(ROOT / "traces" / "halfcheetah_gst_s0.parquet")
-    rows = ["| preset | loads (sizes; worst) | stores (sizes; worst) | replay gather: engines (closed form) | "
+    rows = ["| preset | loads (sizes; worst) | stores (sizes; worst) | replay gather | "
             "transfers |",
             "|---|---|---|---|---:|"]
     for preset in presets:
@@ -195,9 +212,8 @@ def shipped_trace_table(presets: tuple[str, ...] = ("edge-lpddr4", "nvdla-large"
                 p = Pattern("sequential", nbytes, hw.dram.request_bytes or hw.dram.burst_bytes, 0, float(write))
                 samples = 1024 if nbytes <= 1 << 12 else (512 if nbytes <= 1 << 16 else 64)
             ref = simulate_expected(mem, p, samples).seconds
-            closed = cf.evaluate_closed(mem, p).seconds / ref - 1
-            err = gather_seconds(mem, gather, nbytes // gather) / ref - 1 if gather else closed
-            cells[2 if gather else write].append((nbytes, gather, err, closed))
+            err = cf.evaluate_closed(mem, p).seconds / ref - 1
+            cells[2 if gather else write].append((nbytes, gather, err))
 
         def seq(c):
             worst = max(c, key=lambda x: abs(x[2]))
@@ -205,7 +221,7 @@ def shipped_trace_table(presets: tuple[str, ...] = ("edge-lpddr4", "nvdla-large"
             return (f"{len(c)} of {lo:,}–{hi:,} B: {min(x[2] for x in c):+.1%} to {max(x[2] for x in c):+.1%} "
                     f"(worst {worst[0]:,} B)")
 
-        rep = "; ".join(f"{g} × {n // g} B: {e:+.1%} ({c:+.1%})" for n, g, e, c in cells[2])
+        rep = "; ".join(f"{g} × {n // g} B: {e:+.1%}" for n, g, e in cells[2])
         rows.append(f"| {preset} | {seq(cells[0])} | {seq(cells[1])} | {rep} | {len(keys)} |")
     return "\n".join(rows)
 
@@ -221,7 +237,8 @@ def main() -> int:
     args = ap.parse_args()
     if args.protocols:
         rows = protocol_rows()
-        text = protocol_summary(rows) + "\n\n" + protocol_worst(rows) + "\n\n" + protocol_table(rows) + "\n"
+        text = (protocol_summary(rows) + "\n\n" + protocol_worst(rows) + "\n\n" + protocol_table(rows) + "\n\n"
+                + gather_table() + "\n")
         print(text, end="")
         if args.out:
             args.out.write_text(text)

@@ -120,14 +120,19 @@ PATTERNS = {
 }
 #: ``reference.json``'s patterns (the first ten).
 CORE_PATTERNS = tuple(PATTERNS)[:10]
+#: The replay batch's patterns, run again at each of these address seeds for ``gathers.json``: one draw of 256
+#: rows is noisy (a draw's busiest channel and bank decide a short gather), so the closed form of short
+#: gathers is held to the mean over draws (tests/test_dram_protocols.py).
+GATHER_PATTERNS = ("gather_168", "gather_2860")
+GATHER_SEEDS = tuple(range(8))
 
 
-def pattern_for(name: str, mem, total_bytes: int) -> Pattern:
+def pattern_for(name: str, mem, total_bytes: int, seed: int = 0) -> Pattern:
     """The :class:`Pattern` of one case (row-sized requests and strides resolved on the part)."""
     kind, req, stride, wf, total = PATTERNS[name]
     row = mem.part.org.row_bytes
     return Pattern(kind=kind, total_bytes=total or total_bytes, request_bytes=row if req == -1 else req,
-                   stride_bytes=row if stride == -1 else stride, write_fraction=wf, seed=0)
+                   stride_bytes=row if stride == -1 else stride, write_fraction=wf, seed=seed)
 
 
 def _rel(path: str) -> str:
@@ -139,11 +144,11 @@ def _sum(stats: dict, key: str) -> float:
     return sum(float(ch[key]) for ch in stats.values())
 
 
-def run_case(driver: Path, ini: Path, part: str, name: str, work: Path, total_bytes: int) -> dict:
+def run_case(driver: Path, ini: Path, part: str, name: str, work: Path, total_bytes: int, seed: int = 0) -> dict:
     mem = read_dramsim3_ini(ini)
-    pat = pattern_for(name, mem, total_bytes)
+    pat = pattern_for(name, mem, total_bytes, seed)
     stream = burst_stream(pat, mem)
-    case_dir = work / f"{part}_{name}"
+    case_dir = work / (f"{part}_{name}" if seed == 0 else f"{part}_{name}_s{seed}")
     case_dir.mkdir(parents=True, exist_ok=True)
     trace = case_dir / "trace.txt"
     trace.write_text("\n".join(dramsim3_trace_lines(stream)) + "\n")
@@ -220,18 +225,19 @@ def _write_csv(path: Path, cases: list[dict], cols: list[str]) -> None:
             w.writerow([f"{c[k]:.6g}" if isinstance(c[k], float) else c[k] for k in cols])
 
 
-def _run_set(args, parts: dict[str, tuple[str, int]], patterns: tuple[str, ...], keep_extra: bool) -> list[dict]:
+def _run_set(args, parts: dict[str, tuple[str, int]], patterns: tuple[str, ...], keep_extra: bool,
+             seeds: tuple[int, ...] = (0,)) -> list[dict]:
     cases = []
     for part, (cfg, nbytes) in parts.items():
         ini = args.configs / cfg
-        for name in patterns:
-            c = run_case(args.driver, ini, part, name, args.work, nbytes)
+        for name, seed in ((n, s) for n in patterns for s in seeds):
+            c = run_case(args.driver, ini, part, name, args.work, nbytes, seed)
             wall = c.pop("wall_s")  # printed, not kept: the committed figures are reproducible byte for byte
             if not keep_extra:  # reference.json keeps the fields it was first made with
                 c.pop("protocol")
                 c.pop("useful_gbps")
             cases.append(c)
-            print(f"{part:22s} {name:20s} {c['effective_gbps']:8.2f} GB/s  row hits {c['row_hit_rate']:.3f}  "
+            print(f"{part:22s} {name:20s} s{seed} {c['effective_gbps']:8.2f} GB/s  row hits {c['row_hit_rate']:.3f}  "
                   f"{c['energy_pj_per_bit']:6.2f} pJ/b  ({wall:.1f} s)", flush=True)
     return cases
 
@@ -248,8 +254,9 @@ def main() -> int:
     ap.add_argument("--main", type=Path, help="dramsim3main, for the driver cross-check")
     ap.add_argument("--out", type=Path, default=OUT)
     ap.add_argument("--work", type=Path, default=WORK)
-    ap.add_argument("--only", choices=("all", "reference", "protocols"), default="all",
-                    help="reference.json (3 parts x 10 patterns), protocols.json (every protocol), or both")
+    ap.add_argument("--only", choices=("all", "reference", "protocols", "gathers"), default="all",
+                    help="reference.json (3 parts x 10 patterns), protocols.json (every protocol), gathers.json "
+                         "(every protocol's replay gathers at several address seeds), or all three")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     # The configs travel with the figures (tests read them; DRAMSim3's MIT licence beside them), so the tests
@@ -301,6 +308,20 @@ def main() -> int:
                 "make dramsim3-reference"] + [c["command"] for c in cases]
         (args.out / "protocols_commands.txt").write_text("\n".join(cmds) + "\n")
         print(f"wrote {args.out / 'protocols.json'} ({len(cases)} cases)")
+    if args.only in ("all", "gathers"):
+        parts = {Path(cfg).stem: (cfg, nbytes) for cfg, nbytes in PROTOCOL_PARTS.items()}
+        cases = _run_set(args, parts, GATHER_PATTERNS, keep_extra=True, seeds=GATHER_SEEDS)
+        info = dict(head)
+        info["parts"] = {part: _copy_config(args, cfg, nbytes) for part, (cfg, nbytes) in parts.items()}
+        info["patterns"] = {k: dict(zip(("kind", "request_bytes", "stride_bytes", "write_fraction", "total_bytes"),
+                                        PATTERNS[k], strict=True)) for k in GATHER_PATTERNS}
+        info["seeds"] = list(GATHER_SEEDS)
+        info["notes"] = [*NOTES, "the replay gathers of protocols.json at several address seeds (seed 0 is "
+                         "protocols.json's case): the mean over seeds is what a short gather's closed form is held to",
+                         "useful_gbps: the bytes the pattern asked for / (num_cycles * tCK)"]
+        info["cases"] = cases
+        (args.out / "gathers.json").write_text(json.dumps(info, indent=1) + "\n")
+        print(f"wrote {args.out / 'gathers.json'} ({len(cases)} cases)")
     print(f"{time.perf_counter() - t0:.0f} s")
     return 0
 

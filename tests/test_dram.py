@@ -160,11 +160,10 @@ def test_closed_forms_within_5pct_of_request_model_sequential_all(part, nbytes, 
 #: row-aligned addresses. Short random transfers are where the closed forms are weakest: bank conflicts, the
 #: activate window and the in-order front end interact, and the closed forms take the largest of their
 #: bounds (docs/model.md §10 has the table). Sequential streams hold 5 %; these hold 10 %, but for the
-#: measured exceptions below (closed forms faster than the request-level model on 168 B rows, slower on the
-#: DRAMSim3 DDR4 part's 2860 B rows).
+#: measured exceptions below (against the request-level model's mean over 32 draws: DDR4 168 B -9.1 %,
+#: 2860 B +9.4 %; HBM2 2860 B -12.8 %; 16 draws here move these by a point or two).
 REPLAY_ROWS = [168, 2860]
-REPLAY_LOOSE = {("DDR4", 168): 0.15, ("DDR4", 2860): 0.12, ("HBM2", 168): 0.20, ("HBM2", 2860): 0.15,
-                ("nvdla-large", 168): 0.12}
+REPLAY_LOOSE = {("DDR4", 168): 0.12, ("DDR4", 2860): 0.12, ("HBM2", 2860): 0.15}
 
 
 def _check_replay(part: str, row: int) -> None:

@@ -4,11 +4,12 @@ For edge-lpddr4 (default), nvdla-large and omnidrl-like on the shipped GST trace
 transfer the engines can make (:func:`accelsim.engines.reference.engine.transfers`: loads and stores of whole tensors in
 ``dram.request_bytes`` requests, activation spills and refills, prologue fills, and the replay batch gathered
 as B row-sized reads at random places) is run through what the engines charge (``dram_cost.dram_stream``: the
-closed forms for loads and stores, the request-level model itself over GATHER_DRAWS seeded address draws for
-the gather) and through the request-level model, averaged over the refresh schedule (and, for the replay
-batch, 32 address draws of numpy's generator, independent of the engines' draws).
+closed forms, the gather's included) and through the request-level model, averaged over the refresh schedule
+(and, for the replay batch, 32 address draws).
 
-Target: 5 % on every stream, the gathers included (docs/model.md §10.6).
+Target: 5 % on every load and store; 10 % on the replay gather, whose closed form is held to DRAMSim3 itself
+(tests/test_dram_protocols.py, the mean over 8 address draws: docs/model.md §10.6). The request-level model's
+own mean over 32 draws moves by up to 3 % from one set of draws to another on these 256-row gathers.
 """
 
 from __future__ import annotations
@@ -23,8 +24,6 @@ from accelsim.base.layouts import XFER_COST
 from accelsim.cost import dram_cost, hardware_vector
 from accelsim.dram import Pattern, simulate_expected
 from accelsim.dram import closed_form as cf
-from accelsim.dram import request_model as rm
-from accelsim.dram.address import decode, layout
 from accelsim.dram.presets import from_dram_config
 from accelsim.engines.reference import engine as engine_reference
 from accelsim.hardware.load import load_hardware
@@ -33,6 +32,10 @@ from accelsim.workload.build import build_workload
 
 PRESETS = ("edge-lpddr4", "nvdla-large", "omnidrl-like")
 TARGET = 0.05
+#: The replay gather's target: its closed form lies 2-9 % fast of the request-level model on these presets (ACT-bound
+#: random pieces: the request-level model, like DRAMSim3, loses a few cycles per ACTIVATE to bank and command-bus
+#: conflicts that the closed form's bounds do not count; docs/model.md §10.6).
+TARGET_GATHER = 0.10
 
 
 @functools.cache
@@ -64,13 +67,8 @@ def samples(p: Pattern) -> int:
 
 def charged_seconds(preset: str, key: tuple[int, int, int]) -> float:
     """DRAM seconds the engines charge for one transfer before rounding to accelerator cycles: the closed form
-    of a load or store, the request-level expectation of a gather (dram_cost.dram_stream)."""
-    hw = load_hardware(preset)
-    mem = from_dram_config(hw.dram)
-    nbytes, _, rows = key
-    if rows:
-        h = hardware_vector.pack_hardware(hw)
-        return float(dram_cost.gather_stats_of(h, nbytes, rows)[rm.S_END]) * mem.part.timing.tck_ns * 1e-9
+    of the transfer's stream, a gather's included (dram_cost.dram_stream)."""
+    mem = from_dram_config(load_hardware(preset).dram)
     return cf.evaluate_closed(mem, pattern_of(preset, *key)).seconds
 
 
@@ -122,28 +120,6 @@ def _within_target(preset: str, keys) -> None:
     misses = {}
     for key in keys:
         err = charged_vs_request(preset, key)
-        if abs(err) > TARGET:
+        if abs(err) > (TARGET_GATHER if key[2] else TARGET):
             misses[key] = round(err, 4)
     assert not misses, f"{preset}: engines' DRAM costs off the request-level model by more than {TARGET:.0%}: {misses}"
-
-
-def test_gather_expectation_is_the_request_level_model():
-    """gather_expected is simulate_bursts on its draws: its first draw equals the request-level model run on the
-    same addresses from a precharged part at refresh phase 0 (the packed part carries every parameter)."""
-    mem = from_dram_config(load_hardware("edge-lpddr4").dram)
-    v = cf.pack_system(mem)
-    assert np.array_equal(rm.params_of_part(v, 3, 7), rm.pack_params(mem, 3, 7))
-    rows, row, burst = 16, 168, mem.part.org.burst_bytes
-    per = -(-row // burst)
-    state, starts = np.uint64(rm.GATHER_SEED), []
-    slots = np.uint64(mem.part.org.capacity_bytes // (per * burst))
-    for _ in range(rows):
-        state, z = rm.splitmix64(np.uint64(state))  # (a Python int back from the kernel: keep it unsigned)
-        starts.append(int(np.uint64(z) % slots) * per * burst)
-    addr = np.array([a + b * burst for a in starts for b in range(per)], dtype=np.int64)
-    d = decode(addr, mem.part.org, layout(mem.part.org, mem.controller.address_map))
-    req = np.repeat(np.arange(rows, dtype=np.int64), per)
-    want = rm.simulate_bursts(rm.pack_params(mem, 0, 0), d.channel, d.bank, d.row, np.zeros(addr.size, np.bool_), req,
-                              rows)
-    assert np.array_equal(rm.gather_expected(v, rows, row, 0, 1), want.astype(np.float64))
-    assert rm.gather_expected(v, rows, row, 0, 2)[rm.S_RD] == rows * per  # an average of draws, all reads

@@ -16,10 +16,8 @@ from hypothesis import strategies as st
 from accelsim.base.layouts import KIND, ROW, XFER_COST
 from accelsim.cost import dram_cost, hardware_vector
 from accelsim.dram import Pattern, evaluate_closed
-from accelsim.dram import request_model as rm
-from accelsim.dram.closed_form import pack_system
 from accelsim.dram.presets import from_dram_config
-from accelsim.dram.request_model import command_energies_pj, make_stats
+from accelsim.dram.request_model import command_energies_pj
 from accelsim.hardware.load import load_hardware, preset_names
 from accelsim.simulation.simulate import simulate
 from accelsim.trace.formats import Format
@@ -241,18 +239,14 @@ def test_dram_transfer_by_hand_on_the_banked_part():
 def test_engine_dram_costs_are_the_closed_forms_of_accelsim_dram():
     """Per load or store the engines charge what `accelsim dram --model closed` reports for the same stream: its
     time (to the accelerator cycle, rounded up) and its energy (IDD core + interface); the replay batch, B
-    row-sized reads at random addresses, is charged what the request-level model gives over the engines'
-    seeded draws (request_model.gather_expected), figured the same way."""
+    row-sized reads at random addresses, too: `accelsim dram --model closed` of Pattern("random", B·row, row)."""
     for preset in ("edge-lpddr4", "nvdla-large", "nvdla-small"):
         hw = load_hardware(preset)
         h = hardware_vector.pack_hardware(hw)
         mem = from_dram_config(hw.dram)
         for nbytes, write, rows in ((4096, False, 0), (263168, True, 0), (43008, False, 256)):
             if rows:
-                g = rm.gather_expected(pack_system(mem), rows, nbytes // rows, 0, rm.GATHER_DRAWS)
-                s = make_stats(mem, nbytes, rows * -(-(nbytes // rows) // hw.dram.burst_bytes) * hw.dram.burst_bytes,
-                               g[rm.S_END], g[rm.S_ACT], g[rm.S_RD], g[rm.S_WR], g[rm.S_REF], g[rm.S_HITS],
-                               g[rm.S_ACTIVE_RANK_CK], g[rm.S_IDLE_RANK_CK], "request")
+                s = evaluate_closed(mem, Pattern("random", nbytes, request_bytes=nbytes // rows))
             else:
                 s = evaluate_closed(mem, Pattern("sequential", nbytes, request_bytes=hw.dram.request_bytes or 0,
                                                  write_fraction=float(write)))
@@ -336,8 +330,7 @@ def test_dram_tables_in_parallel_equal_one_point_at_a_time(sample_trace):
     hws = [load_hardware(None, {"dram.gbps": g, "sram.weight_kib": k}) for g, k in
            (("1.6", "32"), ("3.2", "32"), ("1.6", "512"), ("6.4", "64"))]
     H = np.stack([hardware_vector.pack_hardware(hw) for hw in hws])
-    G = dram_cost.gather_stats(wl.xfer_keys, H)
-    par, ser = engine_fast.dram_tables(wl.xfer_keys, H, G), engine_fast.dram_tables_serial(wl.xfer_keys, H, G)
+    par, ser = engine_fast.dram_tables(wl.xfer_keys, H), engine_fast.dram_tables_serial(wl.xfer_keys, H)
     assert np.array_equal(par.cost, ser.cost) and np.array_equal(par.energy, ser.energy) and par.cost.any()
     many = run_engine(wl, H)
     for p in range(len(hws)):

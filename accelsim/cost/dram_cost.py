@@ -1,6 +1,5 @@
-"""What a DRAM transfer costs on a packed hardware point: loads and stores by the banked model's closed forms,
-the replay gather by its request-level expectation (computed once per distinct DRAM and gather in a process:
-:data:`GATHER_MEMO`), tabulated per workload transfer (:class:`DRAMTable`). docs/model.md §4.
+"""What a DRAM transfer costs on a packed hardware point: loads, stores and the replay gather by the banked
+model's closed forms, tabulated per workload transfer (:class:`DRAMTable`). docs/model.md §4.
 
 Units: bytes, accelerator cycles (integers), picojoules (floats).
 """
@@ -12,7 +11,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from accelsim.base.jit import kernel, prange
+from accelsim.base.jit import kernel
 from accelsim.base.layouts import (
     HW,
     HW_PART,
@@ -29,18 +28,6 @@ from accelsim.dram.closed_form import (
     O_REF,
     O_WR,
     stream_cost,
-)
-from accelsim.dram.request_model import (
-    GATHER_DRAWS,
-    N_S,
-    S_ACT,
-    S_ACTIVE_RANK_CK,
-    S_END,
-    S_IDLE_RANK_CK,
-    S_RD,
-    S_REF,
-    S_WR,
-    gather_expected,
 )
 
 
@@ -113,41 +100,26 @@ def figures_of(t_ck: float, n_act: float, n_rd: float, n_wr: float, n_ref: float
 
 
 @kernel
-def gatherfigures_of(stats: np.ndarray, nbytes: int, gather_rows: int, h: np.ndarray) -> tuple[int, int, int, float]:
-    """The replay batch's (cycles, bus bytes, row activations, pJ) from its request-level expectation
-    ``stats`` (:func:`accelsim.dram.request_model.gather_expected`, S_* slots): B = ``gather_rows`` rows of
-    ⌈nbytes / B⌉ bytes, each rounded up to whole bursts on the bus."""
-    burst = int(h[HW.burst_bytes])
-    bus = gather_rows * cdiv(cdiv(nbytes, gather_rows), burst) * burst
-    return figures_of(stats[S_END], stats[S_ACT], stats[S_RD], stats[S_WR], stats[S_REF], stats[S_ACTIVE_RANK_CK],
-                    stats[S_IDLE_RANK_CK], bus, h)
-
-
-@kernel
-def gather_stats_of(h: np.ndarray, nbytes: int, gather_rows: int) -> np.ndarray:
-    """The request-level expectation of the replay batch (B = ``gather_rows`` rows of ⌈nbytes / B⌉ bytes) on
-    point ``h``: :func:`accelsim.dram.request_model.gather_expected` over GATHER_DRAWS draws."""
-    return gather_expected(h[HW_PART:HW_PART_END], gather_rows, cdiv(nbytes, gather_rows),
-                           int(h[HW.dram_requests_in_flight]), GATHER_DRAWS)
-
-
-@kernel
 def dram_stream(nbytes: int, is_write: bool, gather_rows: int, h: np.ndarray) -> tuple[int, int, int, float]:
     """One whole-tensor DRAM transfer of ``nbytes`` on the banked model: (accelerator cycles, bus bytes, row
     activations, energy pJ; :func:`_figures`).
 
     A load or store is a sequential stream of DMA requests (``dram.request_bytes``, whole bursts; a store all
-    writes), costed by the closed forms (:func:`accelsim.dram.closed_form.stream_cost`: DRAM cycles and command
-    counts, expected over the refresh schedule). The replay batch (``gather_rows`` = B > 0) is B requests of one
-    row (⌈nbytes / B⌉ bytes, each rounded up to whole bursts) at random row-aligned addresses, costed by the
-    request-level model itself (:func:`gather_stats_of`: GATHER_DRAWS seeded address draws, each at its own
-    refresh phase, averaged), where the closed forms miss by 5-12 % (docs/model.md §10.6).
+    writes). The replay batch (``gather_rows`` = B > 0) is B reads of one row (⌈nbytes / B⌉ bytes, each rounded
+    up to whole bursts) at random row-aligned addresses. Both are costed by the closed forms
+    (:func:`accelsim.dram.closed_form.stream_cost`: DRAM cycles and command counts, expected over the refresh
+    schedule and, for the gather, over where its rows fall: docs/model.md §10.6), so a sweep over DRAM keys
+    costs each point in microseconds.
     """
     if nbytes <= 0:
         return 0, 0, 0, 0.0
-    if gather_rows > 0:
-        return gatherfigures_of(gather_stats_of(h, nbytes, gather_rows), nbytes, gather_rows, h)
     burst = int(h[HW.burst_bytes])
+    if gather_rows > 0:
+        row = cdiv(nbytes, gather_rows)
+        o = stream_cost(h[HW_PART:HW_PART_END], 2, float(gather_rows * row), float(row), 0.0, 0.0,
+                        h[HW.dram_requests_in_flight])
+        return figures_of(o[O_CK], o[O_ACT], o[O_RD], o[O_WR], o[O_REF], o[O_ACTIVE_RANK_CK], o[O_IDLE_RANK_CK],
+                          gather_rows * cdiv(row, burst) * burst, h)
     o = stream_cost(h[HW_PART:HW_PART_END], 0, float(nbytes), h[HW.dram_request_bytes], 0.0,
                     1.0 if is_write else 0.0, h[HW.dram_requests_in_flight])
     return figures_of(o[O_CK], o[O_ACT], o[O_RD], o[O_WR], o[O_REF], o[O_ACTIVE_RANK_CK], o[O_IDLE_RANK_CK],
@@ -177,19 +149,15 @@ def stream_of(nbytes: int, is_write: bool, h: np.ndarray, table: DRAMTable) -> t
 
 
 @kernel
-def transfer_table_of(keys: np.ndarray, h: np.ndarray, gathers: np.ndarray) -> DRAMTable:
+def transfer_table_of(keys: np.ndarray, h: np.ndarray) -> DRAMTable:
     """The :class:`DRAMTable` of transfers ``keys`` ((n_x, N_XFER_KEY), by :data:`accelsim.base.layouts.XFER_KEY`)
-    on hardware point ``h``: :func:`dram_stream` of each, a gather's request-level expectation taken from
-    ``gathers`` ((n_x, N_S), :func:`gather_stats`) rather than computed again."""
+    on hardware point ``h``: :func:`dram_stream` of each."""
     n = keys.shape[0]
     mk, mc, mp = new_memo()
     table = DRAMTable(np.zeros((n, N_XFER_COST), dtype=np.int64), np.zeros(n, dtype=np.float64), mk, mc, mp)
     for x in range(n):
-        nbytes, rows = keys[x, XFER_KEY.bytes], keys[x, XFER_KEY.gather_rows]
-        if rows > 0 and nbytes > 0:
-            cyc, bus, acts, pj = gatherfigures_of(gathers[x], nbytes, rows, h)
-        else:
-            cyc, bus, acts, pj = dram_stream(nbytes, keys[x, XFER_KEY.is_write] == 1, rows, h)
+        cyc, bus, acts, pj = dram_stream(keys[x, XFER_KEY.bytes], keys[x, XFER_KEY.is_write] == 1,
+                                         keys[x, XFER_KEY.gather_rows], h)
         table.cost[x, XFER_COST.cycles] = cyc
         table.cost[x, XFER_COST.bus_bytes] = bus
         table.cost[x, XFER_COST.row_activations] = acts
@@ -197,60 +165,10 @@ def transfer_table_of(keys: np.ndarray, h: np.ndarray, gathers: np.ndarray) -> D
     return table
 
 
-@kernel(parallel=True)
-def _gather_batch(parts: np.ndarray, todo: np.ndarray) -> np.ndarray:
-    """:func:`gather_stats_of` of each row of ``todo`` ((n, 3): a point's index into ``parts``, the gather's
-    bytes and rows), in parallel: (n, N_S)."""
-    out = np.zeros((todo.shape[0], N_S))
-    for i in prange(todo.shape[0]):
-        out[i] = gather_stats_of(parts[todo[i, 0]], todo[i, 1], todo[i, 2])
-    return out
-
-
-#: Request-level expectations of gathers already computed in this process, by the DRAM slots they read and
-#: the gather (a pure function of both; a sweep over anything but the DRAM, or the two views of one point,
-#: compute each once). Cleared when it reaches GATHER_MEMO_MAX entries.
-GATHER_MEMO: dict[tuple[bytes, int, int], np.ndarray] = {}
-
-
-GATHER_MEMO_MAX = 1 << 16
-
-
-def gather_stats(keys: np.ndarray, Hs: np.ndarray) -> np.ndarray:
-    """The request-level expectation (:func:`gather_stats_of`) of every gather among ``keys`` on every point of
-    ``Hs`` ((n_t, N_HW), or one point (N_HW,)): (n_t, n_x, N_S) float64, zero for loads and stores (or
-    (n_x, N_S) for one point). Computed once per distinct (DRAM, gather) in a process, misses in parallel."""
-    one = Hs.ndim == 1
-    Hs = np.atleast_2d(Hs)
-    out = np.zeros((Hs.shape[0], keys.shape[0], N_S))
-    gx = [x for x in range(keys.shape[0]) if keys[x, XFER_KEY.gather_rows] > 0 and keys[x, XFER_KEY.bytes] > 0]
-    if gx:
-        dram = [Hs[t, DRAM_COST_SLOTS].tobytes() for t in range(Hs.shape[0])]
-        want = {(dram[t], int(keys[x, XFER_KEY.bytes]), int(keys[x, XFER_KEY.gather_rows])): t
-                for t in range(Hs.shape[0]) for x in gx}
-        # This call's figures are kept apart from the memo, so that clearing a full memo cannot lose a hit.
-        found = {k: GATHER_MEMO[k] for k in want if k in GATHER_MEMO}
-        miss = [k for k in want if k not in found]
-        if miss:
-            todo = np.array([[want[k], k[1], k[2]] for k in miss], dtype=np.int64)
-            got = _gather_batch(np.ascontiguousarray(Hs), todo) if len(miss) > 1 else \
-                gather_stats_of(np.ascontiguousarray(Hs[todo[0, 0]]), todo[0, 1], todo[0, 2])[None, :]
-            new = dict(zip(miss, got, strict=True))
-            found.update(new)
-            if len(GATHER_MEMO) + len(new) > GATHER_MEMO_MAX:
-                GATHER_MEMO.clear()
-            GATHER_MEMO.update(new)
-        for t in range(Hs.shape[0]):
-            for x in gx:
-                out[t, x] = found[(dram[t], int(keys[x, XFER_KEY.bytes]), int(keys[x, XFER_KEY.gather_rows]))]
-    return out[0] if one else out
-
-
 def transfer_table(keys: np.ndarray, h: np.ndarray) -> DRAMTable:
-    """The :class:`DRAMTable` of transfers ``keys`` on hardware point ``h`` (:func:`transfer_table_of`, gathers
-    by :func:`gather_stats`): a pure function of the keys and the point."""
-    keys = np.ascontiguousarray(keys, dtype=np.int64)
-    return transfer_table_of(keys, np.ascontiguousarray(h, dtype=np.float64), gather_stats(keys, h))
+    """The :class:`DRAMTable` of transfers ``keys`` on hardware point ``h`` (:func:`transfer_table_of`): a pure
+    function of the keys and the point."""
+    return transfer_table_of(np.ascontiguousarray(keys, dtype=np.int64), np.ascontiguousarray(h, dtype=np.float64))
 
 
 @kernel(inline=True)

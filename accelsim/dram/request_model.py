@@ -1,7 +1,7 @@
 """The request-level DRAM model: every burst through a cycle-stepped open-page memory controller.
 
-This is the *check* for the closed forms (``accelsim.dram.closed_form``), what the engines charge for the replay
-gather (:func:`gather_expected`), and is itself checked against DRAMSim3 (``tests/test_dram.py``). It follows
+This is the *check* for the closed forms (``accelsim.dram.closed_form``, what the engines charge), and is itself
+checked against DRAMSim3 (``tests/test_dram.py``, ``tests/test_dram_protocols.py``). It follows
 the usual controller structure (DRAMSim3's, Ramulator's):
 
 * **Front end.** The DMA engine hands bursts over in order, as fast as the controller accepts them; a
@@ -41,7 +41,6 @@ import numpy as np
 
 from accelsim.base.errors import InputError
 from accelsim.base.jit import kernel
-from accelsim.base.layouts import DRAM_PART
 from accelsim.dram.address import decode, layout
 from accelsim.dram.part import MemorySystem
 from accelsim.dram.patterns import BurstStream, Pattern, burst_stream
@@ -488,98 +487,6 @@ def simulate_bursts(p, ch, bank, row, is_wr, request, n_requests):
                                                    rq_n, wq, wq_n, scan, moved)
     stats[S_END] = max(end, clk)
     return stats
-
-
-@kernel
-def params_of_part(v, requests_in_flight, refresh_phase_ck):
-    """:func:`pack_params` from a packed part (``v``, slots :data:`accelsim.base.layouts.DRAM_PART`, as
-    :func:`accelsim.dram.closed_form.pack_system` fills it): what a compiled caller has in hand."""
-    p = np.zeros(N_P, dtype=np.int64)
-    P = DRAM_PART
-    p[P_CH], p[P_RANKS], p[P_BG], p[P_BPG] = v[P.channels], v[P.ranks], v[P.bankgroups], v[P.banks_per_group]
-    p[P_BURST], p[P_RL], p[P_WL] = v[P.burst_ck], v[P.cl_ck], v[P.cwl_ck]
-    p[P_RCD], p[P_RCDWR], p[P_RP], p[P_RAS] = v[P.rcd_ck], v[P.rcdwr_ck], v[P.rp_ck], v[P.ras_ck]
-    p[P_CCDS], p[P_CCDL], p[P_RRDS], p[P_RRDL] = v[P.ccd_s_ck], v[P.ccd_l_ck], v[P.rrd_s_ck], v[P.rrd_l_ck]
-    p[P_FAW], p[P_WTRS], p[P_WTRL], p[P_RTP] = v[P.faw_ck], v[P.wtr_s_ck], v[P.wtr_l_ck], v[P.rtp_ck]
-    p[P_WR], p[P_RTRS], p[P_REFI], p[P_RFC], p[P_PPD] = v[P.wr_ck], v[P.rtrs_ck], v[P.refi_ck], v[P.rfc_ck], v[P.ppd_ck]
-    p[P_Q], p[P_BQ], p[P_WQ] = v[P.queue_depth], v[P.bank_queue_depth], v[P.write_queue_depth]
-    p[P_DUAL], p[P_HITCAP], p[P_SIMUL] = v[P.dual_command], v[P.row_hit_limit], v[P.refresh_simultaneous]
-    p[P_INFLIGHT] = requests_in_flight
-    p[P_REF_PHASE] = refresh_phase_ck
-    p[P_32AW] = v[P.faw32_ck]
-    return p
-
-
-#: Address draws the replay gather's expectation averages over (:func:`gather_expected`), draw k at refresh
-#: phase k·tREFI/draws; and the seed of draw 0 (draw k: GATHER_SEED + k).
-GATHER_DRAWS = 4
-GATHER_SEED = 9
-
-
-@kernel
-def splitmix64(x):
-    """One step of splitmix64 (Steele, Lea, Flood 2014): (next state, 64 random bits); pure, so a compiled
-    caller draws the same addresses on any thread."""
-    x = x + np.uint64(0x9E3779B97F4A7C15)
-    z = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return x, z ^ (z >> np.uint64(31))
-
-
-@kernel
-def _field_of(v, addr, stride_slot, size_slot):
-    return (addr // np.int64(v[stride_slot])) % np.int64(v[size_slot])
-
-
-@kernel
-def gather_expected(v, n_rows, row_bytes, requests_in_flight, draws, seed=GATHER_SEED):
-    """The request-level model of a gather — ``n_rows`` reads of ``row_bytes`` (each rounded up to whole
-    bursts) at random row-aligned addresses, uniform over the part, as ``Pattern("random", n_rows·row_bytes,
-    row_bytes)`` draws them — averaged over ``draws`` address draws (seeds ``seed`` + k, splitmix64),
-    draw k at refresh phase k·tREFI/draws: the stats vector of :func:`simulate_bursts` (float64, S_* slots),
-    an expectation over where the rows fall and where the transfer falls in the refresh schedule.
-
-    ``v``: the packed part (slots :data:`accelsim.base.layouts.DRAM_PART`). What the engines charge for the replay
-    batch (``accelsim.cost.dram_cost.dram_stream``): the closed forms miss this short random stream by 5-12 %
-    (docs/model.md
-    §10.6), and it is one or two distinct transfers per workload, so it is costed exactly.
-    """
-    P = DRAM_PART
-    acc = np.zeros(N_S, dtype=np.float64)
-    if n_rows <= 0 or row_bytes <= 0:
-        return acc
-    bpb = np.int64(v[P.burst_bytes])
-    per = (np.int64(row_bytes) + bpb - 1) // bpb  # bursts per row
-    rb = per * bpb
-    cap = np.int64(v[P.capacity_bytes])
-    slots = np.uint64(cap // rb)
-    n = n_rows * per
-    ch = np.zeros(n, dtype=np.int64)
-    bank = np.zeros(n, dtype=np.int64)
-    row = np.zeros(n, dtype=np.int64)
-    is_wr = np.zeros(n, dtype=np.bool_)
-    request = np.zeros(n, dtype=np.int64)
-    bg_n, bpg_n = np.int64(v[P.bankgroups]), np.int64(v[P.banks_per_group])
-    refi = np.int64(v[P.refi_ck])
-    for k in range(draws):
-        state = np.uint64(seed + k)
-        i = 0
-        for j in range(n_rows):
-            state, z = splitmix64(state)
-            start = np.int64(z % slots) * rb
-            for b in range(per):
-                a = (start + b * bpb) % cap
-                ch[i] = _field_of(v, a, P.map_ch_stride, P.map_ch_size)
-                ra = _field_of(v, a, P.map_ra_stride, P.map_ra_size)
-                bg = _field_of(v, a, P.map_bg_stride, P.map_bg_size)
-                ba = _field_of(v, a, P.map_ba_stride, P.map_ba_size)
-                bank[i] = (ra * bg_n + bg) * bpg_n + ba
-                row[i] = _field_of(v, a, P.map_ro_stride, P.map_ro_size)
-                request[i] = j
-                i += 1
-        p = params_of_part(v, requests_in_flight, k * refi // draws)
-        acc += simulate_bursts(p, ch, bank, row, is_wr, request, n_rows)
-    return acc / draws
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,6 @@ from accelsim.cost.dram_cost import (
     DRAM_COST_SLOTS,
     N_XFER_COST,
     DRAMTable,
-    gather_stats,
     new_memo,
     transfer_table_of,
 )
@@ -391,32 +390,30 @@ def _empty_tables(keys: np.ndarray, Hs: np.ndarray) -> tuple[np.ndarray, np.ndar
 
 
 @kernel
-def _fill_table(keys: np.ndarray, Hs: np.ndarray, gathers: np.ndarray, t: int, cost: np.ndarray,
-                energy: np.ndarray) -> None:
+def _fill_table(keys: np.ndarray, Hs: np.ndarray, t: int, cost: np.ndarray, energy: np.ndarray) -> None:
     """Point ``t``'s row of the tables: :func:`accelsim.cost.dram_cost.transfer_table_of` of ``keys`` on ``Hs[t]``."""
-    one = transfer_table_of(keys, Hs[t], gathers[t])
+    one = transfer_table_of(keys, Hs[t])
     cost[t] = one.cost
     energy[t] = one.energy
 
 
 @kernel(parallel=True)
-def dram_tables(keys: np.ndarray, Hs: np.ndarray, gathers: np.ndarray) -> DRAMTable:
+def dram_tables(keys: np.ndarray, Hs: np.ndarray) -> DRAMTable:
     """:func:`accelsim.cost.dram_cost.transfer_table` of ``keys`` on every point of ``Hs`` (one per distinct DRAM, see
-    :func:`run`; ``gathers``: :func:`accelsim.cost.dram_cost.gather_stats` of them), points in parallel: ``cost``
-    (n_t, n_x, N_XFER_COST), ``energy`` (n_t, n_x)."""
+    :func:`run`), points in parallel: ``cost`` (n_t, n_x, N_XFER_COST), ``energy`` (n_t, n_x)."""
     cost, energy = _empty_tables(keys, Hs)
     for t in prange(Hs.shape[0]):
-        _fill_table(keys, Hs, gathers, t, cost, energy)
+        _fill_table(keys, Hs, t, cost, energy)
     mk, mc, mp = new_memo()  # unused: each point makes its own
     return DRAMTable(cost, energy, mk, mc, mp)
 
 
 @kernel
-def dram_tables_serial(keys: np.ndarray, Hs: np.ndarray, gathers: np.ndarray) -> DRAMTable:
+def dram_tables_serial(keys: np.ndarray, Hs: np.ndarray) -> DRAMTable:
     """:func:`dram_tables` on one thread (one distinct DRAM: no thread pool to wait for)."""
     cost, energy = _empty_tables(keys, Hs)
     for t in range(Hs.shape[0]):
-        _fill_table(keys, Hs, gathers, t, cost, energy)
+        _fill_table(keys, Hs, t, cost, energy)
     mk, mc, mp = new_memo()  # unused: each point makes its own
     return DRAMTable(cost, energy, mk, mc, mp)
 
@@ -477,7 +474,7 @@ def run(workload: Workload, H: np.ndarray, n_phase: int, n_net: int, detail: boo
         Hc = H[c0:c0 + chunk]
         _, first, table_of = np.unique(Hc[:, DRAM_COST_SLOTS], axis=0, return_index=True, return_inverse=True)
         Hs = np.ascontiguousarray(Hc[first])  # one point per distinct DRAM, in the order table_of counts them
-        tables = (dram_tables if Hs.shape[0] > 1 else dram_tables_serial)(keys, Hs, gather_stats(keys, Hs))
+        tables = (dram_tables if Hs.shape[0] > 1 else dram_tables_serial)(keys, Hs)
         table_of = np.ascontiguousarray(table_of.reshape(-1), dtype=np.int64)
         fn = simulate_points_serial if Hc.shape[0] == 1 else simulate_points
         parts.append(fn(w, Hc, tables, table_of, n_phase, n_net, n_layer, detail))
