@@ -24,7 +24,8 @@ gives clocks. Sources:
   (DRAMSim3's default: it reads no tRTP_L/_S), tWR 16, WL 4 nCK at tCK = 1 ns.
 
 IDD currents and VDD per protocol come from the DRAMSim3 config of that protocol (LPDDR4_8Gb_x16_2400,
-DDR4_8Gb_x16_3200, HBM2_8Gb_x128; LPDDR5 reuses LPDDR4's, an assumption), per device. The preset's
+HBM2_8Gb_x128; LPDDR5 reuses LPDDR4's, an assumption), per device; DDR4's per device width (x4, x8, x16) and
+speed grade (2400, 3200; linear between them) from DRAMSim3's six DDR4_8Gb configs. The preset's
 ``io_pj_per_bit`` is the interface energy per bit, the IDD core energy being counted on top: the presets give
 it interface-only (docs/model.md §7, §10.4; each preset file cites its source).
 """
@@ -128,7 +129,9 @@ def from_dram_config(dram, source: str = "--hw") -> MemorySystem:
     if org.bankgroups == 1:
         timing = DRAMTiming(**{**vars(timing), "tccd_l_ck": timing.tccd_s_ck, "trrd_l_ck": timing.trrd_s_ck,
                                "twtr_l_ck": timing.twtr_s_ck})
-    power = DRAMPower(**{**vars(d.power), "io_pj_per_bit": dram.io_pj_per_bit})
+    # currents of the preset's own device width and rated speed grade (dram.data_rate_mtps; a dram.gbps
+    # override runs this part at another rate, it does not choose another grade)
+    power = DRAMPower(**{**vars(d.power_for(device, dram.data_rate_mtps)), "io_pj_per_bit": dram.io_pj_per_bit})
     ctrl = DRAMController(address_map=opt("address_map", DEFAULT_ADDRESS_MAP), dual_command=proto == "HBM2")
     part = DRAMPart(name=dram.part, protocol=proto, org=org, timing=timing, power=power)
     return MemorySystem(part=part, controller=ctrl).validate(source)

@@ -3,6 +3,7 @@ declared by name with its sources in :mod:`accelsim.dram.standards`."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 from accelsim.dram.part import DRAMPower
@@ -24,6 +25,9 @@ class ProtocolDefaults:
         cwl_over_cl: write latency as a share of the read latency where the standard ties them (0: not tied).
         tppd_ck: precharge-to-precharge delay, nCK (0: none).
         power: IDD currents and VDD of one device.
+        power_grades: ``(device_bits, data_rate_mtps, power)`` of the speed grades the sources give currents for,
+            by device width; where the preset's width has some, :meth:`power_for` takes the currents from them
+            instead of ``power``.
     """
 
     device_bits: int
@@ -43,3 +47,21 @@ class ProtocolDefaults:
     cwl_over_cl: float
     tppd_ck: int
     power: DRAMPower
+    power_grades: tuple[tuple[int, float, DRAMPower], ...] = ()
+
+    def power_for(self, device_bits: int, data_rate_mtps: float) -> DRAMPower:
+        """The currents of a ``device_bits``-wide device rated at ``data_rate_mtps``: linear in the data rate between
+        the two nearest grades of that width, the nearest grade's outside their range (no extrapolation);
+        ``power`` where the width has no grade."""
+        grades = sorted((rate, pw) for bits, rate, pw in self.power_grades if bits == device_bits)
+        if not grades:
+            return self.power
+        if data_rate_mtps <= grades[0][0]:
+            return grades[0][1]
+        if data_rate_mtps >= grades[-1][0]:
+            return grades[-1][1]
+        for (r0, p0), (r1, p1) in itertools.pairwise(grades):
+            if r0 <= data_rate_mtps <= r1:
+                w = (data_rate_mtps - r0) / (r1 - r0)
+                return DRAMPower(**{k: (1 - w) * v + w * getattr(p1, k) for k, v in vars(p0).items()})
+        return grades[-1][1]  # unreachable: the rate lies in one interval

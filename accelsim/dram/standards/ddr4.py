@@ -3,9 +3,25 @@
 from accelsim.dram.part import DRAMPower
 from accelsim.dram.protocol import ProtocolDefaults
 
-#: IDD currents and VDD: DRAMSim3's configs/DDR4_8Gb_x16_3200.ini, an x16 part's (applied to the x8 devices
-#: of the presets; a known approximation, see docs/model.md §10.4).
-POWER = DRAMPower(vdd_v=1.2, idd0_ma=95, idd2n_ma=37, idd3n_ma=56, idd4r_ma=302, idd4w_ma=278, idd5ab_ma=280)
+#: IDD currents (mA, one device) and VDD per device width and speed grade: DRAMSim3's configs
+#: DDR4_8Gb_x{4,8,16}_{2400,3200}.ini (Micron 8 Gb DDR4 datasheet values). A device of another rate takes
+#: them linearly in the rate between the two grades, the nearest grade's outside (ProtocolDefaults.power_for).
+POWER_GRADES = (
+    (4, 2400.0, DRAMPower(vdd_v=1.2, idd0_ma=43, idd2n_ma=34, idd3n_ma=38, idd4r_ma=110, idd4w_ma=103,
+                          idd5ab_ma=250)),
+    (4, 3200.0, DRAMPower(vdd_v=1.2, idd0_ma=52, idd2n_ma=37, idd3n_ma=47, idd4r_ma=143, idd4w_ma=130,
+                          idd5ab_ma=250)),
+    (8, 2400.0, DRAMPower(vdd_v=1.2, idd0_ma=48, idd2n_ma=34, idd3n_ma=43, idd4r_ma=135, idd4w_ma=123,
+                          idd5ab_ma=250)),
+    (8, 3200.0, DRAMPower(vdd_v=1.2, idd0_ma=57, idd2n_ma=37, idd3n_ma=52, idd4r_ma=168, idd4w_ma=150,
+                          idd5ab_ma=250)),
+    (16, 2400.0, DRAMPower(vdd_v=1.2, idd0_ma=80, idd2n_ma=34, idd3n_ma=47, idd4r_ma=243, idd4w_ma=228,
+                           idd5ab_ma=280)),
+    (16, 3200.0, DRAMPower(vdd_v=1.2, idd0_ma=95, idd2n_ma=37, idd3n_ma=56, idd4r_ma=302, idd4w_ma=278,
+                           idd5ab_ma=280)),
+)
+#: A width with no grade above (none of JESD79-4's): the x8 2400 part's.
+POWER = POWER_GRADES[2][2]
 
 DEFAULTS = ProtocolDefaults(
     device_bits=8,              # x8 devices
@@ -25,6 +41,7 @@ DEFAULTS = ProtocolDefaults(
     cwl_over_cl=0.0,            # CWL by speed bin instead (CWL_BY_RATE)
     tppd_ck=0,
     power=POWER,
+    power_grades=POWER_GRADES,
 )
 
 #: Write latency (CWL, nCK) by data rate (MT/s), JESD79-4, the first CWL set.
