@@ -75,6 +75,23 @@ def _ck(ns: float, min_ck: int, tck: float) -> int:
     return max(int(min_ck), math.ceil(ns / tck - 1e-6))
 
 
+def run_at_rate(power: DRAMPower, k: float, timing: DRAMTiming) -> DRAMPower:
+    """The currents of a part rated at some data rate run at ``k`` times it (``dram.gbps`` set off the part's
+    peak): the clocked currents — standby (IDD2N, IDD3N) and burst (IDD4R, IDD4W) — scale with the clock, as
+    Micron's TN-41-01 scales background and read/write power by f_used / f_spec, so a burst, and a cycle's
+    standby per bit moved, cost the same energy at any rate. IDD0 and IDD5AB move by the standby they include,
+    so an activation and a refresh (fixed in ns) also cost the same (``timing``: the part's at the new rate).
+    Raising the number alone never makes a bit cheaper. ``k`` = 1: ``power`` unchanged."""
+    if k == 1.0:
+        return power
+    t = timing
+    act_standby = (power.idd3n_ma * t.tras_ck + power.idd2n_ma * t.trp_ck) / t.trc_ck  # as command_energies_pj
+    return DRAMPower(vdd_v=power.vdd_v, idd0_ma=power.idd0_ma + (k - 1.0) * act_standby,
+                     idd2n_ma=k * power.idd2n_ma, idd3n_ma=k * power.idd3n_ma, idd4r_ma=k * power.idd4r_ma,
+                     idd4w_ma=k * power.idd4w_ma, idd5ab_ma=power.idd5ab_ma + (k - 1.0) * power.idd3n_ma,
+                     io_pj_per_bit=power.io_pj_per_bit)
+
+
 def from_dram_config(dram, source: str = "--hw") -> MemorySystem:
     """A :class:`MemorySystem` from an ``accelsim.hardware.config.DRAMConfig`` (today's preset table)."""
     proto = protocol_of(dram.part, getattr(dram, "protocol", None) or "")
@@ -132,6 +149,7 @@ def from_dram_config(dram, source: str = "--hw") -> MemorySystem:
     # currents of the preset's own device width and rated speed grade (dram.data_rate_mtps; a dram.gbps
     # override runs this part at another rate, it does not choose another grade)
     power = DRAMPower(**{**vars(d.power_for(device, dram.data_rate_mtps)), "io_pj_per_bit": dram.io_pj_per_bit})
+    power = run_at_rate(power, rate_mtps / dram.data_rate_mtps, timing)
     ctrl = DRAMController(address_map=opt("address_map", DEFAULT_ADDRESS_MAP), dual_command=proto == "HBM2")
     part = DRAMPart(name=dram.part, protocol=proto, org=org, timing=timing, power=power)
     return MemorySystem(part=part, controller=ctrl).validate(source)
