@@ -1,7 +1,8 @@
 """Raising ``dram.gbps`` never makes a run slower (beyond whole-clock rounding of its timings, ROUNDING), and never
 makes a bit cheaper merely because the number rose (docs/model.md §4): on every preset, both views of the shipped
-trace, from half to twice the part's peak in 5 % steps. DDR4 does not hold it yet (KNOWN_SLOWER, docs/model.md
-§10.1); the currents of a part run off its rated rate scale with its clock (accelsim.dram.presets.run_at_rate)."""
+trace, from half to twice the part's peak in 5 % steps. DDR4 holds it by its default address map, bank groups
+interleaved per burst (docs/model.md §10.1); the currents of a part run off its rated rate scale with its clock
+(accelsim.dram.presets.run_at_rate)."""
 
 import itertools
 
@@ -21,16 +22,8 @@ FACTORS = [0.5 * 1.05 ** i for i in range(29)]  # 0.5 .. 1.98 x the part's peak
 ROUNDING = 1e-4
 
 
-#: DDR4 with the default address map: a channel's consecutive bursts share a bank group, spaced by tCCD_L, which
-#: rounds up in clocks as the clock rises (up to +0.14 % on nvdla-small's dense view). The fix, bank groups
-#: interleaved per burst (dram.address_map = "rorabacobgch"), waits for a random-stream closed form that splits a
-#: request over bank groups (docs/model.md §4, §10.1).
-KNOWN_SLOWER = {"nvdla-small"}
-
-
 @pytest.mark.slow
-@pytest.mark.parametrize("preset", [pytest.param(p, marks=pytest.mark.xfail(strict=True, reason="DDR4 tCCD_L rounding"))
-                                    if p in KNOWN_SLOWER else p for p in preset_names()])
+@pytest.mark.parametrize("preset", preset_names())
 def test_more_bandwidth_never_costs_time(preset):
     peak = load_hardware(preset).dram.peak_gbps
     rows = evaluate_points(str(default_trace()), preset, [{"dram.gbps": f"{peak * f:.6g}"} for f in FACTORS])
@@ -44,10 +37,11 @@ def test_more_bandwidth_never_costs_time(preset):
 @pytest.mark.parametrize("preset", preset_names())
 def test_a_bit_read_never_gets_cheaper_at_a_higher_gbps(preset):
     """A long sequential read at half, one and twice the part's peak: its bursts' IDD energy per bit the same within
-    0.5 %, and with the ranks' standby it never falls by more than that (at fixed currents both fell with the rate:
-    edge-lpddr4 5.76 -> 2.88 pJ/bit at twice the peak; where the bus cannot use a faster clock, nvdla-small's
-    tCCD_L-bound DDR4, standby per bit rises). Refreshes are fixed in time, so their energy per bit follows the
-    read's length, and with them the activations of the rows they close, as on a real part."""
+    0.5 %, and with the ranks' standby it never falls by more than that (at fixed currents both fell with the
+    rate: edge-lpddr4 5.76 -> 2.88 pJ/bit at twice the peak; where the bus cannot use a faster clock, a DDR4
+    part whose bank groups are not interleaved, tCCD_L-bound, standby per bit rises). Refreshes are fixed in
+    time, so their energy per bit follows the read's length, and with them the activations of the rows they
+    close, as on a real part."""
     peak = load_hardware(preset).dram.peak_gbps
     burst, with_standby = [], []
     for f in (0.5, 1.0, 2.0):

@@ -608,9 +608,14 @@ def _random_stream(v, n_req, rb, write, inflight, out, parts):
     else:
         k_ch = 1.0
         seg = v[V_MAP + 2 * F_CO] * row_bursts
-        if v[V_MAP + 2 * F_CO] > bpb:
-            seg = bpb
         a = 1.0 + (rb - math.gcd(int(rb), int(seg))) / seg
+        if v[V_MAP + 2 * F_CO] > bpb:
+            # fields below the column (bank groups interleaved per burst, say): a request's bursts go round
+            # the L = stride_co / burst banks below the column, each taking a piece of about s / L bursts in
+            # the same row of its bank (and crossing into the next row as a row's columns run out)
+            seg = bpb
+            k_lo = min(s, v[V_MAP + 2 * F_CO] / bpb)
+            a = k_lo * (1.0 + max(0.0, s / k_lo - 1.0) / row_bursts)
     m = s / a  # bursts per piece
     n_p = n_req * a
     out[O_ACT] += n_p
@@ -799,9 +804,13 @@ def stream_cost(v, kind, nbytes, request_bytes, stride_bytes, write_fraction, in
     t += _refresh_cost(v, t, max(ranks_dir[0], ranks_dir[1]), random, write_only, max(cover[0], cover[1]))
     refs = t / v[V_REFI] * v[V_RANKS] * v[V_CH]
     if not random:
-        # a refresh closes the row a stream is reading in its rank: one more activation per channel in use
+        # a refresh closes the rows a stream is reading in its rank: one more activation per channel in use and
+        # per bank the stream keeps open in it (the banks of fields below the column, bank groups interleaved
+        # per burst, say: a channel's consecutive bursts go round them, each in its own open row)
         ch_used = max(1.0, min(C, n_bursts * bpb / max(bpb, v[V_MAP + 2 * F_CH])))
-        reopen = min(t / v[V_REFI] * ch_used, out[O_HITS])
+        below = v[V_MAP + 2 * F_CO] / bpb / max(1.0, min(C, v[V_MAP + 2 * F_CO] / max(bpb, v[V_MAP + 2 * F_CH])))
+        open_rows = max(1.0, min(below, n_bursts / ch_used))
+        reopen = min(t / v[V_REFI] * ch_used * open_rows, out[O_HITS])
         out[O_ACT] += reopen
         out[O_HITS] -= reopen
     out[O_CK] = t

@@ -36,7 +36,6 @@ import math
 
 from accelsim.base.errors import InputError
 from accelsim.dram.part import (
-    DEFAULT_ADDRESS_MAP,
     DRAMController,
     DRAMOrganisation,
     DRAMPart,
@@ -150,6 +149,6 @@ def from_dram_config(dram, source: str = "--hw") -> MemorySystem:
     # override runs this part at another rate, it does not choose another grade)
     power = DRAMPower(**{**vars(d.power_for(device, dram.data_rate_mtps)), "io_pj_per_bit": dram.io_pj_per_bit})
     power = run_at_rate(power, rate_mtps / dram.data_rate_mtps, timing)
-    ctrl = DRAMController(address_map=opt("address_map", DEFAULT_ADDRESS_MAP), dual_command=proto == "HBM2")
+    ctrl = DRAMController(address_map=opt("address_map", d.address_map), dual_command=proto == "HBM2")
     part = DRAMPart(name=dram.part, protocol=proto, org=org, timing=timing, power=power)
     return MemorySystem(part=part, controller=ctrl).validate(source)

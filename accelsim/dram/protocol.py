@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-from accelsim.dram.part import DRAMPower
+from accelsim.dram.part import DEFAULT_ADDRESS_MAP, DRAMPower
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,7 @@ class ProtocolDefaults:
         cwl_over_cl: write latency as a share of the read latency where the standard ties them (0: not tied).
         tppd_ck: precharge-to-precharge delay, nCK (0: none).
         power: IDD currents and VDD of one device.
+        address_map: the controller's default address map for the standard (``dram.address_map`` overrides it).
         power_grades: ``(device_bits, data_rate_mtps, power)`` of the speed grades the sources give currents for,
             by device width; where the preset's width has some, :meth:`power_for` takes the currents from them
             instead of ``power``.
@@ -48,6 +49,7 @@ class ProtocolDefaults:
     tppd_ck: int
     power: DRAMPower
     power_grades: tuple[tuple[int, float, DRAMPower], ...] = ()
+    address_map: str = DEFAULT_ADDRESS_MAP
 
     def power_for(self, device_bits: int, data_rate_mtps: float) -> DRAMPower:
         """The currents of a ``device_bits``-wide device rated at ``data_rate_mtps``: linear in the data rate between

@@ -42,6 +42,10 @@ DEFAULTS = ProtocolDefaults(
     tppd_ck=0,
     power=POWER,
     power_grades=POWER_GRADES,
+    # Bank groups interleaved per burst within a channel (below the column), as DDR4 controllers do: consecutive
+    # bursts alternate bank groups and are spaced by tCCD_S (one BL8 burst), never tCCD_L (5 ns, 6-8 nCK), which
+    # would cap a sequential stream at 4/6-4/8 of the bus and, rounded up in clocks, make a faster part slower.
+    address_map="rorabacobgch",
 )
 
 #: Write latency (CWL, nCK) by data rate (MT/s), JESD79-4, the first CWL set.
