@@ -244,6 +244,10 @@ class DRAMController:
         refresh: "rank_staggered" (each rank every tREFI, ranks spread evenly) or "rank_simultaneous".
         dual_command: a row and a column command may issue in the same cycle (HBM).
         row_hit_limit: open-row hits served before an older conflicting request may close the row.
+
+    The depths and the row-hit cap are DRAMSim3's (its configs' trans_queue_size 32, which also sizes its write
+    buffer, and cmd_queue_size 8; the cap of 4 hard-coded in its command queue), varied by ``accelsim
+    sensitivity`` through the ``dram.*`` keys of the same names.
     """
 
     address_map: str = DEFAULT_ADDRESS_MAP

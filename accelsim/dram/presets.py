@@ -149,6 +149,10 @@ def from_dram_config(dram, source: str = "--hw") -> MemorySystem:
     # override runs this part at another rate, it does not choose another grade)
     power = DRAMPower(**{**vars(d.power_for(device, dram.data_rate_mtps)), "io_pj_per_bit": dram.io_pj_per_bit})
     power = run_at_rate(power, rate_mtps / dram.data_rate_mtps, timing)
-    ctrl = DRAMController(address_map=opt("address_map", d.address_map), dual_command=proto == "HBM2")
+    ctrl = DRAMController(address_map=opt("address_map", d.address_map), dual_command=proto == "HBM2",
+                          queue_depth=opt("queue_depth", DRAMController.queue_depth),
+                          write_queue_depth=opt("write_queue_depth", DRAMController.write_queue_depth),
+                          bank_queue_depth=opt("bank_queue_depth", DRAMController.bank_queue_depth),
+                          row_hit_limit=opt("row_hit_limit", DRAMController.row_hit_limit))
     part = DRAMPart(name=dram.part, protocol=proto, org=org, timing=timing, power=power)
     return MemorySystem(part=part, controller=ctrl).validate(source)

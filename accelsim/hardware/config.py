@@ -129,11 +129,15 @@ class DRAMConfig:
     the protocol's documented default (``accelsim/dram/standards/``):
         protocol: "LPDDR4", "LPDDR5", "DDR4" or "HBM2" (auto: named in ``part``).
         ranks, bank_groups, banks_per_group, device_bits: organisation per channel.
-        address_map: six two-letter fields, most significant first (default ``rorababgcoch``).
+        address_map: six two-letter fields, most significant first (auto: ``rorababgcoch``; DDR4 ``rorabacobgch``).
         tras_ns, trrd_s_ns, trrd_l_ns, tfaw_ns, twtr_s_ns, twtr_l_ns, trtp_ns, twr_ns, tcwl_ns: timings.
         tccd_s_ck, tccd_l_ck: column-to-column spacing in DRAM clock cycles (tCK = 2000 / data_rate_mtps ns).
         request_bytes: DMA request size (auto: one burst). requests_in_flight: DMA requests outstanding
             (auto: only the controller's queues limit them).
+        queue_depth, write_queue_depth, bank_queue_depth: the controller's transaction queue and write buffer
+            per channel and command queue per bank (auto: 32, 32, 8, DRAMSim3's configs' trans_queue_size and
+            cmd_queue_size); row_hit_limit: open-row hits served before an older conflicting request may close
+            the row (auto: 4, DRAMSim3's command queue).
     """
 
     part: str = "LPDDR4-3200"
@@ -171,6 +175,10 @@ class DRAMConfig:
     tccd_l_ck: int | None = None
     request_bytes: int | None = None
     requests_in_flight: int | None = None
+    queue_depth: int | None = None
+    write_queue_depth: int | None = None
+    bank_queue_depth: int | None = None
+    row_hit_limit: int | None = None
 
     @property
     def peak_gbps(self) -> float:

@@ -1,7 +1,9 @@
-"""What the ``auto`` keys of a config stand for: the chip's energies by the cited tables, the DRAM's peak."""
+"""What the ``auto`` keys of a config stand for: the chip's energies by the cited tables, the DRAM's peak, and the
+banked DRAM part's timings and controller."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from accelsim.hardware import energy_tables
@@ -20,7 +22,26 @@ def derived_values(cfg: HardwareConfig) -> dict[str, float]:
     e = chip_energy(cfg)
     return {"dram.gbps": cfg.dram.peak_gbps, "pe.mac_pj": e.mac_pj, "pe.vector_flop_pj": e.vector_flop_pj,
             "sram.read_pj_per_byte": e.sram_pj_per_byte, "sram.write_pj_per_byte": e.sram_pj_per_byte,
-            "tech.vdd_v": e.vdd_v}
+            "tech.vdd_v": e.vdd_v, **dram_derived(cfg)}
+
+
+def dram_derived(cfg: HardwareConfig) -> dict[str, float]:
+    """The banked part's values behind the ``dram.*`` keys left ``auto``: its timings (in ns at the rated data
+    rate, as the keys give them; tCCD in clocks), the DMA request size and the controller's depths."""
+    from accelsim.dram.presets import from_dram_config
+
+    rated = dataclasses.replace(cfg.dram, gbps=None)  # ns timings as the part states them
+    mem = from_dram_config(rated, "derived")
+    t, c = mem.part.timing, mem.controller
+    ns = {"tras_ns": t.tras_ck, "trrd_s_ns": t.trrd_s_ck, "trrd_l_ns": t.trrd_l_ck, "tfaw_ns": t.tfaw_ck,
+          "twtr_s_ns": t.twtr_s_ck, "twtr_l_ns": t.twtr_l_ck, "trtp_ns": t.trtp_ck, "twr_ns": t.twr_ck,
+          "tcwl_ns": t.cwl_ck}
+    out = {f"dram.{k}": ck * t.tck_ns for k, ck in ns.items()}
+    out.update({"dram.tccd_s_ck": t.tccd_s_ck, "dram.tccd_l_ck": t.tccd_l_ck,
+                "dram.request_bytes": cfg.dram.request_bytes or mem.part.org.burst_bytes,
+                "dram.queue_depth": c.queue_depth, "dram.write_queue_depth": c.write_queue_depth,
+                "dram.bank_queue_depth": c.bank_queue_depth, "dram.row_hit_limit": c.row_hit_limit})
+    return out
 
 
 def effective(cfg: HardwareConfig, key: str) -> Any:

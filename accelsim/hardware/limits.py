@@ -63,6 +63,11 @@ _BY_KEY: dict[str, tuple[float, float]] = {
     # DMA requests: one burst to 1 GiB each; up to 2^16 outstanding (0 is spelled auto: no limit).
     "dram.request_bytes": (1, 2**30),
     "dram.requests_in_flight": (1, 2**16),
+    # The controller's queues and row-hit cap: a real controller holds tens to hundreds of entries.
+    "dram.queue_depth": (1, 4096),
+    "dram.write_queue_depth": (1, 4096),
+    "dram.bank_queue_depth": (1, 4096),
+    "dram.row_hit_limit": (1, 4096),
 }
 #: Counts (array sizes, channels, banks, throughputs per cycle, burst lengths): at least 1, at most 2^24.
 _COUNT = (1.0, 2.0**24)
