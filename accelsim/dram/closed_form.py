@@ -562,10 +562,14 @@ def _expected_max_load(n, bins):
     if bins <= 1:
         return n
     lam = n / bins
-    total = 0.0
-    cdf = math.exp(-lam)  # P(X <= 0)
-    pmf = cdf
-    k = 1
+    # P(max >= k) is 1 to double precision for k up to 12 standard deviations below the mean: start the sum
+    # there, with the Poisson pmf in log space (exp(-lam) itself underflows to 0 past lam ~ 745, which summed
+    # P(max >= k) = 1 all the way to kmax: 9,290 for 65,536 balls in 8 bins, whose true mean max is 8,32x)
+    k0 = max(0, int(lam - 12.0 * math.sqrt(lam + 1.0)))
+    total = float(k0)
+    pmf = math.exp(-lam + k0 * math.log(lam) - math.lgamma(k0 + 1.0)) if lam > 0 else 1.0  # P(X = k0)
+    cdf = pmf  # P(X <= k0): the terms below k0 are negligible
+    k = k0 + 1
     kmax = int(lam + 12.0 * math.sqrt(lam + 1.0) + 12.0)
     while k <= kmax:
         # P(max >= k) = 1 - P(X <= k-1)^bins

@@ -11,7 +11,7 @@ from accelsim.hardware.config import HardwareConfig
 
 #: The latest entry of the model's changelog of pinned figures (docs/model.md), its date and title: every re-pin
 #: that moves a figure adds an entry there, and tests/test_provenance.py keeps this in step with it.
-MODEL_CHANGELOG = "2026-12-08 — DDR4's default address map interleaves bank groups per burst"
+MODEL_CHANGELOG = "2026-12-08 — Busiest channel of a long random stream"
 
 
 def provenance(trace: str | os.PathLike, trace_id: str, model_id: str, hardware: str | None,
