@@ -286,3 +286,13 @@ def test_pattern_stream_is_what_dramsim3_ran():
     case = next(c for c in CASES if c["part"] == "HBM2" and c["pattern"] == "random_row_read")
     s = burst_stream(_pattern(case), _mem(case))
     assert s.addr.size == case["bursts"] and s.addr.size * case["burst_bytes"] == case["total_bytes"]
+
+
+@pytest.mark.parametrize("n, bins", [(10, 8), (256, 64), (1024, 8), (65536, 8), (1 << 20, 16)])
+def test_expected_max_load_is_the_mean_busiest_bin(n, bins):
+    """The busiest channel's (or bank's) expected load, balls into bins, against 400 throws of numpy's generator:
+    within 3 standard errors. At 65,536 over 8 it was 9,290 against 8,321 while exp(-n/bins) underflowed."""
+    rng = np.random.default_rng(1)
+    maxes = [np.bincount(rng.integers(0, bins, n), minlength=bins).max() for _ in range(400)]
+    want, se = float(np.mean(maxes)), float(np.std(maxes)) / 20.0
+    assert cf._expected_max_load(n, bins) == pytest.approx(want, abs=max(3 * se, 0.05 * want if n < 100 else 0.0))
