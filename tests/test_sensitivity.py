@@ -128,21 +128,26 @@ def test_cli_bad_input_one_line_exit_2(args, needle):
     assert r.returncode == 2 and len(lines) == 1 and needle in lines[0] and "Traceback" not in r.stderr
 
 
-def test_the_dram_parts_timings_and_controller_are_varied_around_the_parts_own_values():
+@pytest.mark.parametrize("over", [{}, {"dram.gbps": 0.6}, {"dram.gbps": 1.9}], ids=["rated", "slower", "faster"])
+def test_the_dram_parts_timings_and_controller_are_varied_around_the_parts_own_values(over):
     """Every DRAM constant a preset leaves auto (the part's timings, the controller's depths and row-hit cap)
-    is a key sensitivity moves, around what the part uses; setting the derived value changes no figure."""
+    is a key sensitivity moves, around what the part in use has (a dram.gbps base included: its timings in
+    whole cycles of the clock it runs at): setting every derived value gives the same part, on every preset."""
     from accelsim.dram.presets import from_dram_config
     from accelsim.hardware.derived import dram_derived
-    from accelsim.hardware.load import load_hardware
+    from accelsim.hardware.load import load_hardware, preset_names
     from accelsim.studies.sensitivity import parameters
 
-    cfg = load_hardware("nvdla-small")
-    numeric, _ = parameters(cfg)
-    auto = {k: v for k, _, v, is_auto in numeric if is_auto}
-    for key in ("dram.queue_depth", "dram.write_queue_depth", "dram.bank_queue_depth", "dram.row_hit_limit",
-                "dram.tras_ns", "dram.tfaw_ns", "dram.tccd_l_ck", "dram.twr_ns"):
-        assert key in auto, key
-    mem = from_dram_config(cfg.dram)
-    assert (auto["dram.queue_depth"], auto["dram.bank_queue_depth"], auto["dram.row_hit_limit"]) == (32, 8, 4)
-    pinned = load_hardware("nvdla-small", {k: v for k, v in dram_derived(cfg).items()})
-    assert from_dram_config(pinned.dram) == mem
+    for preset in preset_names():
+        base = load_hardware(preset)
+        cfg = load_hardware(preset, {k: v * base.dram.peak_gbps for k, v in over.items()})
+        numeric, _ = parameters(cfg)
+        auto = {k: v for k, _, v, is_auto in numeric if is_auto}
+        for key in ("dram.queue_depth", "dram.write_queue_depth", "dram.bank_queue_depth", "dram.row_hit_limit",
+                    "dram.tras_ns", "dram.tfaw_ns", "dram.twr_ns", "dram.tccd_s_ck"):
+            assert key in auto, (preset, key)
+        assert (auto["dram.queue_depth"], auto["dram.bank_queue_depth"], auto["dram.row_hit_limit"]) == (32, 8, 4)
+        pinned = load_hardware(preset, {**{k: v * base.dram.peak_gbps for k, v in over.items()}, **dram_derived(cfg)})
+        assert from_dram_config(pinned.dram) == from_dram_config(cfg.dram), preset
+        if from_dram_config(cfg.dram).part.org.bankgroups == 1:  # the same-group keys would move nothing
+            assert "dram.tccd_l_ck" not in auto and "dram.trrd_l_ns" not in auto, preset

@@ -26,14 +26,14 @@ from accelsim.dram.request_model import (
     command_energies_pj,
 )
 from accelsim.hardware.config import HardwareConfig
-from accelsim.hardware.derived import derived_values
+from accelsim.hardware.derived import chip_values
 
 
 def pack_hardware(hw: HardwareConfig) -> np.ndarray:
     """Flatten a config into the float64 vector the engines read (shape (N_HW,), slots :data:`HW`): the chip,
     and its DRAM as the banked model's part (:func:`accelsim.dram.presets.from_dram_config`), packed once per
     hardware point."""
-    e = derived_values(hw)  # what the auto energies stand for (the cited tables at the chip's node)
+    e = chip_values(hw)  # what the auto energies stand for (the cited tables at the chip's node)
     mem = from_dram_config(hw.dram)
     cmd = command_energies_pj(mem)
     burst = mem.part.org.burst_bytes

@@ -607,7 +607,10 @@ def _random_stream(v, n_req, rb, write, inflight, out, parts):
     if fine:
         k_ch = min(s, C)
         s_c = s / k_ch
-        a = k_ch * (1.0 + max(0.0, s_c - 1.0) / row_bursts)
+        # banks below the column besides the channels (DDR4's bank groups, say): each channel's share goes round
+        # them as below, a piece of about s_c / L_o bursts in each
+        k_lo = min(s_c, max(1.0, v[V_MAP + 2 * F_CO] / bpb / C))
+        a = k_ch * k_lo * (1.0 + max(0.0, s_c / k_lo - 1.0) / row_bursts)
         seg = v[V_MAP + 2 * F_CO] * row_bursts  # bytes between rows of one channel's bank
     else:
         k_ch = 1.0
@@ -653,8 +656,13 @@ def _random_stream(v, n_req, rb, write, inflight, out, parts):
         n_seen += 1
     excess /= n_seen
     # the pieces of one request lie in consecutive segments: their relation is the address map's
+    # (with banks below the column, a request's consecutive pieces are those banks': the lowest such field's)
+    rel = seg
+    for f in (F_RA, F_BG, F_BA):
+        if v[V_MAP + 2 * f + 1] > 1 and v[V_MAP + 2 * f] < min(rel, v[V_MAP + 2 * F_CO]):
+            rel = v[V_MAP + 2 * f]
     ch0, ra0, bg0, _, _ = _bank(v, 0.0)
-    ch1, ra1, bg1, _, _ = _bank(v, seg)
+    ch1, ra1, bg1, _, _ = _bank(v, rel)
     inner = (a - 1.0) / a  # share of piece boundaries inside a request
     k_w = max(1.0, window / m)  # pieces a channel holds
     lead = PIPE_CK + v[V_RP] + rcd

@@ -79,7 +79,8 @@ def run_at_rate(power: DRAMPower, k: float, timing: DRAMTiming) -> DRAMPower:
     peak): the clocked currents — standby (IDD2N, IDD3N) and burst (IDD4R, IDD4W) — scale with the clock, as
     Micron's TN-41-01 scales background and read/write power by f_used / f_spec, so a burst, and a cycle's
     standby per bit moved, cost the same energy at any rate. IDD0 and IDD5AB move by the standby they include,
-    so an activation and a refresh (fixed in ns) also cost the same (``timing``: the part's at the new rate).
+    so an activation and a refresh (fixed in ns) also cost the same up to the rounding of tRC and tRFC to whole
+    cycles of the new clock (a few per cent; ``timing``: the part's at the new rate).
     Raising the number alone never makes a bit cheaper. ``k`` = 1: ``power`` unchanged."""
     if k == 1.0:
         return power

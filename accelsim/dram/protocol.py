@@ -55,7 +55,7 @@ class ProtocolDefaults:
         """The currents of a ``device_bits``-wide device rated at ``data_rate_mtps``: linear in the data rate between
         the two nearest grades of that width, the nearest grade's outside their range (no extrapolation);
         ``power`` where the width has no grade."""
-        grades = sorted((rate, pw) for bits, rate, pw in self.power_grades if bits == device_bits)
+        grades = sorted(((rate, pw) for bits, rate, pw in self.power_grades if bits == device_bits), key=lambda g: g[0])
         if not grades:
             return self.power
         if data_rate_mtps <= grades[0][0]:

@@ -3,7 +3,6 @@ banked DRAM part's timings and controller."""
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from accelsim.hardware import energy_tables
@@ -19,19 +18,25 @@ def chip_energy(cfg: HardwareConfig):
 
 def derived_values(cfg: HardwareConfig) -> dict[str, float]:
     """What each field that may be ``auto`` stands for in ``cfg``, by dotted key (its derived value)."""
+    return {**chip_values(cfg), **dram_derived(cfg)}
+
+
+def chip_values(cfg: HardwareConfig) -> dict[str, float]:
+    """The chip's auto keys and the DRAM's peak (what the engines' hardware vector needs; no DRAM part built)."""
     e = chip_energy(cfg)
     return {"dram.gbps": cfg.dram.peak_gbps, "pe.mac_pj": e.mac_pj, "pe.vector_flop_pj": e.vector_flop_pj,
             "sram.read_pj_per_byte": e.sram_pj_per_byte, "sram.write_pj_per_byte": e.sram_pj_per_byte,
-            "tech.vdd_v": e.vdd_v, **dram_derived(cfg)}
+            "tech.vdd_v": e.vdd_v}
 
 
 def dram_derived(cfg: HardwareConfig) -> dict[str, float]:
-    """The banked part's values behind the ``dram.*`` keys left ``auto``: its timings (in ns at the rated data
-    rate, as the keys give them; tCCD in clocks), the DMA request size and the controller's depths."""
+    """The banked part's values behind the ``dram.*`` keys left ``auto``: its timings in ns at the clock it runs at
+    (whole cycles of it, so setting them gives the same part), tCCD in clocks, the DMA request size and the
+    controller's depths. The same-bank-group keys are left out where the part has one bank group (they are
+    the other-group ones then, and moving them moves nothing)."""
     from accelsim.dram.presets import from_dram_config
 
-    rated = dataclasses.replace(cfg.dram, gbps=None)  # ns timings as the part states them
-    mem = from_dram_config(rated, "derived")
+    mem = from_dram_config(cfg.dram, "derived")
     t, c = mem.part.timing, mem.controller
     ns = {"tras_ns": t.tras_ck, "trrd_s_ns": t.trrd_s_ck, "trrd_l_ns": t.trrd_l_ck, "tfaw_ns": t.tfaw_ck,
           "twtr_s_ns": t.twtr_s_ck, "twtr_l_ns": t.twtr_l_ck, "trtp_ns": t.trtp_ck, "twr_ns": t.twr_ck,
@@ -41,6 +46,9 @@ def dram_derived(cfg: HardwareConfig) -> dict[str, float]:
                 "dram.request_bytes": cfg.dram.request_bytes or mem.part.org.burst_bytes,
                 "dram.queue_depth": c.queue_depth, "dram.write_queue_depth": c.write_queue_depth,
                 "dram.bank_queue_depth": c.bank_queue_depth, "dram.row_hit_limit": c.row_hit_limit})
+    if mem.part.org.bankgroups == 1:
+        for key in ("dram.trrd_l_ns", "dram.twtr_l_ns", "dram.tccd_l_ck"):
+            del out[key]
     return out
 
 
