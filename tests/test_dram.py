@@ -298,4 +298,4 @@ def test_expected_max_load_is_the_mean_busiest_bin(n, bins):
     rng = np.random.default_rng(1)
     maxes = [np.bincount(rng.integers(0, bins, n), minlength=bins).max() for _ in range(400)]
     want, se = float(np.mean(maxes)), float(np.std(maxes)) / 20.0
-    assert cf._expected_max_load(n, bins) == pytest.approx(want, abs=max(3 * se, 0.05 * want if n < 100 else 0.0))
+    assert cf.expected_max_load(n, bins) == pytest.approx(want, abs=max(3 * se, 0.05 * want if n < 100 else 0.0))

@@ -35,7 +35,7 @@ TOL = 0.15
 #: Cases the closed forms miss by more than 15 % (measured error of effective bandwidth; + = too fast), each held
 #: to its recorded error ± 3 points, so a change that moves one (better or worse) shows here and the list is
 #: updated with the table in docs/benchmarks.md. None now: the 24 B random mixes on HBM/HBM2 (19-22 % slow) came
-#: within once the busiest channel's expected load stopped overflowing (closed_form._expected_max_load summed
+#: within once the busiest channel's expected load stopped overflowing (closed_form.expected_max_load summed
 #: P(max >= k) = 1 up to 12 sigma above the mean where exp(-lam) underflows, lam > 745).
 #: The replay gathers (gather_168, gather_2860) are one address draw here: the closed forms, an expectation over
 #: where the rows fall, are held to DRAMSim3's mean over 8 draws instead (gathers.json, below; HBM2's draw 0 of

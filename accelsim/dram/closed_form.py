@@ -557,7 +557,7 @@ def _hol_utilisation(C, window, m):
 
 
 @kernel
-def _expected_max_load(n, bins):
+def expected_max_load(n, bins):
     """E[max load] of ``n`` balls thrown uniformly into ``bins`` bins (bins as independent Poisson counts)."""
     if bins <= 1:
         return n
@@ -712,8 +712,8 @@ def _random_stream(v, n_req, rb, write, inflight, out, parts):
     # a request over all the channels loads them evenly: no channel can hold the front end up for long
     util = 1.0 if k_ch >= C else _hol_utilisation(C, window, min(m, window))
     t_steady = max(n_p * t_p / (C * util), n_req * excess * t_p / m)
-    t_ch = (n_p / C if k_ch >= C else _expected_max_load(n_p, C)) * t_p
-    t_bk = _expected_max_load(n_p, C * nb) * t_bank_cycle
+    t_ch = (n_p / C if k_ch >= C else expected_max_load(n_p, C)) * t_p
+    t_bk = expected_max_load(n_p, C * nb) * t_bank_cycle
     t = max(t_steady, t_ch, t_bk)
     # The drain: once the front end has handed over the last request, the window's pieces can no longer be
     # reordered around busy banks, and where they share a bank they go one bank cycle apart. A fixed cost of
