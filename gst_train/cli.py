@@ -13,6 +13,8 @@ import shutil
 import sys
 from pathlib import Path
 
+from accelsim.base.errors import InputError, one_line
+from accelsim.base.paths import check_output
 from gst_train.config import ConfigError, TrainConfig, given_fields, parse_args, validate
 from gst_train.extras import require
 from gst_train.lock import LOCK_NAME, FolderBusy, run_lock
@@ -54,15 +56,19 @@ def main(argv: list[str] | None = None) -> int:
                 return _resume(cfg, run_dir, resume, argv)
         cfg = validate(cfg)
         out = Path(cfg.out)
-        if out.exists() and not out.is_dir():
-            raise RunError(f"--out {cfg.out}: this is a file; expected a run folder")
+        # An empty path, a file, a path under a file: one line (under a file was a traceback, and an empty path
+        # trained in the current folder: tests/test_fuzz_contracts.py).
+        try:
+            check_output(cfg.out, "--out", folder=True)
+        except InputError as exc:
+            raise RunError(exc.one_line()) from None
         with run_lock(out):
             if any(p.name != LOCK_NAME for p in out.iterdir()):
                 raise RunError(f"--out {cfg.out}: folder exists and is not empty (use --resume to continue it)")
             run(cfg)
         return 0
     except (ConfigError, RunError, FolderBusy) as exc:
-        sys.stderr.write(f"gst-train: error: {exc}\n")
+        sys.stderr.write(f"gst-train: error: {one_line(str(exc))}\n")  # a path may hold a line break
         return 2
     except KeyboardInterrupt:
         sys.stderr.write("gst-train: interrupted; continue with --resume\n")

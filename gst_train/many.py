@@ -17,7 +17,12 @@ import sys
 from pathlib import Path
 
 from accelsim.base.argparser import OneLineParser
+from accelsim.base.errors import InputError, one_line
+from accelsim.base.paths import check_output
 from gst_train.extras import DISTRIBUTED_MODULES, TRAIN_MODULES, require
+
+#: Seconds to wait for a --scheduler to answer (as accelsim sweep's).
+SCHEDULER_TIMEOUT_S = 10
 
 
 def run_one(env: str, method: str, seed: int, out: str, extra: list[str], threads: int = 1) -> dict:
@@ -86,6 +91,11 @@ def main(argv: list[str] | None = None) -> int:
     if any(not 0 <= s <= 2**32 - 1 for s in seeds):
         sys.stderr.write(f"gst-train-many: error: --seeds: expected integers in [0, 2^32 - 1], got {a.seeds!r}\n")
         return 2
+    try:  # before any run: an empty path, a file, a path under a file (each run's traceback: test_fuzz_contracts.py)
+        check_output(a.out, "--out", folder=True)
+    except InputError as exc:
+        sys.stderr.write(f"gst-train-many: error: {one_line(exc.one_line())}\n")
+        return 2
     jobs = [(e, m, s) for e in envs for m in methods for s in seeds]
     from distributed import Client, LocalCluster, as_completed
 
@@ -94,7 +104,12 @@ def main(argv: list[str] | None = None) -> int:
     # as many tasks at once as it has threads). `-- --threads N` overrides both.
     share = 1 if a.scheduler else max(1, available_cpus() // a.jobs)
     if a.scheduler:
-        client = Client(a.scheduler)
+        try:  # a bad or unreachable address was a traceback (tests/test_fuzz_contracts.py)
+            client = Client(a.scheduler, timeout=SCHEDULER_TIMEOUT_S)
+        except (OSError, TimeoutError, ValueError) as exc:
+            sys.stderr.write(f"gst-train-many: error: --scheduler: {a.scheduler!r}: cannot reach the Dask scheduler "
+                             f"within {SCHEDULER_TIMEOUT_S} s ({type(exc).__name__})\n")
+            return 2
     else:
         cluster = LocalCluster(n_workers=a.jobs, threads_per_worker=1, processes=True, host="127.0.0.1",
                                dashboard_address=None)

@@ -3,7 +3,7 @@
 A fixed grid (not random, so a failure names its case): NaN, ±inf, -1, 0, 2^63, 1e308, an empty string and a
 negative fraction, into the numeric keys and flags of run, dram, timeline, synth, sensitivity, compare and
 sweep. Found and fixed with it: a 2^63 DRAM stride (OverflowError). The fuller fuzzing the hostile-input work
-asks for (generated from docs/contracts.md, with hypothesis) builds on this.
+asks for (generated from docs/contracts.md, with hypothesis) is tests/test_fuzz_contracts.py.
 """
 
 from __future__ import annotations

@@ -23,13 +23,19 @@ class InputError(ValueError):
         return f"{where}{fld}{self.expected}"
 
 
+def one_line(text: str) -> str:
+    """``text`` on one line: line breaks and other unprintable characters as Python escapes. A value or a file
+    name may hold them (``accelsim validate $'t\\r'`` printed two lines: tests/test_fuzz_contracts.py)."""
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
+
+
 def expected_error(exc: BaseException) -> str:
     """One line for an expected failure: an InputError as it says, a file-system error with its path."""
     if isinstance(exc, InputError):
-        return exc.one_line()
+        return one_line(exc.one_line())
     if isinstance(exc, UnicodeDecodeError):
         return f"an input is not UTF-8 text (byte {exc.start}: {exc.reason})"
     if isinstance(exc, OSError):
         where = f"{exc.filename}: " if exc.filename else ""
-        return f"{where}{exc.strerror or type(exc).__name__}"
-    return f"{type(exc).__name__}: {exc}"
+        return one_line(f"{where}{exc.strerror or type(exc).__name__}")
+    return one_line(f"{type(exc).__name__}: {exc}")

@@ -24,6 +24,14 @@ def _inside(path: Path, folder: Path) -> bool:
     return True
 
 
+def given_path(value: str | os.PathLike, flag: str) -> Path:
+    """An input path as given; an empty one is refused, not read as the current folder (``accelsim report ''``
+    read ./sweep.parquet: tests/test_fuzz_contracts.py)."""
+    if not str(value).strip():
+        raise InputError(flag, repr(str(value)), "expected a path, got an empty one")
+    return Path(value)
+
+
 def check_output(path: str | os.PathLike | None, flag: str, inputs: Iterable[str | os.PathLike] = (),
                  folder: bool = False) -> Path | None:
     """Validate output ``path`` (None: not asked for) given by ``flag``; returns it as a Path.

@@ -31,6 +31,9 @@ KINDS = ("sequential", "strided", "random")
 MAX_BYTES = 2**50
 #: numpy's generators take seeds in [0, 2^64).
 MAX_SEED = 2**64 - 1
+#: DMA requests outstanding at most, as the hardware key ``dram.requests_in_flight`` takes (accelsim.hardware.limits);
+#: the request-level model keeps the count in int64 (2^63 passed it: tests/test_fuzz_contracts.py).
+MAX_IN_FLIGHT = 2**16
 
 
 @dataclass(frozen=True)
@@ -64,8 +67,9 @@ class Pattern:
             raise InputError(source, "--request-bytes", f"expected bytes >= 0, got {self.request_bytes}")
         if not 0.0 <= self.write_fraction <= 1.0:
             raise InputError(source, "--write-fraction", f"expected a fraction in [0, 1], got {self.write_fraction}")
-        if self.requests_in_flight < 0:
-            raise InputError(source, "--requests-in-flight", f"expected >= 0, got {self.requests_in_flight}")
+        if not 0 <= self.requests_in_flight <= MAX_IN_FLIGHT:
+            raise InputError(source, "--requests-in-flight", f"expected an integer in [0, {MAX_IN_FLIGHT}] (0: no "
+                                                             f"limit), got {self.requests_in_flight}")
         for flag, v in (("--bytes", self.total_bytes), ("--request-bytes", self.request_bytes),
                         ("--stride", self.stride_bytes)):
             if v > MAX_BYTES:

@@ -387,6 +387,24 @@ def _validate_field(sec: str, name: str, value: Any, source: str) -> None:
     limits.check_field(key, value, int if typ is int else float, source)
 
 
+#: What the banked part (:meth:`accelsim.dram.part.DRAMPart.validate`) calls the things the ``dram.*`` keys set:
+#: a refusal of the part names the keys, the first the one it is about.
+_PART_KEYS: dict[str, tuple[str, ...]] = {
+    "channels": ("dram.channels",),
+    "ranks": ("dram.ranks",),
+    "bankgroups": ("dram.bank_groups",),
+    "banks_per_group": ("dram.banks_per_group",),
+    "burst_length": ("dram.burst_length",),
+    "bus_width": ("dram.channel_bits", "dram.device_bits"),
+    "bus_width_bits": ("dram.channel_bits",),
+    "device_width_bits": ("dram.device_bits", "dram.channel_bits"),
+    "columns": ("dram.row_bytes", "dram.channel_bits", "dram.burst_length"),
+    "tCK": ("dram.data_rate_mtps",),
+    "tRFC": ("dram.trfc_ns", "dram.trefi_ns", "dram.trp_ns", "dram.trcd_ns", "dram.tcl_ns", "dram.trtp_ns",
+             "dram.twr_ns", "dram.tcwl_ns", "dram.burst_length", "dram.data_rate_mtps"),
+}
+
+
 def _validate(cfg: HardwareConfig, source: str) -> HardwareConfig:
     for sec in SECTIONS:
         obj = getattr(cfg, sec)
@@ -408,8 +426,14 @@ def _validate(cfg: HardwareConfig, source: str) -> HardwareConfig:
     try:
         from_dram_config(cfg.dram, source)
     except InputError as exc:
-        if cfg.dram.gbps is None:
-            raise
+        named = _PART_KEYS.get(exc.field, ())
+        if cfg.dram.gbps is None or (named and "dram.data_rate_mtps" not in named):
+            if not named:
+                raise
+            # The part's refusal in the keys that set what it names (``--set dram.channel_bits=24`` was refused
+            # as "bus_width": tests/test_fuzz_contracts.py).
+            raise InputError(source, named[0], f"{exc.expected} (the banked part's {exc.field}, set by "
+                                               f"{', '.join(named)})") from None
         # dram.gbps runs the same part at the data rate that gives it: a very low one slows its clock past
         # its refresh interval. Say so under the key the user set.
         rate = cfg.dram.gbps * 1e3 / (cfg.dram.channels * cfg.dram.channel_bits / 8)

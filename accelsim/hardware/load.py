@@ -32,11 +32,11 @@ def load_toml(path: Path) -> dict[str, Any]:
         raise InputError(str(path), "", f"cannot read ({exc.strerror})") from None
 
 
-def load_preset(name: str) -> HardwareConfig:
-    """Load a shipped preset by name (see :func:`preset_names`)."""
+def load_preset(name: str, flag: str = "--hw") -> HardwareConfig:
+    """Load a shipped preset by name (see :func:`preset_names`); ``flag`` is the one that named it."""
     path = models_dir() / f"{name}.toml"
     if not path.is_file():
-        raise InputError("--hw", name, f"unknown preset; expected one of {', '.join(preset_names())} "
+        raise InputError(flag, name, f"unknown preset; expected one of {', '.join(preset_names())} "
                                        "or a path to a .toml file")
     data = load_toml(path)
     data.setdefault("name", name)

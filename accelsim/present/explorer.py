@@ -163,7 +163,8 @@ def load_rows(sweep_dir: Path) -> tuple[list[dict[str, Any]], int, dict[str, Any
     if not p.is_file():
         raise InputError(str(sweep_dir), "sweep.parquet", "not found; run accelsim sweep --out DIR first")
     try:
-        table = pq.read_table(p)
+        with open(p, "rb") as fh:  # a Python file: pyarrow fails on a path that is not UTF-8
+            table = pq.read_table(fh)
     except (pa.ArrowInvalid, OSError) as exc:
         raise InputError(str(p), "", f"not a readable sweep table ({type(exc).__name__})") from None
     rows = table.to_pylist()

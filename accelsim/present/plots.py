@@ -42,7 +42,8 @@ def load_sweep(d: str | os.PathLike) -> list[dict[str, Any]]:
     p = Path(d) / "sweep.parquet"
     if not p.is_file():
         raise InputError(str(d), "sweep.parquet", "not found; run accelsim sweep --out DIR first")
-    return [r for r in pq.read_table(p).to_pylist() if not r.get("error")]
+    with open(p, "rb") as fh:  # a Python file: pyarrow fails on a path that is not UTF-8
+        return [r for r in pq.read_table(fh).to_pylist() if not r.get("error")]
 
 
 def _save(fig, out: Path, name: str, written: list[Path]) -> None:

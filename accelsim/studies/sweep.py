@@ -377,6 +377,12 @@ def run_sweep(traces: Sequence[str], hw: str | None, axes: Sequence[Axis], out: 
     if out.exists() and not out.is_dir():
         raise InputError("--out", str(out), "expected a folder (new or an earlier sweep's), not a file")
     pts = make_points(axes, zipped)
+    for flag, name in [*(("traces", str(t)) for t in traces), *([("--hw", hw)] if hw is not None else [])]:
+        try:  # the table's trace and hw columns are Parquet strings (a traceback: tests/test_fuzz_contracts.py)
+            name.encode()
+        except UnicodeEncodeError:
+            raise InputError(flag, ascii(name), "the sweep table records this path as text, which must be UTF-8; "
+                                                "rename the file") from None
     for t in traces:
         read_trace(t)  # fail early, one clear line, before any work
     if hw is not None:
@@ -431,10 +437,11 @@ def run_sweep(traces: Sequence[str], hw: str | None, axes: Sequence[Axis], out: 
     where = {str(t): (os.path.relpath(Path(t).resolve(), out.resolve()), trace_id(t)) for t in traces}
     rows = [{**done[pid], "trace_path": where[t][0], "trace_id": where[t][1]} for t, _, pid in todo]
     table = pa.Table.from_pylist(rows)
-    with atomic_path(out / "sweep.parquet") as tmp:
-        pq.write_table(table, tmp)
-    with atomic_path(out / "sweep.csv") as tmp:
-        pacsv.write_csv(table, tmp)
+    # Through Python files: pyarrow takes a path as UTF-8, failing on a name that is not (test_fuzz_contracts.py).
+    with atomic_path(out / "sweep.parquet") as tmp, open(tmp, "wb") as fh:
+        pq.write_table(table, fh)
+    with atomic_path(out / "sweep.csv") as tmp, open(tmp, "wb") as fh:
+        pacsv.write_csv(table, fh)
     failed = [r["error"] for r in rows if r.get("error")]
     if rows and len(failed) == len(rows):  # the table is written (and kept); the command still fails
         raise InputError("--set", "", f"every point of the sweep failed ({len(rows)}; the table in {out} says "

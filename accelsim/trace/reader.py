@@ -67,22 +67,25 @@ def _read_part(path: Path) -> tuple[dict[str, Any], pa.Table]:
     try:
         if path.stat().st_size == 0:
             raise InputError(str(path), "", "empty file; expected a Parquet trace")
-        pf = pq.ParquetFile(path)
-        meta_raw = (pf.schema_arrow.metadata or {}).get(META_KEY)
-        if meta_raw is None:
-            raise InputError(str(path), "metadata", f"no '{META_KEY.decode()}' metadata; not an accelsim trace")
-        try:
-            meta = json.loads(meta_raw)
-            version = meta["schema_version"]
-        except (ValueError, KeyError, TypeError):
-            raise InputError(str(path), "metadata.schema_version", "missing or unreadable") from None
-        if not isinstance(version, int) or version < 1:
-            raise InputError(str(path), "metadata.schema_version", f"expected an integer >= 1, got {version!r}")
-        if version > SCHEMA_VERSION:
-            raise InputError(str(path), "metadata.schema_version",
-                             f"version {version} is newer than this accelsim reads ({SCHEMA_VERSION}); "
-                             "upgrade accelsim")
-        table = pf.read()
+        # Through a Python file: pyarrow takes a path as UTF-8 and fails on a name that is not
+        # (tests/test_fuzz_contracts.py).
+        with open(path, "rb") as fh:
+            pf = pq.ParquetFile(fh)
+            meta_raw = (pf.schema_arrow.metadata or {}).get(META_KEY)
+            if meta_raw is None:
+                raise InputError(str(path), "metadata", f"no '{META_KEY.decode()}' metadata; not an accelsim trace")
+            try:
+                meta = json.loads(meta_raw)
+                version = meta["schema_version"]
+            except (ValueError, KeyError, TypeError):
+                raise InputError(str(path), "metadata.schema_version", "missing or unreadable") from None
+            if not isinstance(version, int) or version < 1:
+                raise InputError(str(path), "metadata.schema_version", f"expected an integer >= 1, got {version!r}")
+            if version > SCHEMA_VERSION:
+                raise InputError(str(path), "metadata.schema_version",
+                                 f"version {version} is newer than this accelsim reads ({SCHEMA_VERSION}); "
+                                 "upgrade accelsim")
+            table = pf.read()
     except InputError:
         raise
     except (pa.ArrowException, OSError) as exc:

@@ -35,8 +35,9 @@ from accelsim.trace.schema import (
 
 def _write_table(table: pa.Table, path: Path) -> None:
     """Write ``table`` to ``path`` atomically: readers never see half a file."""
-    with atomic_path(path) as tmp:
-        pq.write_table(table, tmp, compression="zstd")
+    # Through a Python file: pyarrow takes a path as UTF-8, failing on a name that is not (test_fuzz_contracts.py).
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        pq.write_table(table, fh, compression="zstd")
 
 
 def _meta_bytes(run_meta: dict[str, Any], extra: dict[str, Any], networks: tuple[NetworkDecl, ...] = ()) -> bytes:
@@ -268,7 +269,8 @@ class TraceWriter:
         for k in range(state.next_part):
             part = _part_path(folder, k)
             try:
-                pq.read_metadata(part)
+                with open(part, "rb") as fh:  # a Python file: pyarrow fails on a path that is not UTF-8
+                    pq.read_metadata(fh)
             except (OSError, pa.ArrowException) as exc:
                 raise InputError(str(part), "", f"trace part {k} written before the checkpoint is missing or "
                                                 f"unreadable ({type(exc).__name__}); the run cannot resume") from None

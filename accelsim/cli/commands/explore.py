@@ -7,6 +7,7 @@ import argparse
 from pathlib import Path
 
 from accelsim.base.errors import InputError
+from accelsim.base.paths import given_path
 
 HELP = "a sweep on one self-contained, interactive HTML page (filters, Pareto front, breakdowns), or --live"
 
@@ -16,9 +17,10 @@ OUTPUTS = (("out", "--out", False),)
 
 def derived_inputs(args: argparse.Namespace) -> list[Path]:
     """The sweep folder's table (the traces, with --live)."""
+    dirs = [given_path(d, "dir") for d in args.dir]
     if args.live:
-        return [Path(p) for p in args.dir]
-    return [Path(d) / "sweep.parquet" for d in args.dir[:1]]
+        return dirs
+    return [d / "sweep.parquet" for d in dirs[:1]]
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from accelsim.base.paths import given_path
+
 HELP = "figures of a sweep folder (PNG and SVG)"
 
 INPUTS = (("hw", "--hw"),)
@@ -13,9 +15,10 @@ OUTPUTS = (("o", "-o", True),)
 
 def derived_inputs(args: argparse.Namespace) -> list[Path]:
     """A sweep folder's tables (its figures folder may lie inside it), or the trace with --trace-only."""
+    d = given_path(args.dir, "dir")
     if args.trace_only:
-        return [Path(args.dir)]
-    return [Path(args.dir) / "sweep.parquet", Path(args.dir) / "sweep.csv"]
+        return [d]
+    return [d / "sweep.parquet", d / "sweep.csv"]
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

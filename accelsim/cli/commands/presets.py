@@ -20,7 +20,7 @@ def main(args: argparse.Namespace) -> int:
     from accelsim.hardware.load import DEFAULT_PRESET, load_preset, preset_names
 
     if args.show:
-        cfg = load_preset(args.show)
+        cfg = load_preset(args.show, "--show")  # was refused as --hw (tests/test_fuzz_contracts.py)
         print(json.dumps(cfg.to_dict(), indent=2))
         print(f"# effective dram peak: {cfg.dram.peak_gbps:.3f} GB/s")
         e = {k: effective(cfg, k) for k in ("pe.mac_pj", "pe.vector_flop_pj", "sram.read_pj_per_byte",

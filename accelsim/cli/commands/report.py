@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from accelsim.base.errors import InputError
+from accelsim.base.paths import given_path
 
 HELP = "one self-contained HTML page of a sweep folder"
 
@@ -15,7 +16,8 @@ OUTPUTS = (("o", "-o", False),)
 
 def derived_inputs(args: argparse.Namespace) -> list[Path]:
     """The sweep folder's tables."""
-    return [Path(args.dir) / "sweep.parquet", Path(args.dir) / "sweep.csv"]
+    d = given_path(args.dir, "dir")
+    return [d / "sweep.parquet", d / "sweep.csv"]
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
